@@ -1,0 +1,1 @@
+"""Built-in gates implemented in gates itself (safety detectors, size budgets)."""

@@ -1,0 +1,138 @@
+"""Command line: parse arguments into typed requests, and map outcomes to exit codes.
+
+This is the only place that turns exceptions into exit codes:
+0 every blocking gate passed; 1 a blocking gate failed or errored; 2 bad usage, config or input;
+3 an internal error (a bug in gates: the message asks for a report, GATES_DEBUG=1 shows the
+traceback). Heavy libraries are imported inside the commands, so `--help` stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+import threading
+import traceback
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from types import FrameType
+
+from gates import __version__
+from gates.errors import UsageError
+
+EXIT_PASS = 0
+EXIT_FAIL = 1
+EXIT_USAGE = 2
+EXIT_INTERNAL = 3
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(f"{self.prog}: {message}")
+
+
+def _csv(value: str) -> list[str]:
+    return [v.strip() for v in value.split(",") if v.strip()]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="gates",
+        description="Staged pull-request gates: safety, security, quality, size.",
+    )
+    parser.add_argument("--version", action="version", version=f"gates {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    run = sub.add_parser("run", help="run the gates on a checkout (local dry run: posts nothing)")
+    run.add_argument("path", nargs="?", default=".", type=Path, help="repository (default: .)")
+    run.add_argument("--base", help="base commit or ref (default: from the event or origin)")
+    run.add_argument("--head", default="HEAD", help="head commit or ref (default: HEAD)")
+    run.add_argument("--stages", type=_csv, default=[], metavar="LIST",
+                     help="comma-separated stages or gates, e.g. safety,quality or ruff")
+    run.add_argument("--config", type=Path, help="config file (default: .gates.toml or pyproject)")
+    run.add_argument("--output-dir", type=Path, help="where reports go (default: PATH/reports)")
+    run.add_argument("--new", choices=("lines", "all"),
+                     help="what counts as introduced by the PR (default: lines)")
+    run.set_defaults(handler=cmd_run)
+    return parser
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from gates.app import RunRequest, run
+    from gates.registry import REGISTRY
+    from gates.reporters.terminal import make_progress, render_text
+
+    request = RunRequest(
+        path=args.path,
+        base=args.base,
+        head=args.head,
+        stages=args.stages,
+        config=args.config,
+        output_dir=args.output_dir,
+        new=args.new,
+    )
+    stop = threading.Event()
+    restore = _trap_signals(stop)
+    progress = make_progress(sys.stdout)
+    try:
+        outcome = run(request, REGISTRY, progress, stop)
+    finally:
+        progress.close()
+        restore()
+    github = os.environ.get("GITHUB_ACTIONS") == "true"
+    sys.stdout.write(render_text(outcome.report, github_actions=github))
+    print(f"reports: {', '.join(str(p) for p in outcome.written)}")
+    if stop.is_set():
+        return 130
+    return EXIT_PASS if outcome.report.verdict.value == "pass" else EXIT_FAIL
+
+
+def _trap_signals(stop: threading.Event) -> Callable[[], None]:
+    """On SIGINT/SIGTERM: stop starting gates, kill running tools, still write the report."""
+    from gates.proc import kill_all_children
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        del frame
+        if stop.is_set():
+            raise KeyboardInterrupt
+        print(f"\ngates: {signal.Signals(signum).name} received; stopping gates, writing a "
+              "partial report", file=sys.stderr, flush=True)
+        stop.set()
+        kill_all_children()
+
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
+
+    def restore() -> None:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+    return restore
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        if not getattr(args, "handler", None):
+            parser.print_help()
+            return EXIT_USAGE
+        code: int = args.handler(args)
+        return code
+    except UsageError as exc:
+        print(f"gates: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("gates: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # the last line of defence: a bug, not the user's fault
+        if os.environ.get("GATES_DEBUG"):
+            traceback.print_exc()
+        print(
+            f"gates: internal error: {type(exc).__name__}: {exc}\n"
+            "This is a bug in gates; rerun with GATES_DEBUG=1 for the traceback.",
+            file=sys.stderr,
+        )
+        return EXIT_INTERNAL

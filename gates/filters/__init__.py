@@ -1,0 +1,1 @@
+"""Filters mark findings (new, suppressed); they never drop one."""

@@ -1,0 +1,113 @@
+"""The contract every gate fulfils, and the context it runs in.
+
+A gate is a small object with a name, a stage, a scope and a `run(ctx)` method. It receives
+everything it may use in a `GateContext` (no global state) and returns a `GateOutcome`.
+It never decides `new`, suppression or the verdict: those are decided once, after filtering.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+from gates.model import Finding, MetricValue, Stage, Status
+from gates.proc import ProcResult, run_process
+
+if TYPE_CHECKING:
+    from gates.diff import Diff
+
+
+class Scope(str, enum.Enum):
+    CHANGED = "changed"  # the files the PR added or modified
+    PROJECT = "project"  # every tracked file: tools that need whole-program context
+
+
+class GateError(Exception):
+    """Raised by a gate when its tool failed as a whole; the gate becomes `error`."""
+
+    def __init__(self, message: str, output_tail: str = "") -> None:
+        super().__init__(message)
+        self.output_tail = output_tail
+
+
+@dataclass(frozen=True)
+class Option:
+    """A config key a gate accepts, with its type and default, so config errors name the key."""
+
+    kind: type | tuple[type, ...]
+    default: object
+    item: type | tuple[type, ...] | None = None  # element type when kind is list
+    choices: tuple[str, ...] = ()
+    check: Callable[[object], str | None] | None = None  # returns an error message or None
+    help: str = ""
+
+
+@dataclass(frozen=True)
+class GateOutcome:
+    findings: Sequence[Finding] = ()
+    metrics: Mapping[str, MetricValue] = field(default_factory=dict)
+    status: Status | None = None  # None: decided from the findings; SKIPPED/ERROR explicit
+    detail: str = ""
+    tool_version: str = ""
+
+    @classmethod
+    def skipped(cls, reason: str, **metrics: MetricValue) -> GateOutcome:
+        return cls(status=Status.SKIPPED, detail=reason, metrics=metrics)
+
+
+@dataclass(frozen=True)
+class GateContext:
+    name: str
+    root: Path
+    diff: Diff
+    files: tuple[str, ...]  # repo-relative POSIX paths in this gate's scope, after path filters
+    options: Mapping[str, object]
+    python: str
+    scratch: Path  # private directory for tool outputs, never inside the report directory
+    timeout_s: float
+    env: Mapping[str, str]
+    cancelled: Callable[[], bool] = lambda: False
+
+    def run(
+        self,
+        argv: Sequence[str],
+        *,
+        cwd: Path | None = None,
+        stdin: bytes | None = None,
+        extra_env: Mapping[str, str] | None = None,
+        timeout_s: float | None = None,
+    ) -> ProcResult:
+        """Run a tool with this gate's scrubbed environment and time budget."""
+        env = dict(self.env)
+        if extra_env:
+            env.update(extra_env)
+        return run_process(
+            argv,
+            cwd=cwd or self.root,
+            env=env,
+            timeout_s=timeout_s if timeout_s is not None else self.timeout_s,
+            stdin=stdin,
+            cancelled=self.cancelled,
+        )
+
+    def python_module(self, module: str, *args: str, **kwargs: object) -> ProcResult:
+        """Run `python -m module` with the interpreter the project's dependencies live in."""
+        return self.run([self.python, "-m", module, *args], **kwargs)  # type: ignore[arg-type]
+
+
+class Gate(Protocol):
+    """What the runner needs of a gate. Implementations are small classes in tools/ and checks/."""
+
+    name: str
+    stage: Stage
+    tool: str
+    scope: Scope
+    description: str
+    default_timeout_s: float
+    default_fail_on: str
+    options: Mapping[str, Option]
+
+    def run(self, ctx: GateContext) -> GateOutcome: ...

@@ -1,0 +1,197 @@
+"""The values that flow through gates: findings, gate results and the report.
+
+Everything here is immutable. Gates produce findings; filters return marked copies; the
+verdict is decided once from the marked findings, and reporters only ever read a `Report`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+SCHEMA_VERSION = "1.0"
+
+
+class Severity(str, enum.Enum):
+    ERROR = "error"
+    WARNING = "warning"
+    NOTE = "note"
+
+    @property
+    def rank(self) -> int:
+        """Higher is worse; lets `fail_on` compare severities."""
+        return {"note": 1, "warning": 2, "error": 3}[self.value]
+
+
+class Status(str, enum.Enum):
+    PASS = "pass"
+    FAIL = "fail"
+    ERROR = "error"
+    SKIPPED = "skipped"
+
+
+class Verdict(str, enum.Enum):
+    PASS = "pass"
+    FAIL = "fail"
+    ERROR = "error"
+
+
+class Stage(str, enum.Enum):
+    SAFETY = "safety"
+    SECURITY = "security"
+    QUALITY = "quality"
+    SIZE = "size"
+
+
+STAGE_ORDER: tuple[Stage, ...] = (Stage.SAFETY, Stage.SECURITY, Stage.QUALITY, Stage.SIZE)
+
+
+@dataclass(frozen=True)
+class Suppression:
+    """Why a finding does not block although it is present."""
+
+    kind: str  # "inline" | "baseline" | "path" | "tool"
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem at one place, normalised from whichever tool found it.
+
+    `new` is None until a filter (or the gate itself, when it knows better) decides it.
+    `fingerprint` never contains the line number, so it survives code moving up or down.
+    """
+
+    gate: str
+    tool: str
+    rule: str
+    severity: Severity
+    path: str  # repo-relative POSIX path; "" for a project-level finding
+    message: str
+    line: int | None = None
+    end_line: int | None = None
+    column: int | None = None
+    end_column: int | None = None
+    help_uri: str | None = None
+    new: bool | None = None
+    suppressed: Suppression | None = None
+    fingerprint: str = ""
+    snippet_hash: str = ""
+    extra: Mapping[str, str] = field(default_factory=dict, compare=False, hash=False)
+
+    def replace(self, **changes: object) -> Finding:
+        return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
+
+    @property
+    def location(self) -> str:
+        if not self.path:
+            return "(project)"
+        return f"{self.path}:{self.line}" if self.line else self.path
+
+    def blocks(self, fail_on: str) -> bool:
+        """True when this finding alone fails its gate under the given threshold."""
+        if fail_on == "never" or self.suppressed is not None or not self.new:
+            return False
+        return self.severity.rank >= Severity(fail_on).rank
+
+    def fingerprint_key(self) -> str:
+        """The identity of a finding without its position: tool, rule, file and content."""
+        content = self.snippet_hash or self.message
+        return "\x1f".join((self.tool, self.rule, self.path, content))
+
+
+def with_fingerprints(findings: list[Finding]) -> list[Finding]:
+    """Give each finding a stable fingerprint; identical ones are told apart by occurrence."""
+    seen: dict[str, int] = {}
+    out: list[Finding] = []
+    for finding in sorted(findings, key=sort_key):
+        key = finding.fingerprint_key()
+        occurrence = seen.get(key, 0)
+        seen[key] = occurrence + 1
+        digest = hashlib.sha256(f"{key}\x1f{occurrence}".encode()).hexdigest()[:32]
+        out.append(finding.replace(fingerprint=digest))
+    return out
+
+
+def sort_key(finding: Finding) -> tuple[str, int, int, str, str, str]:
+    return (
+        finding.path,
+        finding.line or 0,
+        finding.column or 0,
+        finding.tool,
+        finding.rule,
+        finding.message,
+    )
+
+
+MetricValue = int | float | str | bool | None
+
+
+@dataclass(frozen=True)
+class GateResult:
+    name: str
+    stage: Stage
+    status: Status
+    findings: tuple[Finding, ...] = ()
+    duration_s: float = 0.0
+    detail: str = ""
+    metrics: Mapping[str, MetricValue] = field(default_factory=dict)
+    fail_on: str = "error"
+    tool_version: str = ""
+
+    @property
+    def new_count(self) -> int:
+        return sum(1 for f in self.findings if f.new and f.suppressed is None)
+
+    @property
+    def blocking_count(self) -> int:
+        return sum(1 for f in self.findings if f.blocks(self.fail_on))
+
+
+@dataclass(frozen=True)
+class DiffInfo:
+    """How the set of changed lines was obtained, so the report can be honest about it."""
+
+    base: str | None
+    head: str
+    merge_base: str | None
+    mode: str  # "diff" | "all-files"
+    note: str
+    changed_files: int
+    added_lines: int
+    deleted_lines: int
+
+
+@dataclass(frozen=True)
+class Report:
+    verdict: Verdict
+    diff: DiffInfo
+    gates: tuple[GateResult, ...]
+    started_at: str
+    duration_s: float
+    root: str = "."
+    incomplete: bool = False
+    new_mode: str = "lines"
+    tool: str = "gates"
+    version: str = ""
+    schema_version: str = SCHEMA_VERSION
+
+    def all_findings(self) -> list[Finding]:
+        return [f for g in self.gates for f in g.findings]
+
+
+def decide_status(findings: tuple[Finding, ...], fail_on: str) -> Status:
+    """A gate that ran fails when one of its findings blocks; otherwise it passes."""
+    return Status.FAIL if any(f.blocks(fail_on) for f in findings) else Status.PASS
+
+
+def decide_verdict(results: tuple[GateResult, ...], blocking_errors: bool = True) -> Verdict:
+    """Fail closed: a gate that errored makes the whole run an error."""
+    if blocking_errors and any(r.status is Status.ERROR for r in results):
+        return Verdict.ERROR
+    if any(r.status is Status.FAIL for r in results):
+        return Verdict.FAIL
+    return Verdict.PASS

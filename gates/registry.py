@@ -1,0 +1,17 @@
+"""Every gate, in one dict. Adding a gate means adding one line here (checked by mypy)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from gates.gate import Gate
+from gates.tools.ruff import RuffGate
+
+
+def _gates() -> tuple[Gate, ...]:
+    return (
+        RuffGate(),
+    )
+
+
+REGISTRY: Mapping[str, Gate] = {gate.name: gate for gate in _gates()}

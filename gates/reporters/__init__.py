@@ -1,0 +1,1 @@
+"""Pure renderers of a `Report`: they know nothing about tools or GitHub."""

@@ -1,0 +1,157 @@
+"""`gates.md`: the Markdown report that becomes the PR comment and the job summary.
+
+Order of importance, which is also the order kept when a size limit cuts the report: the verdict,
+the table of gates, the new blocking findings, other new findings, then collapsed details (errors,
+old findings). Every piece of untrusted text goes through gates.text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from urllib.parse import quote
+
+from gates.model import Finding, GateResult, Report, Status, Verdict
+from gates.text import code_span, escape_html, escape_markdown, one_line
+
+STATUS_ICON = {
+    Status.PASS: "✅ pass",
+    Status.FAIL: "❌ fail",
+    Status.ERROR: "💥 error",
+    Status.SKIPPED: "⏭️ skipped",
+}
+VERDICT_LINE = {
+    Verdict.PASS: "✅ **gates passed**",
+    Verdict.FAIL: "❌ **gates failed**",
+    Verdict.ERROR: "💥 **gates could not check everything** (a gate errored; failing closed)",
+}
+SEVERITY_ICON = {"error": "🔴", "warning": "🟠", "note": "🔵"}
+
+
+def _fmt_duration(seconds: float) -> str:
+    return f"{seconds:.1f}s" if seconds < 60 else f"{int(seconds // 60)}m{int(seconds % 60):02d}s"
+
+
+def verdict_block(report: Report) -> list[str]:
+    blocking = sum(g.blocking_count for g in report.gates)
+    new = sum(g.new_count for g in report.gates)
+    total = sum(len(g.findings) for g in report.gates)
+    head = report.diff.head[:12]
+    lines = [
+        f"## {VERDICT_LINE[report.verdict]}",
+        "",
+        f"{blocking} blocking · {new} new · {total} total findings · "
+        f"head `{head}` · {_fmt_duration(report.duration_s)}",
+    ]
+    if report.diff.mode == "all-files":
+        lines += ["", f"> ⚠️ {escape_markdown(report.diff.note)}"]
+    if report.incomplete:
+        lines += ["", "> ⚠️ The run was interrupted: this report is incomplete."]
+    return lines
+
+
+def gate_table(gates: Iterable[GateResult]) -> list[str]:
+    rows = ["| stage | gate | status | new / total | duration |", "|---|---|---|---|---|"]
+    for g in gates:
+        metrics = _metric_note(g)
+        rows.append(
+            f"| {g.stage.value} | {escape_markdown(g.name)} | {STATUS_ICON[g.status]}{metrics} "
+            f"| {g.new_count} / {len(g.findings)} | {_fmt_duration(g.duration_s)} |"
+        )
+    return rows
+
+
+def _metric_note(g: GateResult) -> str:
+    shown = [
+        f"{escape_markdown(k)} {v:.1f}%" if isinstance(v, float) else f"{escape_markdown(k)} {v}"
+        for k, v in g.metrics.items()
+        if k.endswith("_pct") or k.endswith("coverage")
+    ]
+    return f" ({', '.join(shown)})" if shown else ""
+
+
+def finding_line(f: Finding, link_base: str | None = None) -> str:
+    where = f"L{f.line}" if f.line else ""
+    if f.line and f.end_line and f.end_line != f.line:
+        where += f"-L{f.end_line}"
+    if link_base and f.path and f.line:
+        anchor = f"#L{f.line}" + (f"-L{f.end_line}" if f.end_line and f.end_line != f.line else "")
+        where = f"[{where}]({link_base}{quote(f.path, safe='/')}{anchor})"
+    flag = f" _(suppressed: {escape_markdown(f.suppressed.reason or f.suppressed.kind)})_" if f.suppressed else ""
+    return (
+        f"- {SEVERITY_ICON[f.severity.value]} {where} {code_span(f.rule)} "
+        f"{escape_markdown(one_line(f.message))} — {escape_markdown(f.tool)}{flag}"
+    ).replace("-  ", "- ", 1)
+
+
+def findings_by_file(findings: Iterable[Finding], link_base: str | None = None) -> list[str]:
+    lines: list[str] = []
+    current: str | None = None
+    for f in findings:
+        if f.path != current:
+            current = f.path
+            lines += ["", f"**{code_span(f.path) if f.path else '(project)'}**", ""]
+        lines.append(finding_line(f, link_base))
+    return lines
+
+
+def _details(summary: str, body: list[str]) -> list[str]:
+    return ["", "<details>", f"<summary>{summary}</summary>", "", *body, "", "</details>"]
+
+
+def render_sections(report: Report, link_base: str | None = None) -> list[list[str]]:
+    """The report as sections, most important first."""
+    findings = sorted(report.all_findings(), key=lambda f: (f.path, f.line or 0))
+    blocking_ids = {id(f) for g in report.gates for f in g.findings if f.blocks(g.fail_on)}
+    blocking = [f for f in findings if id(f) in blocking_ids]
+    other_new = [f for f in findings if f.new and not f.suppressed and id(f) not in blocking_ids]
+    rest = [f for f in findings if not f.new or f.suppressed]
+    sections = [verdict_block(report) + [""] + gate_table(report.gates)]
+    if blocking:
+        sections.append(["", "### Blocking findings", *findings_by_file(blocking, link_base)])
+    if other_new:
+        sections.append(["", "### Other new findings", *findings_by_file(other_new, link_base)])
+    errors = [g for g in report.gates if g.status in (Status.ERROR, Status.SKIPPED) and g.detail]
+    for g in errors:
+        detail = escape_html(g.detail[-3000:])
+        label = "errored" if g.status is Status.ERROR else "skipped"
+        sections.append(_details(f"{escape_html(g.name)} {label}", [f"<pre>{detail}</pre>"]))
+    if rest:
+        body = findings_by_file(rest, link_base)
+        sections.append(_details(f"{len(rest)} findings not introduced by this PR or suppressed", body))
+    sections.append(["", f"<sub>{escape_html(report.diff.note)}</sub>"])
+    return sections
+
+
+def render_markdown(
+    report: Report, limit: int | None = None, more_hint: str = "", link_base: str | None = None
+) -> str:
+    """The whole report, or as much as fits in `limit` characters with a note of what was cut."""
+    sections = render_sections(report, link_base)
+    text = "\n".join(line for section in sections for line in section) + "\n"
+    if limit is None or len(text) <= limit:
+        return text
+    return _truncate(sections, limit, report, more_hint)
+
+
+def _truncate(sections: list[list[str]], limit: int, report: Report, more_hint: str) -> str:
+    """Keep whole sections in order; a findings list may be cut between lines, a collapsed
+    <details> block only whole, so the HTML is never left open."""
+    total = len(report.all_findings())
+    budget = limit - 300 - len(more_hint)
+    kept: list[str] = []
+    for section in sections:
+        size = sum(len(line) + 1 for line in section)
+        if size <= budget:
+            kept += section
+            budget -= size
+            continue
+        if "<details>" not in section:
+            for line in section:
+                if len(line) + 1 > budget:
+                    break
+                kept.append(line)
+                budget -= len(line) + 1
+        break
+    shown = sum(1 for line in kept if line.startswith("- "))
+    note = f"> ✂️ Report cut to fit: {shown} of {total} findings shown. {more_hint}".rstrip()
+    return "\n".join([*kept, "", note]) + "\n"

@@ -1,0 +1,294 @@
+"""Run gates: in parallel up to the core count, each within its time budget, failing closed.
+
+A gate that raises, times out, or whose tool is missing becomes a `GateResult` with status
+`error`, the reason and the tail of its output; every other gate still runs. Gates run on daemon
+worker threads so a gate stuck in pure Python cannot keep the process alive after its deadline.
+Longest-budget gates start first (the critical path); stages only wait for each other when
+`fail_fast` asks for it, and the report groups by stage either way.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import threading
+import time
+import traceback
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from gates.config import Config, GateConfig
+from gates.diff import Diff
+from gates.filters.changed_lines import mark_new
+from gates.filters.suppressions import mark_suppressed
+from gates.gate import Gate, GateContext, GateError, GateOutcome, Scope
+from gates.model import (
+    STAGE_ORDER,
+    Finding,
+    GateResult,
+    Stage,
+    Status,
+    decide_status,
+    with_fingerprints,
+)
+from gates.paths import select
+from gates.sources import read_lines, snippet_hash
+
+WATCHDOG_GRACE_S = 10.0
+
+
+class Progress(Protocol):
+    """Told when gates start and finish, so the terminal can show live state."""
+
+    def planned(self, gates: Sequence[tuple[str, Stage]]) -> None: ...
+    def started(self, name: str) -> None: ...
+    def finished(self, result: GateResult) -> None: ...
+
+
+class NoProgress:
+    def planned(self, gates: Sequence[tuple[str, Stage]]) -> None:
+        pass
+
+    def started(self, name: str) -> None:
+        pass
+
+    def finished(self, result: GateResult) -> None:
+        pass
+
+
+@dataclass(frozen=True)
+class Planned:
+    gate: Gate
+    config: GateConfig
+    files: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    root: Path
+    diff: Diff
+    config: Config
+    scratch: Path
+    env: Mapping[str, str]
+    project_files: tuple[str, ...]
+
+
+def plan(registry: Mapping[str, Gate], settings: RunSettings, only: Sequence[str] = ()) -> list[Planned]:
+    """The gates to run, in stage order, each with the files in its scope."""
+    config = settings.config
+    changed = _existing(settings.root, settings.diff.changed_paths())
+    everything = _existing(settings.root, settings.project_files)
+    planned: list[Planned] = []
+    for stage in STAGE_ORDER:
+        if stage not in config.stages:
+            continue
+        for name, gate in registry.items():
+            gate_config = config.gate(name)
+            if gate.stage is not stage or not gate_config.enabled or (only and name not in only):
+                continue
+            pool = changed if gate.scope is Scope.CHANGED and config.new == "lines" else everything
+            files = select(select(pool, exclude=config.exclude), gate_config.paths, gate_config.exclude)
+            planned.append(Planned(gate, gate_config, files))
+    return planned
+
+
+def _existing(root: Path, paths: Sequence[str]) -> tuple[str, ...]:
+    """Regular files only: never a symlink (it could lead out of the repo) or a submodule."""
+    out = []
+    for rel in paths:
+        path = root / rel
+        if not path.is_symlink() and path.is_file():
+            out.append(rel)
+    return tuple(out)
+
+
+def finalize(
+    gate: Gate, config: GateConfig, outcome: GateOutcome, settings: RunSettings, duration: float
+) -> GateResult:
+    """Fingerprint, mark suppressed and new, then decide the gate's status."""
+
+    def lines(path: str) -> tuple[str, ...]:
+        return read_lines(settings.root, path)
+
+    findings = [_with_snippet(f, lines) for f in outcome.findings]
+    findings = mark_suppressed(with_fingerprints(findings), lines)
+    findings = mark_new(findings, settings.diff, settings.config.new)
+    status = outcome.status or decide_status(tuple(findings), config.fail_on)
+    return GateResult(
+        name=gate.name,
+        stage=gate.stage,
+        status=status,
+        findings=tuple(findings),
+        duration_s=round(duration, 3),
+        detail=outcome.detail,
+        metrics=dict(outcome.metrics),
+        fail_on=config.fail_on,
+        tool_version=outcome.tool_version,
+    )
+
+
+def _with_snippet(finding: Finding, lines: Callable[[str], tuple[str, ...]]) -> Finding:
+    if finding.snippet_hash or not finding.path or not finding.line:
+        return finding
+    digest = snippet_hash(lines(finding.path), finding.line, finding.end_line or finding.line)
+    return finding.replace(snippet_hash=digest) if digest else finding
+
+
+def error_result(planned: Planned, reason: str, tail: str = "", duration: float = 0.0) -> GateResult:
+    detail = reason if not tail else f"{reason}\n\n{tail}"
+    return GateResult(
+        name=planned.gate.name,
+        stage=planned.gate.stage,
+        status=Status.ERROR,
+        duration_s=round(duration, 3),
+        detail=detail,
+        fail_on=planned.config.fail_on,
+    )
+
+
+class _Task:
+    def __init__(self, planned: Planned) -> None:
+        self.planned = planned
+        self.cancel = threading.Event()
+        self.started_at: float | None = None
+
+
+def execute(task: _Task, settings: RunSettings) -> GateResult:
+    planned = task.planned
+    scratch = settings.scratch / planned.gate.name
+    scratch.mkdir(parents=True, exist_ok=True)
+    ctx = GateContext(
+        name=planned.gate.name,
+        root=settings.root,
+        diff=settings.diff,
+        files=planned.files,
+        options=planned.config.options,
+        python=settings.config.python,
+        scratch=scratch,
+        timeout_s=planned.config.timeout_s,
+        env=settings.env,
+        cancelled=task.cancel.is_set,
+    )
+    started = time.monotonic()
+    try:
+        outcome = planned.gate.run(ctx)
+    except GateError as exc:
+        return error_result(planned, str(exc), exc.output_tail, time.monotonic() - started)
+    except Exception as exc:  # a bug in a gate must not take the others down
+        tail = "".join(traceback.format_exception(exc)[-6:])
+        reason = f"gate crashed: {type(exc).__name__}: {exc}"
+        return error_result(planned, reason, tail, time.monotonic() - started)
+    return finalize(planned.gate, planned.config, outcome, settings, time.monotonic() - started)
+
+
+def run_planned(
+    planned: Sequence[Planned],
+    settings: RunSettings,
+    progress: Progress,
+    stop: threading.Event,
+) -> list[GateResult]:
+    """Run every planned gate; the result list is in plan order, whatever finished first."""
+    progress.planned([(p.gate.name, p.gate.stage) for p in planned])
+    groups = _groups(planned, settings.config.fail_fast)
+    results: dict[str, GateResult] = {}
+    failed_stage = False
+    for group in groups:
+        if failed_stage or stop.is_set():
+            reason = "not started: the run was interrupted" if stop.is_set() else (
+                "not started: an earlier stage failed (fail_fast)")
+            for p in group:
+                results[p.gate.name] = _skipped(p, reason)
+                progress.finished(results[p.gate.name])
+            continue
+        results.update(_run_group(group, settings, progress, stop))
+        failed_stage = settings.config.fail_fast and any(
+            results[p.gate.name].status in (Status.FAIL, Status.ERROR) for p in group
+        )
+    return [results[p.gate.name] for p in planned]
+
+
+def _skipped(planned: Planned, reason: str) -> GateResult:
+    return GateResult(
+        name=planned.gate.name,
+        stage=planned.gate.stage,
+        status=Status.SKIPPED,
+        detail=reason,
+        fail_on=planned.config.fail_on,
+    )
+
+
+def _groups(planned: Sequence[Planned], fail_fast: bool) -> list[list[Planned]]:
+    if not fail_fast:
+        return [list(planned)] if planned else []
+    by_stage: dict[Stage, list[Planned]] = {}
+    for p in planned:
+        by_stage.setdefault(p.gate.stage, []).append(p)
+    return [by_stage[s] for s in STAGE_ORDER if s in by_stage]
+
+
+def _run_group(
+    group: Sequence[Planned], settings: RunSettings, progress: Progress, stop: threading.Event
+) -> dict[str, GateResult]:
+    # Critical path first: the gates with the biggest budgets are the slowest tools.
+    order = sorted(group, key=lambda p: -p.gate.default_timeout_s)
+    tasks = [_Task(p) for p in order]
+    todo: queue.Queue[_Task] = queue.Queue()
+    for task in tasks:
+        todo.put(task)
+    done: queue.Queue[tuple[_Task, GateResult]] = queue.Queue()
+    jobs = settings.config.jobs or max(2, os.cpu_count() or 2)
+    for _ in range(min(jobs, len(tasks))):
+        threading.Thread(target=_worker, args=(todo, done, settings, progress), daemon=True).start()
+    results: dict[str, GateResult] = {}
+    while len(results) < len(tasks):
+        try:
+            task, result = done.get(timeout=0.2)
+            if task.planned.gate.name not in results:
+                results[task.planned.gate.name] = result
+                progress.finished(result)
+        except queue.Empty:
+            pass
+        for task in tasks:
+            name = task.planned.gate.name
+            if name in results:
+                continue
+            reason = _overdue(task, stop)
+            if reason:
+                task.cancel.set()
+                elapsed = time.monotonic() - (task.started_at or time.monotonic())
+                results[name] = error_result(task.planned, reason, duration=elapsed)
+                progress.finished(results[name])
+    for task in tasks:
+        task.cancel.set()
+    return results
+
+
+def _overdue(task: _Task, stop: threading.Event) -> str | None:
+    if stop.is_set():
+        return "interrupted before the gate finished"
+    if task.started_at is None:
+        return None
+    limit = task.planned.config.timeout_s + WATCHDOG_GRACE_S
+    if time.monotonic() - task.started_at > limit:
+        return f"timed out after {task.planned.config.timeout_s:g}s (timeout_s)"
+    return None
+
+
+def _worker(
+    todo: queue.Queue[_Task],
+    done: queue.Queue[tuple[_Task, GateResult]],
+    settings: RunSettings,
+    progress: Progress,
+) -> None:
+    while True:
+        try:
+            task = todo.get_nowait()
+        except queue.Empty:
+            return
+        if task.cancel.is_set():
+            continue
+        task.started_at = time.monotonic()
+        progress.started(task.planned.gate.name)
+        done.put((task, execute(task, settings)))

@@ -1,0 +1,87 @@
+"""Read the PR's files as text, safely: never through a symlink, never unbounded.
+
+Filters (fingerprints, suppressions) and in-process checks all read source lines through here,
+so a hostile PR cannot make gates follow a link out of the repository or read a huge file whole.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+from pathlib import Path
+
+MAX_TEXT_BYTES = 5 * 1024 * 1024
+_SNIFF_BYTES = 8192
+
+
+def safe_path(root: Path, rel: str) -> Path | None:
+    """The file `rel` under `root`, or None if it is a symlink, escapes root or is not a file."""
+    path = root / rel
+    try:
+        if path.is_symlink() or not path.is_file():
+            return None
+        path.resolve().relative_to(root.resolve())  # a linked parent may not lead outside
+    except (OSError, ValueError, RuntimeError):
+        return None
+    return path
+
+
+def is_binary(path: Path) -> bool:
+    """NUL bytes in the first block, as git decides; reads at most 8 KiB."""
+    try:
+        with path.open("rb") as handle:
+            return b"\0" in handle.read(_SNIFF_BYTES)
+    except OSError:
+        return True
+
+
+@functools.lru_cache(maxsize=4096)
+def _read_lines(path: Path, mtime_ns: int) -> tuple[str, ...]:
+    del mtime_ns  # part of the cache key only
+    try:
+        if path.stat().st_size > MAX_TEXT_BYTES or is_binary(path):
+            return ()
+        text = path.read_bytes().decode("utf-8", errors="replace")
+    except OSError:
+        return ()
+    return tuple(text.splitlines())
+
+
+def read_lines(root: Path, rel: str) -> tuple[str, ...]:
+    """The lines of a text file in the repo, () for binary, huge, missing or linked files."""
+    path = safe_path(root, rel)
+    if path is None:
+        return ()
+    try:
+        mtime = path.stat().st_mtime_ns
+    except OSError:
+        return ()
+    return _read_lines(path, mtime)
+
+
+def read_text(root: Path, rel: str) -> str | None:
+    """The whole text of a small text file, None when it should not be read."""
+    lines = read_lines(root, rel)
+    path = safe_path(root, rel)
+    if path is None or (not lines and not _is_empty(path)):
+        return None
+    try:
+        return path.read_bytes().decode("utf-8", errors="replace")
+    except OSError:
+        return None
+
+
+def _is_empty(path: Path) -> bool:
+    try:
+        return path.stat().st_size == 0
+    except OSError:
+        return False
+
+
+def snippet_hash(lines: tuple[str, ...], first: int, last: int) -> str:
+    """A hash of the finding's source text, whitespace-insensitive, for position-free identity."""
+    if not lines or first < 1:
+        return ""
+    chunk = lines[first - 1 : min(last, first + 20)]
+    normal = "\n".join(" ".join(line.split()) for line in chunk)
+    return hashlib.sha256(normal.encode("utf-8", errors="replace")).hexdigest()[:16]
