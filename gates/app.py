@@ -49,7 +49,9 @@ class RunOutcome:
     written: tuple[Path, ...]
 
 
-def parse_selection(names: Sequence[str], registry: Mapping[str, Gate]) -> tuple[list[str], list[str]]:
+def parse_selection(
+    names: Sequence[str], registry: Mapping[str, Gate]
+) -> tuple[list[str], list[str]]:
     """Split `--stages` into stage names and gate names; unknown names are a UsageError."""
     stage_names = {s.value for s in STAGE_ORDER}
     stages = [n for n in names if n in stage_names]
@@ -119,13 +121,21 @@ def run(
     revisions = resolve_revisions(git, request.base, request.head, request.env)
     scratch = Path(tempfile.mkdtemp(prefix="gates-"))
     try:
-        results = _run_gates(git, root, revisions, config, registry, only_gates, scratch, progress, stop)
+        results = _run_gates(
+            git, root, revisions, config, registry, only_gates, scratch, progress, stop
+        )
         diff = results[0]
         gate_results = results[1]
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-    report = build_report(diff, tuple(gate_results), config, started_wall, time.monotonic() - started,
-                          incomplete=stop.is_set())
+    report = build_report(
+        diff,
+        tuple(gate_results),
+        config,
+        started_wall,
+        time.monotonic() - started,
+        incomplete=stop.is_set(),
+    )
     written = write_reports(report, out_dir)
     return RunOutcome(report, out_dir, written)
 
@@ -207,7 +217,7 @@ def atomic_write(path: Path, text: str) -> Path:
     tmp = path.with_name(f".{path.name}.tmp")
     try:
         tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
+        tmp.replace(path)
     except OSError as exc:
         with contextlib.suppress(OSError):
             tmp.unlink()

@@ -48,12 +48,20 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("path", nargs="?", default=".", type=Path, help="repository (default: .)")
     run.add_argument("--base", help="base commit or ref (default: from the event or origin)")
     run.add_argument("--head", default="HEAD", help="head commit or ref (default: HEAD)")
-    run.add_argument("--stages", type=_csv, default=[], metavar="LIST",
-                     help="comma-separated stages or gates, e.g. safety,quality or ruff")
+    run.add_argument(
+        "--stages",
+        type=_csv,
+        default=[],
+        metavar="LIST",
+        help="comma-separated stages or gates, e.g. safety,quality or ruff",
+    )
     run.add_argument("--config", type=Path, help="config file (default: .gates.toml or pyproject)")
     run.add_argument("--output-dir", type=Path, help="where reports go (default: PATH/reports)")
-    run.add_argument("--new", choices=("lines", "all"),
-                     help="what counts as introduced by the PR (default: lines)")
+    run.add_argument(
+        "--new",
+        choices=("lines", "all"),
+        help="what counts as introduced by the PR (default: lines)",
+    )
     run.set_defaults(handler=cmd_run)
     return parser
 
@@ -96,8 +104,12 @@ def _trap_signals(stop: threading.Event) -> Callable[[], None]:
         del frame
         if stop.is_set():
             raise KeyboardInterrupt
-        print(f"\ngates: {signal.Signals(signum).name} received; stopping gates, writing a "
-              "partial report", file=sys.stderr, flush=True)
+        print(
+            f"\ngates: {signal.Signals(signum).name} received; stopping gates, writing a "
+            "partial report",
+            file=sys.stderr,
+            flush=True,
+        )
         stop.set()
         kill_all_children()
 

@@ -144,7 +144,9 @@ def build_config(
     for name, section in sections.items():
         if not isinstance(section, dict):
             raise ConfigError(f"{where}: '{name}' must be a table, got {_type_name(section)}")
-    stage_tables = {s: _validate_stage(s, sections.get(s, {}), registry, where) for s in stage_names}
+    stage_tables = {
+        s: _validate_stage(s, sections.get(s, {}), registry, where) for s in stage_names
+    }
     gates = {
         name: _gate_config(gate, sections.get(name, {}), stage_tables[gate.stage.value], where)
         for name, gate in registry.items()
@@ -226,9 +228,7 @@ def check_value(option: Option, value: object) -> str | None:
     if isinstance(value, list) and option.item is not None:
         for index, item in enumerate(value):
             if not _is_instance(item, option.item):
-                return (
-                    f"item {index} must be {_kind_name(option.item)}, got {_type_name(item)}"
-                )
+                return f"item {index} must be {_kind_name(option.item)}, got {_type_name(item)}"
     if option.choices and value not in option.choices:
         return f"must be one of {', '.join(map(repr, option.choices))}, got {value!r}"
     if option.check is not None:

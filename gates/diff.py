@@ -115,17 +115,19 @@ def _git_bytes(git: Git, *args: str) -> bytes:
 
 
 def _diff_files(git: Git, base: str, head: str) -> dict[str, ChangedFile]:
-    entries = parse_name_status(_git_bytes(git, "diff", "-z", "--name-status", *_DIFF_OPTIONS,
-                                           base, head, "--"))
-    numstat = parse_numstat(_git_bytes(git, "diff", "-z", "--numstat", *_DIFF_OPTIONS,
-                                       base, head, "--"))
+    entries = parse_name_status(
+        _git_bytes(git, "diff", "-z", "--name-status", *_DIFF_OPTIONS, base, head, "--")
+    )
+    numstat = parse_numstat(
+        _git_bytes(git, "diff", "-z", "--numstat", *_DIFF_OPTIONS, base, head, "--")
+    )
     patches = split_patch(_git_bytes(git, "diff", "-U0", *_DIFF_OPTIONS, base, head, "--"))
     if len(patches) != len(entries):
         raise UsageError(
             f"git diff returned {len(entries)} files but {len(patches)} patches; cannot pair them"
         )
     files: dict[str, ChangedFile] = {}
-    for (kind, path, old), patch in zip(entries, patches):
+    for (kind, path, old), patch in zip(entries, patches, strict=True):
         added, deleted, binary = numstat.get(path, (0, 0, b"Binary files" in patch[:4096]))
         files[path] = ChangedFile(
             path=path,

@@ -100,7 +100,9 @@ def load_event(env: Mapping[str, str]) -> tuple[str, dict[str, object]]:
     try:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as exc:
-        raise UsageError(f"cannot read the event file GITHUB_EVENT_PATH={path}: {exc.strerror}")
+        raise UsageError(
+            f"cannot read the event file GITHUB_EVENT_PATH={path}: {exc.strerror}"
+        ) from None
     if not text.strip():
         raise UsageError(f"the event file GITHUB_EVENT_PATH={path} is empty")
     try:

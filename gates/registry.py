@@ -9,9 +9,7 @@ from gates.tools.ruff import RuffGate
 
 
 def _gates() -> tuple[Gate, ...]:
-    return (
-        RuffGate(),
-    )
+    return (RuffGate(),)
 
 
 REGISTRY: Mapping[str, Gate] = {gate.name: gate for gate in _gates()}

@@ -75,7 +75,9 @@ class RunSettings:
     project_files: tuple[str, ...]
 
 
-def plan(registry: Mapping[str, Gate], settings: RunSettings, only: Sequence[str] = ()) -> list[Planned]:
+def plan(
+    registry: Mapping[str, Gate], settings: RunSettings, only: Sequence[str] = ()
+) -> list[Planned]:
     """The gates to run, in stage order, each with the files in its scope."""
     config = settings.config
     changed = _existing(settings.root, settings.diff.changed_paths())
@@ -89,7 +91,9 @@ def plan(registry: Mapping[str, Gate], settings: RunSettings, only: Sequence[str
             if gate.stage is not stage or not gate_config.enabled or (only and name not in only):
                 continue
             pool = changed if gate.scope is Scope.CHANGED and config.new == "lines" else everything
-            files = select(select(pool, exclude=config.exclude), gate_config.paths, gate_config.exclude)
+            files = select(
+                select(pool, exclude=config.exclude), gate_config.paths, gate_config.exclude
+            )
             planned.append(Planned(gate, gate_config, files))
     return planned
 
@@ -136,7 +140,9 @@ def _with_snippet(finding: Finding, lines: Callable[[str], tuple[str, ...]]) -> 
     return finding.replace(snippet_hash=digest) if digest else finding
 
 
-def error_result(planned: Planned, reason: str, tail: str = "", duration: float = 0.0) -> GateResult:
+def error_result(
+    planned: Planned, reason: str, tail: str = "", duration: float = 0.0
+) -> GateResult:
     detail = reason if not tail else f"{reason}\n\n{tail}"
     return GateResult(
         name=planned.gate.name,
@@ -196,8 +202,11 @@ def run_planned(
     failed_stage = False
     for group in groups:
         if failed_stage or stop.is_set():
-            reason = "not started: the run was interrupted" if stop.is_set() else (
-                "not started: an earlier stage failed (fail_fast)")
+            reason = (
+                "not started: the run was interrupted"
+                if stop.is_set()
+                else ("not started: an earlier stage failed (fail_fast)")
+            )
             for p in group:
                 results[p.gate.name] = _skipped(p, reason)
                 progress.finished(results[p.gate.name])

@@ -76,7 +76,11 @@ def finding_line(f: Finding, link_base: str | None = None) -> str:
     if link_base and f.path and f.line:
         anchor = f"#L{f.line}" + (f"-L{f.end_line}" if f.end_line and f.end_line != f.line else "")
         where = f"[{where}]({link_base}{quote(f.path, safe='/')}{anchor})"
-    flag = f" _(suppressed: {escape_markdown(f.suppressed.reason or f.suppressed.kind)})_" if f.suppressed else ""
+    flag = (
+        f" _(suppressed: {escape_markdown(f.suppressed.reason or f.suppressed.kind)})_"
+        if f.suppressed
+        else ""
+    )
     return (
         f"- {SEVERITY_ICON[f.severity.value]} {where} {code_span(f.rule)} "
         f"{escape_markdown(one_line(f.message))} — {escape_markdown(f.tool)}{flag}"
@@ -105,7 +109,7 @@ def render_sections(report: Report, link_base: str | None = None) -> list[list[s
     blocking = [f for f in findings if id(f) in blocking_ids]
     other_new = [f for f in findings if f.new and not f.suppressed and id(f) not in blocking_ids]
     rest = [f for f in findings if not f.new or f.suppressed]
-    sections = [verdict_block(report) + [""] + gate_table(report.gates)]
+    sections = [[*verdict_block(report), "", *gate_table(report.gates)]]
     if blocking:
         sections.append(["", "### Blocking findings", *findings_by_file(blocking, link_base)])
     if other_new:
@@ -117,7 +121,9 @@ def render_sections(report: Report, link_base: str | None = None) -> list[list[s
         sections.append(_details(f"{escape_html(g.name)} {label}", [f"<pre>{detail}</pre>"]))
     if rest:
         body = findings_by_file(rest, link_base)
-        sections.append(_details(f"{len(rest)} findings not introduced by this PR or suppressed", body))
+        sections.append(
+            _details(f"{len(rest)} findings not introduced by this PR or suppressed", body)
+        )
     sections.append(["", f"<sub>{escape_html(report.diff.note)}</sub>"])
     return sections
 

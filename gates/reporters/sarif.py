@@ -46,13 +46,17 @@ def _result(f: Finding, rule_index: int) -> dict[str, Any]:
         "properties": {"gate": f.gate, "new": bool(f.new)},
     }
     if f.path:
-        location: dict[str, Any] = {"artifactLocation": {"uri": artifact_uri(f.path), "uriBaseId": "%SRCROOT%"}}
+        location: dict[str, Any] = {
+            "artifactLocation": {"uri": artifact_uri(f.path), "uriBaseId": "%SRCROOT%"}
+        }
         if f.line:
             location["region"] = _region(f)
         result["locations"] = [{"physicalLocation": location}]
     if f.suppressed:
         kind = "inSource" if f.suppressed.kind in ("inline", "tool") else "external"
-        result["suppressions"] = [{"kind": kind, "justification": f.suppressed.reason or f.suppressed.kind}]
+        result["suppressions"] = [
+            {"kind": kind, "justification": f.suppressed.reason or f.suppressed.kind}
+        ]
     return result
 
 
@@ -72,7 +76,9 @@ def _rule(f: Finding) -> dict[str, Any]:
     return rule
 
 
-def _run(tool: str, findings: list[Finding], gates: list[GateResult], version: str) -> dict[str, Any]:
+def _run(
+    tool: str, findings: list[Finding], gates: list[GateResult], version: str
+) -> dict[str, Any]:
     rules: list[dict[str, Any]] = []
     index: dict[str, int] = {}
     results = []
@@ -81,7 +87,11 @@ def _run(tool: str, findings: list[Finding], gates: list[GateResult], version: s
             index[f.rule] = len(rules)
             rules.append(_rule(f))
         results.append(_result(f, index[f.rule]))
-    driver: dict[str, Any] = {"name": tool, "rules": rules, "informationUri": "https://github.com/gates/gates"}
+    driver: dict[str, Any] = {
+        "name": tool,
+        "rules": rules,
+        "informationUri": "https://github.com/gates/gates",
+    }
     if version:
         driver["version"] = version[:100]
     errors = [g for g in gates if g.status is Status.ERROR]

@@ -16,7 +16,12 @@ from typing import Any, TextIO
 from gates.model import Finding, GateResult, Report, Stage, Status, Verdict
 from gates.text import escape_workflow_data, one_line, reveal_invisible
 
-_STATUS_WORD = {Status.PASS: "PASS", Status.FAIL: "FAIL", Status.ERROR: "ERROR", Status.SKIPPED: "SKIP"}
+_STATUS_WORD = {
+    Status.PASS: "PASS",
+    Status.FAIL: "FAIL",
+    Status.ERROR: "ERROR",
+    Status.SKIPPED: "SKIP",
+}
 
 
 def _safe(text: str) -> str:
@@ -64,7 +69,9 @@ class LiveProgress:
         self.console = Console(file=stream)
         self._rows: dict[str, list[Any]] = {}
         self._lock = threading.Lock()
-        self._live = Live(self._table(), console=self.console, refresh_per_second=8, transient=False)
+        self._live = Live(
+            self._table(), console=self.console, refresh_per_second=8, transient=False
+        )
         self._live.start()
         self._stop = threading.Event()
         self._ticker = threading.Thread(target=self._tick, daemon=True)
@@ -128,7 +135,9 @@ def _finding_line(f: Finding) -> str:
     if f.suppressed:
         tags.append(f"suppressed ({f.suppressed.kind})")
     tag = f" [{', '.join(tags)}]" if tags else ""
-    return f"    {where:>8}  {f.severity.value:7} {f.tool}/{f.rule}: {one_line(f.message, 200)}{tag}"
+    return (
+        f"    {where:>8}  {f.severity.value:7} {f.tool}/{f.rule}: {one_line(f.message, 200)}{tag}"
+    )
 
 
 def render_text(report: Report, github_actions: bool = False, limit: int = 200) -> str:
@@ -139,8 +148,10 @@ def render_text(report: Report, github_actions: bool = False, limit: int = 200) 
     out.append(f"  {'stage':9} {'gate':18} {'status':7} {'new/total':>10} {'time':>8}")
     for g in report.gates:
         counts = f"{g.new_count}/{len(g.findings)}"
-        out.append(f"  {g.stage.value:9} {g.name:18} {_STATUS_WORD[g.status]:7} {counts:>10} "
-                   f"{g.duration_s:>7.1f}s")
+        out.append(
+            f"  {g.stage.value:9} {g.name:18} {_STATUS_WORD[g.status]:7} {counts:>10} "
+            f"{g.duration_s:>7.1f}s"
+        )
     for g in report.gates:
         if not g.findings and not g.detail:
             continue
