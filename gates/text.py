@@ -48,8 +48,8 @@ def escape_markdown(text: str) -> str:
 def neutralise_refs(text: str) -> str:
     """Break `@user` and `#123` with a zero-width-space entity (as Renovate does) so GitHub
     neither notifies anyone nor links an issue; the text still reads the same."""
-    text = _MENTION.sub("@&#8203;", text)
-    return _ISSUE_REF.sub("#&#8203;", text)
+    text = _ISSUE_REF.sub("#&#8203;", text)  # first: the entity below contains a '#'
+    return _MENTION.sub("@&#8203;", text)
 
 
 def escape_html(text: str) -> str:
