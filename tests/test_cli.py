@@ -46,7 +46,7 @@ def test_run_marks_new_findings_and_writes_valid_reports(repo: Repo) -> None:
     assert findings["new.py"]["rule"] == "F401"
     assert not findings["old.py"]["new"]
     sarif = json.loads((repo.path / "reports/gates.sarif").read_text())
-    sarif_schema = json.loads((ROOT.parent / "shared/schemas/sarif-schema-2.1.0.json").read_text())
+    sarif_schema = json.loads((ROOT / "tests/schemas/sarif-schema-2.1.0.json").read_text())
     jsonschema.validate(sarif, sarif_schema)
     md = (repo.path / "reports/gates.md").read_text()
     assert "gates failed" in md and "new.py" in md
