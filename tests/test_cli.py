@@ -124,3 +124,25 @@ def test_crash_and_timeout_become_errors_others_complete(repo: Repo, monkeypatch
     assert "boom" in crash.detail
     assert outcome.report.verdict.value == "error"
     assert (outcome.output_dir / "gates.json").exists()
+
+
+def test_unknown_stage_exits_2(repo: Repo) -> None:
+    repo.write("a.py", "a = 1\n")
+    repo.commit()
+    result = gates_run(repo.path, "--stages", "quality,nope")
+    assert result.returncode == 2 and "unknown stage or gate 'nope'" in result.stderr
+
+
+def test_head_other_than_checkout_runs_in_a_worktree(repo: Repo) -> None:
+    base = _pr(repo)
+    pr_head = repo.commit("empty")
+    from conftest import git
+
+    git(repo.path, "checkout", "-q", base)
+    result = gates_run(repo.path, "--base", base, "--head", pr_head)
+    assert result.returncode == 1, result.stdout + result.stderr
+    report = json.loads((repo.path / "reports/gates.json").read_text())
+    assert report["head"] == pr_head
+    assert any(f["path"] == "new.py" and f["new"] for g in report["gates"] for f in g["findings"])
+    assert not (repo.path / "new.py").exists()  # the user's checkout was not touched
+    assert git(repo.path, "worktree", "list").count("\n") == 1
