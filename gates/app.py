@@ -121,11 +121,9 @@ def run(
     revisions = resolve_revisions(git, request.base, request.head, request.env)
     scratch = Path(tempfile.mkdtemp(prefix="gates-"))
     try:
-        results = _run_gates(
+        diff, gate_results = _run_gates(
             git, root, revisions, config, registry, only_gates, scratch, progress, stop
         )
-        diff = results[0]
-        gate_results = results[1]
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     report = build_report(

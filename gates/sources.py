@@ -59,25 +59,6 @@ def read_lines(root: Path, rel: str) -> tuple[str, ...]:
     return _read_lines(path, mtime)
 
 
-def read_text(root: Path, rel: str) -> str | None:
-    """The whole text of a small text file, None when it should not be read."""
-    lines = read_lines(root, rel)
-    path = safe_path(root, rel)
-    if path is None or (not lines and not _is_empty(path)):
-        return None
-    try:
-        return path.read_bytes().decode("utf-8", errors="replace")
-    except OSError:
-        return None
-
-
-def _is_empty(path: Path) -> bool:
-    try:
-        return path.stat().st_size == 0
-    except OSError:
-        return False
-
-
 def snippet_hash(lines: tuple[str, ...], first: int, last: int) -> str:
     """A hash of the finding's source text, whitespace-insensitive, for position-free identity."""
     if not lines or first < 1:
