@@ -35,28 +35,47 @@ def is_binary(path: Path) -> bool:
         return True
 
 
+def split_lines(text: str) -> tuple[str, ...]:
+    """Lines as tools number them: split on LF only (with a CR before it dropped).
+
+    `str.splitlines` also breaks at form feeds, U+2028 and other separators, which would shift
+    every line number after them away from what ruff, mypy or git report.
+    """
+    if not text:
+        return ()
+    parts = text.split("\n")
+    if parts[-1] == "":
+        parts.pop()
+    return tuple(part[:-1] if part.endswith("\r") else part for part in parts)
+
+
 @functools.lru_cache(maxsize=4096)
-def _read_lines(path: Path, mtime_ns: int) -> tuple[str, ...]:
+def _read_text(path: Path, mtime_ns: int) -> str | None:
     del mtime_ns  # part of the cache key only
     try:
         if path.stat().st_size > MAX_TEXT_BYTES or is_binary(path):
-            return ()
-        text = path.read_bytes().decode("utf-8", errors="replace")
+            return None
+        return path.read_bytes().decode("utf-8", errors="replace")
     except OSError:
-        return ()
-    return tuple(text.splitlines())
+        return None
+
+
+def read_text(root: Path, rel: str) -> str | None:
+    """A text file of the repo decoded as UTF-8 (bad bytes replaced), or None for binary, huge
+    (over MAX_TEXT_BYTES), missing or linked files."""
+    path = safe_path(root, rel)
+    if path is None:
+        return None
+    try:
+        mtime = path.stat().st_mtime_ns
+    except OSError:
+        return None
+    return _read_text(path, mtime)
 
 
 def read_lines(root: Path, rel: str) -> tuple[str, ...]:
     """The lines of a text file in the repo, () for binary, huge, missing or linked files."""
-    path = safe_path(root, rel)
-    if path is None:
-        return ()
-    try:
-        mtime = path.stat().st_mtime_ns
-    except OSError:
-        return ()
-    return _read_lines(path, mtime)
+    return split_lines(read_text(root, rel) or "")
 
 
 def snippet_hash(lines: tuple[str, ...], first: int, last: int) -> str:

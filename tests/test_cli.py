@@ -6,13 +6,14 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import ClassVar
 
 import jsonschema
 import pytest
 from conftest import Repo
 
-from gates.model import Finding, Stage
 from gates.gate import GateOutcome, Option, Scope
+from gates.model import Finding, Stage
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -20,7 +21,9 @@ ROOT = Path(__file__).resolve().parents[1]
 def gates_run(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "gates", "run", str(repo), *args],
-        capture_output=True, text=True, timeout=300,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
 
 
@@ -64,9 +67,9 @@ def test_only_old_findings_pass(repo: Repo) -> None:
     ("config", "needle"),
     [
         ("[tool.gates]\nfail_fasst = true\n", "unknown key 'fail_fasst'"),
-        ("[tool.gates.ruff]\ntimeout_s = \"x\"\n", "key 'timeout_s' must be a number"),
+        ('[tool.gates.ruff]\ntimeout_s = "x"\n', "key 'timeout_s' must be a number"),
         ("[tool.gates\n", "invalid TOML"),
-        ("[tool.gates]\nstages = [\"nope\"]\n", "unknown stage 'nope'"),
+        ('[tool.gates]\nstages = ["nope"]\n', "unknown stage 'nope'"),
     ],
 )
 def test_config_errors_exit_2_naming_the_key(repo: Repo, config: str, needle: str) -> None:
@@ -85,7 +88,7 @@ def test_not_a_repo_exits_2(tmp_path: Path) -> None:
 class _Crash:
     name, stage, tool, scope = "crash", Stage.QUALITY, "crash", Scope.CHANGED
     description, default_timeout_s, default_fail_on = "", 5.0, "error"
-    options: dict[str, Option] = {}
+    options: ClassVar[dict[str, Option]] = {}
 
     def run(self, ctx):  # type: ignore[no-untyped-def]
         raise RuntimeError("boom")
@@ -104,7 +107,19 @@ class _Ok(_Crash):
     name = "ok"
 
     def run(self, ctx):  # type: ignore[no-untyped-def]
-        return GateOutcome(findings=[Finding("ok", "t", "r", __import__("gates.model").model.Severity.NOTE, "a.py", "m", line=1)])
+        return GateOutcome(
+            findings=[
+                Finding(
+                    "ok",
+                    "t",
+                    "r",
+                    __import__("gates.model").model.Severity.NOTE,
+                    "a.py",
+                    "m",
+                    line=1,
+                )
+            ]
+        )
 
 
 def test_crash_and_timeout_become_errors_others_complete(repo: Repo, monkeypatch) -> None:
@@ -117,7 +132,9 @@ def test_crash_and_timeout_become_errors_others_complete(repo: Repo, monkeypatch
     repo.write("a.py", "a = 1\n")
     repo.commit()
     registry = {g.name: g for g in (_Crash(), _Hang(), _Ok())}
-    outcome = run(RunRequest(path=repo.path, env={}), registry, runner.NoProgress(), threading.Event())
+    outcome = run(
+        RunRequest(path=repo.path, env={}), registry, runner.NoProgress(), threading.Event()
+    )
     status = {g.name: g.status.value for g in outcome.report.gates}
     assert status == {"crash": "error", "hang": "error", "ok": "pass"}
     crash = next(g for g in outcome.report.gates if g.name == "crash")

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from conftest import Repo, git
@@ -60,7 +61,7 @@ def test_event_file_base_and_shallow_fetch(tmp_path: Path) -> None:
     clone = tmp_path / "clone"
     git(tmp_path, "clone", "-q", "--depth", "1", f"file://{origin.path}", str(clone))
     event = tmp_path / "event.json"
-    event.write_text('{"pull_request": {"base": {"sha": "%s"}, "head": {"sha": "x"}}}' % base)
+    event.write_text(json.dumps({"pull_request": {"base": {"sha": base}, "head": {"sha": "x"}}}))
     env = {"GITHUB_EVENT_PATH": str(event), "GITHUB_EVENT_NAME": "pull_request"}
     g = Git(clone)
     rev = resolve_revisions(g, None, "HEAD", env=env)

@@ -13,8 +13,17 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def _report(message: str, path: str = "a b/ü.py", count: int = 1) -> Report:
     findings = tuple(
-        Finding("g", "t", "R1", Severity.ERROR, path, message, line=i + 1, new=True,
-                fingerprint=f"{i:032x}")
+        Finding(
+            "g",
+            "t",
+            "R1",
+            Severity.ERROR,
+            path,
+            message,
+            line=i + 1,
+            new=True,
+            fingerprint=f"{i:032x}",
+        )
         for i in range(count)
     )
     gate = GateResult("g", Stage.QUALITY, Status.FAIL, findings)
@@ -35,7 +44,9 @@ def test_markdown_neutralises_mentions_html_and_bidi() -> None:
 
 
 def test_markdown_truncates_within_limit() -> None:
-    md = render_markdown(_report("x" * 200, count=500), limit=10_000, more_hint="See the check run.")
+    md = render_markdown(
+        _report("x" * 200, count=500), limit=10_000, more_hint="See the check run."
+    )
     assert len(md) <= 10_000 and "Report cut to fit" in md and "See the check run." in md
 
 
