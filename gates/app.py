@@ -7,7 +7,9 @@ one direction, with plain values passed explicitly.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
+import hashlib
 import os
 import shutil
 import tempfile
@@ -18,14 +20,33 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from gates import __version__
+from gates.compare import mark_against_base, run_base
 from gates.config import Config, load_config
 from gates.diff import Diff, compute_diff
 from gates.errors import UsageError
+from gates.filters.baseline import (
+    Baseline,
+    fixed_entries,
+    load_baseline,
+    render_baseline,
+    updated_baseline,
+)
+from gates.filters.markers import MarkerReview, review_markers, suppression_counts
 from gates.gate import Gate
 from gates.git import Git, Revisions, Worktree, repo_root, resolve_revisions
-from gates.model import STAGE_ORDER, DiffInfo, GateResult, Report, Verdict, decide_verdict
+from gates.model import (
+    STAGE_ORDER,
+    DiffInfo,
+    Finding,
+    GateResult,
+    Report,
+    Severity,
+    Verdict,
+    decide_verdict,
+)
 from gates.proc import scrubbed_env
 from gates.runner import Progress, RunSettings, plan, run_planned
+from gates.sources import read_lines
 
 REPORT_FILES = ("gates.json", "gates.sarif", "gates.md")
 
@@ -119,10 +140,11 @@ def run(
     clear_reports(out_dir)
     git = Git(root)
     revisions = resolve_revisions(git, request.base, request.head, request.env)
+    baseline = load_baseline(root / config.baseline)
     scratch = Path(tempfile.mkdtemp(prefix="gates-"))
     try:
-        diff, gate_results = _run_gates(
-            git, root, revisions, config, registry, only_gates, scratch, progress, stop
+        diff, gate_results, review, compare_note = _run_gates(
+            git, root, revisions, config, registry, only_gates, scratch, progress, stop, baseline
         )
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
@@ -134,6 +156,7 @@ def run(
         time.monotonic() - started,
         incomplete=stop.is_set(),
     )
+    report = with_review(report, review, compare_note, baseline)
     written = write_reports(report, out_dir)
     return RunOutcome(report, out_dir, written)
 
@@ -148,7 +171,8 @@ def _run_gates(
     scratch: Path,
     progress: Progress,
     stop: threading.Event,
-) -> tuple[Diff, list[GateResult]]:
+    baseline: Baseline,
+) -> tuple[Diff, list[GateResult], MarkerReview, str]:
     diff = compute_diff(git, revisions)
     with checkout(git, root, revisions.head, scratch) as tree:
         settings = RunSettings(
@@ -158,9 +182,20 @@ def _run_gates(
             scratch=scratch / "gates",
             env=scrubbed_env(),
             project_files=tuple(git.tracked_files(revisions.head)),
+            scope_files=diff.changed_paths(),
+            baseline=baseline,
         )
         planned = plan(registry, settings, only_gates)
-        return diff, run_planned(planned, settings, progress, stop)
+        results = run_planned(planned, settings, progress, stop)
+        note = ""
+        if config.new == "compare" and not stop.is_set():
+            base = run_base(git, settings, registry, only_gates, stop)
+            results, note = mark_against_base(results, base, diff), base.note
+        complete = not only_gates and not stop.is_set()
+        review = review_markers(
+            results, diff, lambda rel: read_lines(tree, rel), complete, settings.today
+        )
+        return diff, results, review, note
 
 
 def build_report(
@@ -184,6 +219,61 @@ def build_report(
         new_mode=config.new,
         version=__version__,
     )
+
+
+@dataclass(frozen=True)
+class BaselineOutcome:
+    run: RunOutcome
+    path: Path
+    before: int
+    after: int
+
+
+def write_baseline(
+    request: RunRequest,
+    registry: Mapping[str, Gate],
+    progress: Progress,
+    stop: threading.Event,
+    prune: bool = False,
+) -> BaselineOutcome:
+    """Run every gate on every file (new = all) and record today's findings, or with `prune`
+    only drop the entries that are fixed; the file never gains entries when pruning."""
+    outcome = run(dataclasses.replace(request, new="all"), registry, progress, stop)
+    if stop.is_set():
+        raise UsageError("interrupted: the baseline was not written")
+    root, config, _ = load(request, registry)
+    path = root / config.baseline
+    old = load_baseline(path)
+    new = updated_baseline(old, outcome.report.gates, prune)
+    atomic_write(path, render_baseline(new))
+    return BaselineOutcome(outcome, path, len(old.entries), len(new.entries))
+
+
+def with_review(report: Report, review: MarkerReview, note: str, baseline: Baseline) -> Report:
+    """Add the suppression review, fixed baseline entries and the compare note to a report."""
+    fixed = fixed_entries(baseline, report.gates)
+    notices = list(review.notices)
+    if fixed:
+        notices.append(
+            Finding(
+                gate="gates",
+                tool="gates",
+                rule="baseline-fixed",
+                severity=Severity.NOTE,
+                path="",
+                new=True,
+                fingerprint=hashlib.sha256(
+                    "".join(e.fingerprint for e in fixed).encode()
+                ).hexdigest()[:32],
+                message=f"{len(fixed)} baselined finding(s) are fixed; shrink the baseline "
+                "with `gates baseline --prune`",
+            )
+        )
+    counts = {**suppression_counts(report.gates), **review.counts, "baseline_fixed": len(fixed)}
+    diff = report.diff
+    if note:
+        diff = dataclasses.replace(diff, note=f"{diff.note}; {note}" if diff.note else note)
+    return dataclasses.replace(report, notices=tuple(notices), suppressions=counts, diff=diff)
 
 
 def clear_reports(out_dir: Path) -> None:

@@ -29,7 +29,7 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 FAIL_ON_CHOICES = ("error", "warning", "note", "never")
-NEW_MODES = ("lines", "all")
+NEW_MODES = ("lines", "compare", "all")
 
 
 def _positive(value: object) -> str | None:
@@ -58,6 +58,10 @@ GLOBAL_OPTIONS: Mapping[str, Option] = {
     "new": Option(str, "lines", choices=NEW_MODES),
     "jobs": Option(int, 0, help="parallel gates; 0 means the number of cores"),
     "output_dir": Option(str, "reports"),
+    "baseline": Option(str, ".gates-baseline.json", help="the baseline file, relative to the repo"),
+    "cache_dir": Option(
+        str, "", help="base-run cache (default: $GATES_CACHE_DIR or ~/.cache/gates)"
+    ),
 }
 
 
@@ -81,6 +85,8 @@ class Config:
     new: str
     jobs: int
     output_dir: str
+    baseline: str = ".gates-baseline.json"
+    cache_dir: str = ""
     gates: Mapping[str, GateConfig] = field(default_factory=dict)
 
     def gate(self, name: str) -> GateConfig:
@@ -160,6 +166,8 @@ def build_config(
         new=values["new"],
         jobs=values["jobs"],
         output_dir=values["output_dir"],
+        baseline=values["baseline"],
+        cache_dir=values["cache_dir"],
         gates=gates,
     )
 

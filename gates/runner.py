@@ -9,18 +9,20 @@ Longest-budget gates start first (the critical path); stages only wait for each 
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import queue
 import threading
 import time
 import traceback
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
 from gates.config import Config, GateConfig
 from gates.diff import Diff
+from gates.filters.baseline import Baseline, mark_baselined
 from gates.filters.changed_lines import mark_new
 from gates.filters.suppressions import mark_suppressed
 from gates.gate import Gate, GateContext, GateError, GateOutcome, Scope
@@ -73,6 +75,12 @@ class RunSettings:
     scratch: Path
     env: Mapping[str, str]
     project_files: tuple[str, ...]
+    scope_files: tuple[str, ...]  # what a changed-files gate looks at (the PR's files)
+    baseline: Baseline = field(default_factory=Baseline)
+    # Base-run paths -> head paths (renames), applied before fingerprinting so a finding in a
+    # renamed file keeps its identity.
+    path_map: Mapping[str, str] = field(default_factory=dict)
+    today: dt.date = field(default_factory=lambda: dt.datetime.now(dt.timezone.utc).date())
 
 
 def plan(
@@ -80,7 +88,7 @@ def plan(
 ) -> list[Planned]:
     """The gates to run, in stage order, each with the files in its scope."""
     config = settings.config
-    changed = _existing(settings.root, settings.diff.changed_paths())
+    changed = _existing(settings.root, settings.scope_files)
     everything = _existing(settings.root, settings.project_files)
     planned: list[Planned] = []
     for stage in STAGE_ORDER:
@@ -90,7 +98,7 @@ def plan(
             gate_config = config.gate(name)
             if gate.stage is not stage or not gate_config.enabled or (only and name not in only):
                 continue
-            pool = changed if gate.scope is Scope.CHANGED and config.new == "lines" else everything
+            pool = changed if gate.scope is Scope.CHANGED and config.new != "all" else everything
             files = select(
                 select(pool, exclude=config.exclude), gate_config.paths, gate_config.exclude
             )
@@ -117,7 +125,10 @@ def finalize(
         return read_lines(settings.root, path)
 
     findings = [_with_snippet(f, lines) for f in outcome.findings]
-    findings = mark_suppressed(with_fingerprints(findings), lines)
+    if settings.path_map:
+        findings = [f.replace(path=settings.path_map.get(f.path, f.path)) for f in findings]
+    findings = mark_suppressed(with_fingerprints(findings), lines, settings.today)
+    findings = mark_baselined(findings, settings.baseline)
     findings = mark_new(findings, settings.diff, settings.config.new)
     status = outcome.status or decide_status(tuple(findings), config.fail_on)
     return GateResult(
