@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from gates import __version__
-from gates.compare import mark_against_base, run_base
+from gates.compare import cache_root, mark_against_base, run_base
 from gates.config import Config, load_config
 from gates.diff import Diff, compute_diff
 from gates.errors import UsageError
@@ -144,7 +144,17 @@ def run(
     scratch = Path(tempfile.mkdtemp(prefix="gates-"))
     try:
         diff, gate_results, review, compare_note = _run_gates(
-            git, root, revisions, config, registry, only_gates, scratch, progress, stop, baseline
+            git,
+            root,
+            revisions,
+            config,
+            registry,
+            only_gates,
+            scratch,
+            progress,
+            stop,
+            baseline,
+            request.env,
         )
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
@@ -172,6 +182,7 @@ def _run_gates(
     progress: Progress,
     stop: threading.Event,
     baseline: Baseline,
+    env: Mapping[str, str],
 ) -> tuple[Diff, list[GateResult], MarkerReview, str]:
     diff = compute_diff(git, revisions)
     with checkout(git, root, revisions.head, scratch) as tree:
@@ -189,7 +200,8 @@ def _run_gates(
         results = run_planned(planned, settings, progress, stop)
         note = ""
         if config.new == "compare" and not stop.is_set():
-            base = run_base(git, settings, registry, only_gates, stop)
+            cache = cache_root(config.cache_dir, env)
+            base = run_base(git, settings, registry, only_gates, stop, cache)
             results, note = mark_against_base(results, base, diff), base.note
         complete = not only_gates and not stop.is_set()
         review = review_markers(

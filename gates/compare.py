@@ -136,6 +136,7 @@ def run_base(
     registry: Mapping[str, Gate],
     only: Sequence[str],
     stop: threading.Event,
+    cache: Path,
 ) -> BaseRun:
     diff = head_settings.diff
     base_sha = diff.base
@@ -154,13 +155,17 @@ def run_base(
             path_map=renames,
         )
         wanted = [p for p in plan(registry, settings, only) if _compares(p.gate)]
-        return _run_cached(settings, wanted, base_sha, stop)
+        return _run_cached(settings, wanted, base_sha, stop, cache)
 
 
 def _run_cached(
-    settings: RunSettings, planned: Sequence[Planned], base_sha: str, stop: threading.Event
+    settings: RunSettings,
+    planned: Sequence[Planned],
+    base_sha: str,
+    stop: threading.Event,
+    cache: Path,
 ) -> BaseRun:
-    root = cache_root(settings.config.cache_dir, settings.env) / "base"
+    root = cache / "base"
     versions = tool_versions(settings.config.python, settings.root)
     results: dict[str, GateResult] = {}
     hits: list[str] = []
