@@ -313,10 +313,19 @@ def write_reports(report: Report, out_dir: Path) -> tuple[Path, ...]:
 
 
 def atomic_write(path: Path, text: str) -> Path:
-    """Write via a temporary file and rename, so a reader never sees half a report."""
-    tmp = path.with_name(f".{path.name}.tmp")
+    """Write via a fresh temporary file and rename, so a reader never sees half a report.
+
+    The temporary file is created with O_EXCL under a random name: a PR that plants a symlink
+    in the output directory cannot redirect the write.
+    """
     try:
-        tmp.write_text(text, encoding="utf-8")
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    except OSError as exc:
+        raise UsageError(f"cannot write {path}: {exc.strerror}") from None
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
         tmp.replace(path)
     except OSError as exc:
         with contextlib.suppress(OSError):

@@ -149,7 +149,7 @@ def build_config(
     values = _validate(plain, GLOBAL_OPTIONS, where)
     for name, section in sections.items():
         if not isinstance(section, dict):
-            raise ConfigError(f"{where}: '{name}' must be a table, got {_type_name(section)}")
+            raise ConfigError(f"{where}: {name!r} must be a table, got {_type_name(section)}")
     stage_tables = {
         s: _validate_stage(s, sections.get(s, {}), registry, where) for s in stage_names
     }
@@ -218,10 +218,10 @@ def _validate(
         option = allowed.get(key)
         if option is None:
             known = ", ".join(sorted(allowed))
-            raise ConfigError(f"{where}: unknown key '{key}' (known keys: {known})")
+            raise ConfigError(f"{where}: unknown key {key!r} (known keys: {known})")
         problem = check_value(option, value)
         if problem:
-            raise ConfigError(f"{where}: key '{key}' {problem}")
+            raise ConfigError(f"{where}: key {key!r} {problem}")
         out[key] = value
     if fill_defaults:
         for key, option in allowed.items():

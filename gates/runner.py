@@ -265,6 +265,11 @@ def _run_group(
     while len(results) < len(tasks):
         try:
             task, result = done.get(timeout=0.2)
+            if stop.is_set() and result.status is not Status.ERROR:
+                # Its tools were killed by the interrupt: whatever it returned proves nothing.
+                result = error_result(
+                    task.planned, "interrupted before the gate finished", duration=result.duration_s
+                )
             if task.planned.gate.name not in results:
                 results[task.planned.gate.name] = result
                 progress.finished(result)
