@@ -20,7 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from gates import __version__
-from gates.compare import cache_root, mark_against_base, run_base
+from gates.cache import ResultCache, cache_root, tool_versions
+from gates.compare import mark_against_base, run_base
 from gates.config import Config, load_config
 from gates.diff import Diff, compute_diff
 from gates.errors import UsageError
@@ -195,19 +196,40 @@ def _run_gates(
             project_files=tuple(git.tracked_files(revisions.head)),
             scope_files=diff.changed_paths(),
             baseline=baseline,
+            cache=result_cache(git, tree, revisions, config, env),
         )
         planned = plan(registry, settings, only_gates)
         results = run_planned(planned, settings, progress, stop)
         note = ""
         if config.new == "compare" and not stop.is_set():
-            cache = cache_root(config.cache_dir, env)
-            base = run_base(git, settings, registry, only_gates, stop, cache)
+            base = run_base(git, settings, registry, only_gates, stop)
             results, note = mark_against_base(results, base, diff), base.note
         complete = not only_gates and not stop.is_set()
         review = review_markers(
             results, diff, lambda rel: read_lines(tree, rel), complete, settings.today
         )
         return diff, results, review, note
+
+
+def result_cache(
+    git: Git, tree: Path, revisions: Revisions, config: Config, env: Mapping[str, str]
+) -> ResultCache | None:
+    """The cache for this run, or None when it is off or the checkout has uncommitted changes
+    (the git tree id would not describe what the tools see)."""
+    if not config.cache or env.get("GATES_NO_CACHE"):
+        return None
+    if tree == git.root and git.has_tracked_changes():
+        return None
+    tree_id = git.tree_id(revisions.head)
+    if tree_id is None:
+        return None
+    return ResultCache(
+        root=cache_root(config.cache_dir, env),
+        tree=tree_id,
+        base=revisions.merge_base or revisions.base or "",
+        versions=tool_versions(config.python, git.root),
+        python=config.python,
+    )
 
 
 def build_report(

@@ -10,43 +10,16 @@ same PR do not pay twice.
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
-import json
-import os
 import threading
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, replace
-from pathlib import Path
+from dataclasses import dataclass, replace
 
-from gates import __version__
 from gates.diff import Diff
 from gates.filters.changed_lines import is_new
 from gates.gate import Gate
 from gates.git import Git, Worktree
 from gates.model import GateResult, Status, decide_status
-from gates.proc import run_process
-from gates.runner import NoProgress, Planned, RunSettings, plan, run_planned
-
-# The tools whose versions can change a gate's findings; read from the gates' interpreter.
-TOOL_DISTRIBUTIONS = (
-    "ruff",
-    "mypy",
-    "bandit",
-    "semgrep",
-    "coverage",
-    "pytest",
-    "pip-audit",
-    "detect-secrets",
-)
-_VERSIONS_SCRIPT = (
-    "import importlib.metadata as m, json, sys\n"
-    "out = {}\n"
-    "for name in sys.argv[1:]:\n"
-    "    try: out[name] = m.version(name)\n"
-    "    except m.PackageNotFoundError: out[name] = ''\n"
-    "print(json.dumps(out))\n"
-)
+from gates.runner import NoProgress, RunSettings, plan, run_planned
 
 
 @dataclass(frozen=True)
@@ -56,59 +29,6 @@ class BaseRun:
     results: Mapping[str, GateResult]
     cache_hits: tuple[str, ...] = ()
     note: str = ""
-
-
-def cache_root(configured: str, env: Mapping[str, str]) -> Path:
-    if configured:
-        return Path(configured).expanduser()
-    if env.get("GATES_CACHE_DIR"):
-        return Path(env["GATES_CACHE_DIR"]).expanduser()
-    xdg = env.get("XDG_CACHE_HOME") or str(Path("~/.cache").expanduser())
-    return Path(xdg) / "gates"
-
-
-def tool_versions(python: str, cwd: Path) -> dict[str, str]:
-    result = run_process(
-        [python, "-c", _VERSIONS_SCRIPT, *TOOL_DISTRIBUTIONS], cwd=cwd, timeout_s=60
-    )
-    try:
-        versions: dict[str, str] = json.loads(result.stdout)
-    except ValueError:
-        return {}
-    return versions
-
-
-def cache_key(planned: Planned, base_sha: str, versions: Mapping[str, str]) -> str:
-    """Everything that decides a gate's base findings: revision, config, files, tools."""
-    material = {
-        "gates": __version__,
-        "base": base_sha,
-        "gate": planned.gate.name,
-        "config": asdict(planned.config),
-        "files": planned.files,
-        "versions": dict(sorted(versions.items())),
-    }
-    blob = json.dumps(material, sort_keys=True, default=str).encode()
-    return hashlib.sha256(blob).hexdigest()[:40]
-
-
-def _load_cached(path: Path) -> GateResult | None:
-    from gates.reporters.json_report import gate_from_dict
-
-    try:
-        return gate_from_dict(json.loads(path.read_text(encoding="utf-8")))
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-
-
-def _store(path: Path, result: GateResult) -> None:
-    from gates.reporters.json_report import gate_to_dict
-
-    with contextlib.suppress(OSError):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(gate_to_dict(result)), encoding="utf-8")
-        tmp.replace(path)
 
 
 def base_scope(diff: Diff) -> tuple[tuple[str, ...], dict[str, str]]:
@@ -136,7 +56,6 @@ def run_base(
     registry: Mapping[str, Gate],
     only: Sequence[str],
     stop: threading.Event,
-    cache: Path,
 ) -> BaseRun:
     diff = head_settings.diff
     base_sha = diff.base
@@ -153,38 +72,14 @@ def run_base(
             project_files=tuple(git.tracked_files(base_sha)),
             scope_files=scope,
             path_map=renames,
+            cache=head_settings.cache
+            and replace(head_settings.cache, tree=git.tree_id(base_sha) or "", base=""),
         )
         wanted = [p for p in plan(registry, settings, only) if _compares(p.gate)]
-        return _run_cached(settings, wanted, base_sha, stop, cache)
-
-
-def _run_cached(
-    settings: RunSettings,
-    planned: Sequence[Planned],
-    base_sha: str,
-    stop: threading.Event,
-    cache: Path,
-) -> BaseRun:
-    root = cache / "base"
-    versions = tool_versions(settings.config.python, settings.root)
-    results: dict[str, GateResult] = {}
-    hits: list[str] = []
-    todo: list[tuple[Planned, Path]] = []
-    for p in planned:
-        path = root / f"{cache_key(p, base_sha, versions)}.json"
-        cached = _load_cached(path)
-        if cached is not None:
-            results[p.gate.name] = cached
-            hits.append(p.gate.name)
-        else:
-            todo.append((p, path))
-    ran = run_planned([p for p, _ in todo], settings, NoProgress(), stop)
-    for (_, path), result in zip(todo, ran, strict=True):
-        results[result.name] = result
-        if result.status in (Status.PASS, Status.FAIL):
-            _store(path, result)
-    note = f"compare mode: base {base_sha[:12]}, {len(hits)} of {len(planned)} gates from cache"
-    return BaseRun(results, tuple(hits), note)
+        ran = run_planned(wanted, settings, NoProgress(), stop)
+    hits = tuple(r.name for r in ran if r.metrics.get("cache_hit"))
+    note = f"compare mode: base {base_sha[:12]}, {len(hits)} of {len(ran)} gates from cache"
+    return BaseRun({r.name: r for r in ran}, hits, note)
 
 
 def mark_against_base(results: Sequence[GateResult], base: BaseRun, diff: Diff) -> list[GateResult]:

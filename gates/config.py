@@ -59,6 +59,7 @@ GLOBAL_OPTIONS: Mapping[str, Option] = {
     "jobs": Option(int, 0, help="parallel gates; 0 means the number of cores"),
     "output_dir": Option(str, "reports"),
     "baseline": Option(str, ".gates-baseline.json", help="the baseline file, relative to the repo"),
+    "cache": Option(bool, True, help="reuse gate results for an unchanged tree"),
     "cache_dir": Option(
         str, "", help="base-run cache (default: $GATES_CACHE_DIR or ~/.cache/gates)"
     ),
@@ -87,6 +88,7 @@ class Config:
     output_dir: str
     baseline: str = ".gates-baseline.json"
     cache_dir: str = ""
+    cache: bool = True
     gates: Mapping[str, GateConfig] = field(default_factory=dict)
 
     def gate(self, name: str) -> GateConfig:
@@ -168,6 +170,7 @@ def build_config(
         output_dir=values["output_dir"],
         baseline=values["baseline"],
         cache_dir=values["cache_dir"],
+        cache=values["cache"],
         gates=gates,
     )
 

@@ -46,6 +46,16 @@ class Git:
         out = self.out("rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}")
         return out.strip() if out else None
 
+    def tree_id(self, rev: str) -> str | None:
+        """The id of a commit's tree: a hash of every file's content at that commit."""
+        out = self.out("rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{tree}}")
+        return out.strip() if out else None
+
+    def has_tracked_changes(self) -> bool:
+        """Uncommitted changes to tracked files (staged or not) in the work tree."""
+        result = self.run("status", "--porcelain", "-z", "--untracked-files=no")
+        return not result.ok or bool(result.out.strip(b"\0"))
+
     def has_commit(self, sha: str) -> bool:
         return self.run("cat-file", "-e", f"{sha}^{{commit}}").ok
 

@@ -9,6 +9,7 @@ Longest-budget gates start first (the critical path); stages only wait for each 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 import queue
@@ -20,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
+from gates.cache import ResultCache, cacheable
 from gates.config import Config, GateConfig
 from gates.diff import Diff
 from gates.filters.baseline import Baseline, mark_baselined
@@ -81,6 +83,7 @@ class RunSettings:
     # renamed file keeps its identity.
     path_map: Mapping[str, str] = field(default_factory=dict)
     today: dt.date = field(default_factory=lambda: dt.datetime.now(dt.timezone.utc).date())
+    cache: ResultCache | None = None  # None: nothing is reused or stored (e.g. a dirty tree)
 
 
 def plan(
@@ -189,8 +192,17 @@ def execute(task: _Task, settings: RunSettings) -> GateResult:
         cancelled=task.cancel.is_set,
     )
     started = time.monotonic()
+    cache, key = settings.cache, ""
+    if cache is not None:
+        key = cache.key(planned.gate, planned.config, planned.files)
+        hit = cache.load(key)
+        if hit is not None:
+            hit = dataclasses.replace(hit, metrics={**hit.metrics, "cache_hit": True})
+            return finalize(planned.gate, planned.config, hit, settings, time.monotonic() - started)
     try:
         outcome = planned.gate.run(ctx)
+        if cache is not None and cacheable(planned.gate, outcome):
+            cache.store(key, outcome)
     except GateError as exc:
         return error_result(planned, str(exc), exc.output_tail, time.monotonic() - started)
     except Exception as exc:  # a bug in a gate must not take the others down
