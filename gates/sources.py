@@ -35,6 +35,28 @@ def is_binary(path: Path) -> bool:
         return True
 
 
+def looks_binary(path: Path, sniff_bytes: int = _SNIFF_BYTES) -> bool:
+    """Binary by content: NUL bytes, or bytes that are not UTF-8, in the first `sniff_bytes`.
+
+    Stricter than `is_binary` (which only looks for NUL, as git does), for judging files a PR
+    adds. Reads at most `sniff_bytes`; a multi-byte character cut by the window is not held
+    against the file. An unreadable file counts as binary.
+    """
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(sniff_bytes)
+    except OSError:
+        return True
+    if b"\0" in head:
+        return True
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        cut = len(head) == sniff_bytes and exc.reason == "unexpected end of data"
+        return not cut
+    return False
+
+
 def split_lines(text: str) -> tuple[str, ...]:
     """Lines as tools number them: split on LF only (with a CR before it dropped).
 
