@@ -382,7 +382,7 @@ def _definition_finding(
     rel: str, d: Definition, limit: int, before: int | None, judge: Judge
 ) -> Finding:
     grew = before is None or d.length > before
-    was = _lines(before) if before is not None else judge.was(None)
+    was = _lines(before) if before is not None else ("no base" if judge.no_base else "new")
     message = f"{d.kind} {d.name} {was} -> {d.length} lines (budget {limit} lines)"
     if before is not None and not grew:
         message += ": already over budget at the base and did not grow"
