@@ -97,8 +97,9 @@ def parse_batch_check(out: bytes, requests: Sequence[tuple[str, bytes]]) -> dict
     return blobs
 
 
-def read_blobs(git: Git, blobs: Iterable[Blob], cap: int = BLOB_READ_CAP) -> dict[str, bytes]:
-    """The contents of the blobs up to `cap` bytes each, keyed by object id."""
+def read_blobs(git: Git, blobs: Iterable[Blob], cap: int | None = None) -> dict[str, bytes]:
+    """The contents of the blobs up to `cap` (BLOB_READ_CAP) bytes each, keyed by object id."""
+    cap = BLOB_READ_CAP if cap is None else cap
     small = sorted({b.oid: b for b in blobs if b.size <= cap}.values(), key=lambda b: b.oid)
     contents: dict[str, bytes] = {}
     for run in _runs(small, BATCH_READ_BUDGET):

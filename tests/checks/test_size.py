@@ -150,6 +150,13 @@ def test_max_lines_before_and_after(repo: Repo) -> None:
     )
 
 
+def test_line_count_of_a_base_too_big_to_read_comes_from_numstat(repo: Repo, monkeypatch) -> None:
+    import gates.checks.size_io as size_io
+
+    monkeypatch.setattr(size_io, "BLOB_READ_CAP", 10)
+    test_max_lines_before_and_after(repo)
+
+
 FUNCTIONS = """\
 import functools
 
