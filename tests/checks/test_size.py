@@ -209,9 +209,14 @@ def test_pr_size_warns_without_blocking_and_skips_lockfiles(repo: Repo) -> None:
         repo.write(name, "line\n" * 20)
     repo.write("poetry.lock", "x\n" * 5000)
     repo.commit("pr")
-    gate = size_gate(repo, base)
+    outcome = run_size(repo, base)
+    (gate,) = outcome.report.gates
     found = {f.rule: f for f in gate.findings}
     assert set(found) == {"pr-lines", "pr-files"}
+    sarif = json.loads((outcome.output_dir / "gates.sarif").read_text())
+    jsonschema.validate(
+        sarif, json.loads((ROOT / "tests/schemas/sarif-schema-2.1.0.json").read_text())
+    )
     assert found["pr-lines"].path == "" and found["pr-lines"].severity is Severity.WARNING
     assert found["pr-lines"].new and "60 lines (60 added, 0 deleted; budget 10)" in (
         found["pr-lines"].message
@@ -243,6 +248,16 @@ def test_binary_files_added_outside_allowed_globs(repo: Repo) -> None:
     gate = size_gate(repo, base)
     assert set(by_path(gate, "binary-file")) == {"tool.bin", "notes.txt"}
     assert gate.status is Status.FAIL
+
+
+def test_symlinks_are_not_followed(repo: Repo, tmp_path: Path) -> None:
+    outside = tmp_path / "outside.bin"
+    outside.write_bytes(b"\0" * (3 * 1024 * 1024))
+    base = repo.commit("base")
+    (repo.path / "link.bin").symlink_to(outside)
+    repo.commit("pr")
+    gate = size_gate(repo, base)
+    assert gate.findings == () and gate.metrics["files_checked"] == 0
 
 
 def test_no_base_compares_against_nothing(repo: Repo) -> None:
