@@ -244,9 +244,11 @@ def test_binary_files_added_outside_allowed_globs(repo: Repo) -> None:
     repo.write("notes.txt", b"caf\xe9 au lait\n" * 10)  # Latin-1, not UTF-8
     repo.write("img/logo.png", b"\x89PNG\r\n\x1a\n\x00\x00")
     repo.write("ok.txt", "caf\u00e9\n")
+    repo.write("huge.log", b"a" * 8192 + b"\0" * (2 * 1024 * 1024))  # NULs past the sniff window
     repo.commit("pr")
     gate = size_gate(repo, base)
     assert set(by_path(gate, "binary-file")) == {"tool.bin", "notes.txt"}
+    assert set(by_path(gate, "large-file")) == {"huge.log"}
     assert gate.status is Status.FAIL
 
 
