@@ -77,3 +77,26 @@ def test_budgets_first_match_and_units() -> None:
         "3.0 GB",
     ]
     assert signed_bytes(-600) == "-600 B" and signed_bytes(1331) == "+1.3 KB"
+
+
+def test_check_budgets_names_the_entry_and_key() -> None:
+    from gates.checks.size_budgets import check_budgets
+
+    assert check_budgets([{"glob": "*.py", "max_lines": 1}]) is None
+    assert (
+        check_budgets("x")
+        == 'must be an array of tables like { glob = "**/*.py", max_lines = 800 }'
+    )
+    problems = {
+        "entry 0: must be a table": [3],
+        "entry 0: unknown key 'max'": [{"glob": "a", "max": 1}],
+        "entry 0: key 'glob' must be a non-empty string": [{"glob": " ", "max_bytes": 1}],
+        "entry 0: key 'max_bytes' must be an integer, got bool": [{"glob": "a", "max_bytes": True}],
+        "entry 1: key 'max_lines' must be greater than 0": [
+            {"glob": "a", "max_lines": 1},
+            {"glob": "b", "max_lines": 0},
+        ],
+        "entry 0: needs 'max_bytes' or 'max_lines'": [{"glob": "a"}],
+    }
+    for needle, value in problems.items():
+        assert needle in (check_budgets(value) or ""), needle
