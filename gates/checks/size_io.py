@@ -74,7 +74,10 @@ def base_blobs(git: Git, rev: str, paths: Iterable[str]) -> dict[str, Blob]:
     result = git.run("cat-file", _CHECK_FORMAT, "-z", stdin=b"".join(n + b"\0" for n in names))
     if not result.ok:
         raise GateError(f"git cat-file --batch-check failed: {result.describe_failure()}")
-    return parse_batch_check(result.out, list(zip(wanted, names, strict=True)))
+    try:
+        return parse_batch_check(result.out, list(zip(wanted, names, strict=True)))
+    except ValueError as exc:  # output that does not pair with the request: fail closed
+        raise GateError(f"unexpected git cat-file --batch-check output ({exc})") from None
 
 
 def parse_batch_check(out: bytes, requests: Sequence[tuple[str, bytes]]) -> dict[str, Blob]:
@@ -107,7 +110,10 @@ def read_blobs(git: Git, blobs: Iterable[Blob], cap: int | None = None) -> dict[
         result = git.run("cat-file", "--batch", stdin=stdin)
         if not result.ok or result.truncated:
             raise GateError(f"git cat-file --batch failed: {result.describe_failure()}")
-        contents.update(parse_batch(result.out))
+        try:
+            contents.update(parse_batch(result.out))
+        except ValueError as exc:
+            raise GateError(f"unexpected git cat-file --batch output ({exc})") from None
     return contents
 
 
