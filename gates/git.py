@@ -28,7 +28,9 @@ class Git:
         self.root = root
         self.timeout_s = timeout_s
 
-    def run(self, *args: str, timeout_s: float | None = None) -> ProcResult:
+    def run(
+        self, *args: str, timeout_s: float | None = None, stdin: bytes | None = None
+    ) -> ProcResult:
         env = scrubbed_env()
         env.update({"GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C", "GIT_OPTIONAL_LOCKS": "0"})
         return run_process(
@@ -36,6 +38,7 @@ class Git:
             cwd=self.root,
             env=env,
             timeout_s=timeout_s or self.timeout_s,
+            stdin=stdin,
         )
 
     def out(self, *args: str) -> str | None:
