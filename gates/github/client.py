@@ -140,6 +140,7 @@ class GitHubClient:
         )
         self._repo = self._gh.get_repo(repo)
         self._comments: dict[int, Any] = {}
+        self._identity = ""
 
     def _call(self, what: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
         try:
@@ -150,12 +151,14 @@ class GitHubClient:
     def identity(self) -> str:
         """The token's login; an Actions or App installation token cannot read /user (403),
         and its comments are written by github-actions[bot]."""
-        try:
-            return str(self._gh.get_user().login)
-        except GithubException:
-            return FALLBACK_AUTHOR
-        except requests.RequestException as exc:
-            raise _error(exc, "GET /user") from None
+        if not self._identity:
+            try:
+                self._identity = str(self._gh.get_user().login)
+            except GithubException:
+                self._identity = FALLBACK_AUTHOR
+            except requests.RequestException as exc:
+                raise _error(exc, "GET /user") from None
+        return self._identity
 
     def create_check_run(self, body: Mapping[str, Any]) -> int:
         run = self._call("create check run", self._repo.create_check_run, **body)

@@ -9,6 +9,7 @@ Every request is recorded (method, path, headers, body, answer) for assertions.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import socket
@@ -44,12 +45,24 @@ ROUTES: list[tuple[str, re.Pattern[str], str]] = [
         ("GET", r"/repos/(?P<repo>[^/]+/[^/]+)/check-runs/(?P<id>\d+)", "checks/get"),
         ("GET", r"/repos/(?P<repo>[^/]+/[^/]+)/commits/(?P<sha>\w+)/check-runs", "checks/list"),
         ("GET", r"/repos/(?P<repo>[^/]+/[^/]+)/commits/(?P<sha>\w+)", "commit"),
-        ("POST", r"/repos/(?P<repo>[^/]+/[^/]+)/statuses/(?P<sha>\w+)", "repos/create-commit-status"),
+        (
+            "POST",
+            r"/repos/(?P<repo>[^/]+/[^/]+)/statuses/(?P<sha>\w+)",
+            "repos/create-commit-status",
+        ),
         ("GET", r"/repos/(?P<repo>[^/]+/[^/]+)/issues/(?P<n>\d+)", "issue"),
         ("GET", r"/repos/(?P<repo>[^/]+/[^/]+)/issues/(?P<n>\d+)/comments", "comments/list"),
-        ("POST", r"/repos/(?P<repo>[^/]+/[^/]+)/issues/(?P<n>\d+)/comments", "issues/create-comment"),
+        (
+            "POST",
+            r"/repos/(?P<repo>[^/]+/[^/]+)/issues/(?P<n>\d+)/comments",
+            "issues/create-comment",
+        ),
         ("GET", r"/repos/(?P<repo>[^/]+/[^/]+)/issues/comments/(?P<id>\d+)", "comments/get"),
-        ("PATCH", r"/repos/(?P<repo>[^/]+/[^/]+)/issues/comments/(?P<id>\d+)", "issues/update-comment"),
+        (
+            "PATCH",
+            r"/repos/(?P<repo>[^/]+/[^/]+)/issues/comments/(?P<id>\d+)",
+            "issues/update-comment",
+        ),
     ]
 ]
 WRITES = {op for op in SCHEMAS["operations"]}
@@ -67,8 +80,12 @@ def validation_failed(op: str, resource: str, field_name: str, message: str = ""
         error = {"resource": resource, "code": "custom", "field": field_name, "message": message}
     return ApiFailure(
         422,
-        {"message": "Validation Failed", "errors": [error], "documentation_url": f"{DOCS}#{op}",
-         "status": "422"},
+        {
+            "message": "Validation Failed",
+            "errors": [error],
+            "documentation_url": f"{DOCS}#{op}",
+            "status": "422",
+        },
     )
 
 
@@ -137,7 +154,9 @@ class FakeGitHub:
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
         self._server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, args=(0.05,), daemon=True
+        )
 
     def __enter__(self) -> FakeGitHub:
         self._thread.start()
@@ -184,12 +203,14 @@ class FakeGitHub:
     # --- the API ---------------------------------------------------------------------------
     def handle(self, rec: Recorded, params: dict[str, str]) -> tuple[int, Any, dict[str, str]]:
         if not rec.headers.get("authorization", "").strip():
-            raise ApiFailure(401, {"message": "Bad credentials", "documentation_url": DOCS,
-                                   "status": "401"})
+            raise ApiFailure(
+                401, {"message": "Bad credentials", "documentation_url": DOCS, "status": "401"}
+            )
         if rec.op in WRITES:
             if self.read_only:
-                raise ApiFailure(403, {"message": INTEGRATION, "documentation_url": DOCS,
-                                       "status": "403"})
+                raise ApiFailure(
+                    403, {"message": INTEGRATION, "documentation_url": DOCS, "status": "403"}
+                )
             problems = limit_problems(rec.op, rec.body)
             if problems:
                 resource = "CheckRun" if rec.op.startswith("checks") else "IssueComment"
@@ -200,8 +221,9 @@ class FakeGitHub:
 
     def op_user(self, rec: Recorded, p: dict[str, str]) -> tuple[int, Any, dict[str, str]]:
         if self.user_endpoint_forbidden:
-            raise ApiFailure(403, {"message": INTEGRATION, "documentation_url": DOCS,
-                                   "status": "403"})
+            raise ApiFailure(
+                403, {"message": INTEGRATION, "documentation_url": DOCS, "status": "403"}
+            )
         return 200, _user(self.login), {}
 
     def op_repo(self, rec: Recorded, p: dict[str, str]) -> tuple[int, Any, dict[str, str]]:
@@ -322,10 +344,8 @@ def _handler(api: FakeGitHub) -> type[BaseHTTPRequestHandler]:
             pass
 
         def finish(self) -> None:
-            try:
+            with contextlib.suppress(OSError):  # the connection was reset on purpose
                 super().finish()
-            except OSError:
-                pass  # the connection was reset on purpose
 
         def _serve(self) -> None:
             parts = urlsplit(self.path)
@@ -357,8 +377,9 @@ def _handler(api: FakeGitHub) -> type[BaseHTTPRequestHandler]:
                 return self._reset(rec)
             if fault is not None and fault.status:
                 rec.status = fault.status
-                return self._send(fault.status, fault.body or {"message": "Server Error"},
-                                  fault.headers)
+                return self._send(
+                    fault.status, fault.body or {"message": "Server Error"}, fault.headers
+                )
             try:
                 if op == "unknown":
                     raise ApiFailure(404, {"message": "Not Found", "documentation_url": DOCS})
@@ -373,9 +394,7 @@ def _handler(api: FakeGitHub) -> type[BaseHTTPRequestHandler]:
 
         def _reset(self, rec: Recorded) -> None:
             rec.status = -1
-            self.connection.setsockopt(
-                socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
-            )
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             self.close_connection = True
             self.connection.close()
 

@@ -68,7 +68,9 @@ def write_event(tmp: Path, fork: bool = False, number: int = 7) -> Path:
     return path
 
 
-def actions_env(tmp: Path, api: FakeGitHub, fork: bool = False, token: str = "t0k") -> dict[str, str]:
+def actions_env(
+    tmp: Path, api: FakeGitHub, fork: bool = False, token: str = "t0k"
+) -> dict[str, str]:
     env = {
         "GITHUB_ACTIONS": "true",
         "GITHUB_REPOSITORY": REPO,
@@ -100,9 +102,7 @@ class Published:
     ctx: PublishContext
 
 
-def publish(
-    report: Report, tmp: Path, env: dict[str, str], **options: Any
-) -> Published:
+def publish(report: Report, tmp: Path, env: dict[str, str], **options: Any) -> Published:
     path = tmp / "reports" / "gates.json"
     path.parent.mkdir(exist_ok=True)
     path.write_text(render_json(report), encoding="utf-8")
