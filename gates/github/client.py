@@ -127,6 +127,7 @@ class GitHubClient:
         write_interval: float = 1.0,
         retry: GatesRetry | None = None,
         timeout: float = 30.0,
+        identity: str = "",
     ) -> None:
         self._gh = Github(
             base_url=api_url,
@@ -140,7 +141,7 @@ class GitHubClient:
         )
         self._repo = self._gh.get_repo(repo)
         self._comments: dict[int, Any] = {}
-        self._identity = ""
+        self._identity = identity  # known up front for an App token: "<app-slug>[bot]"
 
     def _call(self, what: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
         try:
@@ -216,6 +217,9 @@ class GitHubClient:
 
 def client_from_env(ctx: PublishContext, env: Mapping[str, str]) -> GitHubClient:
     """The client for the context's repository, with the token from GITHUB_TOKEN.
-    GATES_PUBLISH_WRITE_INTERVAL (seconds, default 1) spaces writes, as GitHub asks."""
+    GATES_PUBLISH_WRITE_INTERVAL (seconds, default 1) spaces writes, as GitHub asks;
+    GATES_COMMENT_AUTHOR names the comment author when the token cannot read /user."""
     interval = float(env.get("GATES_PUBLISH_WRITE_INTERVAL", "") or 1.0)
-    return GitHubClient(ctx.api_url, ctx.repo, env.get("GITHUB_TOKEN", ""), interval)
+    token = env.get("GITHUB_TOKEN", "")
+    author = env.get("GATES_COMMENT_AUTHOR", "")
+    return GitHubClient(ctx.api_url, ctx.repo, token, interval, identity=author)

@@ -14,7 +14,7 @@ from typing import Any
 from gates.github import limits
 from gates.model import Finding, GateResult, Report, Severity, Stage, Status, Verdict
 from gates.reporters.markdown import gate_table, render_markdown, verdict_block
-from gates.text import one_line, reveal_invisible
+from gates.text import code_span, one_line, reveal_invisible
 
 REPORT_MARKER = "<!-- gates:report -->"
 ANNOTATION_LEVEL = {Severity.ERROR: "failure", Severity.WARNING: "warning", Severity.NOTE: "notice"}
@@ -142,7 +142,7 @@ def check_run_plan(
 
 def comment_body(report: Report, check_name: str, link_base: str | None) -> str:
     header = "\n".join(comment_markers(check_name)) + "\n"
-    shown_elsewhere = f"the `{check_name}` check run and the gates.json artifact"
+    shown_elsewhere = f"the {code_span(check_name)} check run and the gates.json artifact"
     hint = f"The rest are in {shown_elsewhere}."
     body = render_markdown(
         report, limit=limits.COMMENT_BODY - len(header), more_hint=hint, link_base=link_base

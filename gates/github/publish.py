@@ -59,6 +59,15 @@ class PublishResult:
         return bool(self.errors or self.fallback)
 
 
+def once_more(write: Callable[..., None], *args: Any) -> None:
+    """An idempotent write (a comment's new body, a status) is simply sent again when its
+    answer was lost."""
+    try:
+        write(*args)
+    except LostResponseError:
+        write(*args)
+
+
 @dataclass
 class Publisher:
     report: Report
@@ -113,7 +122,7 @@ class Publisher:
                     self.result.comment = self.api.create_comment(number, body)
                     return
         if existing.body != body:
-            self.api.edit_comment(number, existing.id, body)
+            once_more(self.api.edit_comment, number, existing.id, body)
         self.result.comment = existing.id
 
     def _find_comment(self, number: int) -> Comment | None:
@@ -127,7 +136,7 @@ class Publisher:
         if not self.options.statuses:
             return
         for body in payloads.statuses(self.report, self.ctx.run_url):
-            self.api.create_status(self.ctx.sha, body)
+            once_more(self.api.create_status, self.ctx.sha, body)
             self.result.statuses += 1
 
     def run(self) -> PublishResult:
@@ -144,6 +153,8 @@ class Publisher:
                 break
             except ApiError as exc:
                 self.result.errors.append(str(exc))
+            except Exception as exc:  # a surprise from PyGithub must not fail the gates' job
+                self.result.errors.append(f"{part.__name__}: {type(exc).__name__}: {exc}")
         return self.result
 
 
@@ -194,27 +205,13 @@ class DryRunApi:
         self._say("POST", f"{self.base}/statuses/{sha}", body, f", {body['context']}")
 
 
-def write_local(
-    report: Report, report_path: Path, ctx: PublishContext | None, env: Mapping[str, str]
-) -> list[str]:
-    """Outputs and job summary (files of the runner; no token needed). Returns problems."""
-    problems: list[str] = []
-    link = ctx.link_base if ctx and ctx.repo and ctx.sha else None
-    try:
-        workflow.write_outputs(workflow.report_outputs(report, report_path), env)
-        workflow.write_step_summary(report, env, link_base=link)
-    except OSError as exc:
-        problems.append(f"cannot write the job summary or outputs: {exc}")
-    return problems
-
-
-def fall_back(report: Report, reason: str, out: TextIO) -> None:
-    """One clear warning, then the first new findings as workflow-command annotations."""
-    out.write(
-        f"::warning title=gates publish::{escape_workflow_data(reason)}; "
-        "results are in the job summary and the annotations below\n"
-    )
-    workflow.emit_annotations(payloads.publishable(report), out)
+def fall_back(report: Report, reason: str, out: TextIO, annotate: bool) -> None:
+    """One clear warning, then (unless the check run has them) the first new findings as
+    workflow-command annotations."""
+    where = "the job summary and the annotations below" if annotate else "the job summary"
+    out.write(f"::warning title=gates publish::{escape_workflow_data(reason)}; see {where}\n")
+    if annotate:
+        workflow.emit_annotations(payloads.publishable(report), out)
 
 
 def publish_report(
@@ -230,14 +227,15 @@ def publish_report(
     if options.dry_run:
         out.write("gates publish --dry-run: nothing is sent or written\n")
         return Publisher(report, ctx, options, DryRunApi(ctx, out)).run()
-    problems = write_local(report, report_path, ctx, env)
+    link = ctx.link_base if ctx.repo and ctx.sha else None
+    problems = workflow.write_outputs_and_summary(report, report_path, env, link)
     if not ctx.is_fork and not ctx.has_token:
         result = PublishResult(fallback="GITHUB_TOKEN is not set")
     else:
         result = Publisher(report, ctx, options, make_api(ctx, env)).run()
     result.errors[:0] = problems
     if result.fallback:
-        fall_back(report, result.fallback, out)
+        fall_back(report, result.fallback, out, annotate=result.check_run is None)
     elif result.check_run is None:
         workflow.emit_annotations(payloads.publishable(report), out)
     for problem in result.errors:

@@ -129,3 +129,16 @@ def emit_annotations(findings: Iterable[Finding], out: TextIO) -> int:
         out.write(annotation_command(f) + "\n")
         count += 1
     return count
+
+
+def write_outputs_and_summary(
+    report: Report, report_path: Path, env: Mapping[str, str], link_base: str | None = None
+) -> list[str]:
+    """Outputs and job summary for `run` and `publish` (runner files, no token). Returns the
+    problems instead of raising: a full disk must not fail the gates."""
+    try:
+        write_outputs(report_outputs(report, report_path), env)
+        write_step_summary(report, env, link_base=link_base)
+    except OSError as exc:
+        return [f"cannot write the job summary or outputs: {exc}"]
+    return []

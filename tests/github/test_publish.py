@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
-from fake_github import SECONDARY, FakeGitHub
+import pytest
+from fake_github import INTEGRATION, SECONDARY, FakeGitHub
 from publish_helpers import HEAD_SHA, actions_env, finding, make_report, publish
 
 from gates.github import limits
@@ -212,3 +214,56 @@ def test_statuses_one_per_stage(github: FakeGitHub, tmp_path: Path) -> None:
     assert by_context["gates/quality"]["state"] == "failure"
     assert all(len(s["description"]) <= limits.STATUS_DESCRIPTION for s in github.statuses)
     assert all(s["target_url"].endswith("/actions/runs/42") for s in github.statuses)
+
+
+def test_no_token_is_refused_with_401(github: FakeGitHub) -> None:
+    from gates.github.client import ApiError, GatesRetry, GitHubClient
+
+    client = GitHubClient(github.url, "octo/demo", "", 0, GatesRetry(total=0))
+    with pytest.raises(ApiError, match="HTTP 401 Bad credentials"):
+        client.create_status(HEAD_SHA, {"state": "success", "context": "gates/x"})
+
+
+def test_retries_stop_at_the_time_cap(github: FakeGitHub) -> None:
+    from gates.github.client import ApiError, GatesRetry, GitHubClient
+
+    github.fail("POST", r"/statuses/", 502, times=100)
+    retry = GatesRetry(backoff_factor=0.2, time_cap=0.5)
+    client = GitHubClient(github.url, "octo/demo", "t", 0, retry)
+    with pytest.raises(ApiError, match="time cap"):
+        client.create_status(HEAD_SHA, {"state": "success", "context": "gates/x"})
+    assert 2 <= len(github.requests) < 6  # stopped by the cap, not by the retry count
+
+
+def test_comment_forbidden_after_the_check_run(github: FakeGitHub, tmp_path: Path) -> None:
+    """pull-requests: write missing: the check run has the annotations, so none are printed."""
+    github.fail("POST", r"/comments$", 403, body={"message": INTEGRATION})
+    done = publish(make_report([finding(1)]), tmp_path, actions_env(tmp_path, github))
+    assert done.result.check_run is not None and "cannot write" in done.result.fallback
+    assert done.stdout.count("::warning") == 1 and "::error" not in done.stdout
+
+
+def test_lost_answer_to_a_comment_edit_is_sent_again(github: FakeGitHub, tmp_path: Path) -> None:
+    env = actions_env(tmp_path, github)
+    publish(make_report([finding(1)]), tmp_path, env)
+    github.reset("PATCH", r"/issues/comments/\d+$")
+    done = publish(make_report([finding(2)]), tmp_path, env)
+    assert done.result.errors == []
+    (comment,) = _ours(github)
+    assert "problem number 2" in str(comment["body"])
+
+
+def test_app_token_author_from_env(github: FakeGitHub, tmp_path: Path) -> None:
+    github.login = "my-app[bot]"
+    env = actions_env(tmp_path, github) | {"GATES_COMMENT_AUTHOR": "my-app[bot]"}
+    from gates.github.client import client_from_env
+    from gates.github.context import load_context
+    from gates.github.publish import PublishOptions, publish_report
+
+    path = tmp_path / "gates.json"
+    for _ in range(2):
+        report = make_report([finding(1)])
+        publish_report(
+            report, path, load_context(env), PublishOptions(), env, io.StringIO(), client_from_env
+        )
+    assert len(_ours(github)) == 1 and not [r for r in github.requests if r.path == "/user"]
