@@ -9,6 +9,7 @@ before writing again (no second comment, check run or annotation batch).
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -23,6 +24,10 @@ from gates.github import limits
 from gates.github.context import PublishContext
 
 FALLBACK_AUTHOR = "github-actions[bot]"
+
+# PyGithub logs every 403 it inspects at INFO to stderr; an expected 403 (GET /user with an
+# Actions token) must not look like a failure in the job log.
+logging.getLogger("github").setLevel(logging.WARNING)
 WRITE_METHODS = frozenset({"POST", "PATCH", "PUT", "DELETE"})
 
 

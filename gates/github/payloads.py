@@ -12,19 +12,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from gates.github import limits
+from gates.github.workflow import plain_text
 from gates.model import Finding, GateResult, Report, Severity, Stage, Status, Verdict
 from gates.reporters.markdown import gate_table, render_markdown, verdict_block
-from gates.text import code_span, one_line, reveal_invisible
+from gates.text import code_span, one_line
 
 REPORT_MARKER = "<!-- gates:report -->"
 ANNOTATION_LEVEL = {Severity.ERROR: "failure", Severity.WARNING: "warning", Severity.NOTE: "notice"}
-_PLAIN_REF = re.compile(r"([@#])(?=[A-Za-z0-9])")
-
-
-def plain_text(text: str) -> str:
-    """Text shown as plain text (annotation messages): control and invisible characters made
-    visible, `@team` and `#12` broken with a zero-width space so nothing pings or links."""
-    return _PLAIN_REF.sub("\\1\u200b", reveal_invisible(text))
 
 
 def cut(text: str, limit: int) -> str:
@@ -63,7 +57,7 @@ def annotation(f: Finding) -> dict[str, Any] | None:
         "end_line": end,
         "annotation_level": ANNOTATION_LEVEL[f.severity],
         "message": cut(plain_text(f.message), limits.ANNOTATION_MESSAGE // 4),
-        "title": cut(plain_text(one_line(f"{f.tool} {f.rule}")), limits.ANNOTATION_TITLE),
+        "title": one_line(plain_text(f"{f.tool} {f.rule}"), limits.ANNOTATION_TITLE),
     }
     if start == end and f.column:
         body["start_column"] = f.column

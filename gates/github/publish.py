@@ -240,4 +240,15 @@ def publish_report(
         workflow.emit_annotations(payloads.publishable(report), out)
     for problem in result.errors:
         out.write(f"::warning title=gates publish::{escape_workflow_data(problem)}\n")
+    if not result.fallback:
+        out.write(summary_line(result, ctx) + "\n")
     return result
+
+
+def summary_line(result: PublishResult, ctx: PublishContext) -> str:
+    run = f"check run {result.check_run}" if result.check_run is not None else "no check run"
+    comment = f"comment {result.comment}" if result.comment is not None else "no comment"
+    return (
+        f"gates publish: {run} on {ctx.sha[:12]} ({result.annotations} annotations), "
+        f"{comment}, {result.statuses} statuses"
+    )

@@ -6,6 +6,7 @@ cannot be written (fork PRs, read-only tokens).
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -13,9 +14,16 @@ from typing import TextIO
 
 from gates.github import limits
 from gates.model import Finding, Report
-from gates.text import escape_workflow_data, escape_workflow_property, one_line
+from gates.text import escape_workflow_data, escape_workflow_property, one_line, reveal_invisible
 
 COMMAND_LEVEL = {"error": "error", "warning": "warning", "note": "notice"}
+_PLAIN_REF = re.compile(r"([@#])(?=[A-Za-z0-9])")
+
+
+def plain_text(text: str) -> str:
+    """Text shown as plain text (annotation messages): control and invisible characters made
+    visible, `@team` and `#12` broken with a zero-width space so nothing pings or links."""
+    return _PLAIN_REF.sub("\\1\u200b", reveal_invisible(text))
 
 
 def format_output(name: str, value: str) -> str:
@@ -110,9 +118,10 @@ def annotation_command(f: Finding) -> str:
                 props.append(("col", str(f.column)))
                 if f.end_column:
                     props.append(("endColumn", str(f.end_column)))
-    props.append(("title", one_line(f"{f.tool} {f.rule}", limits.ANNOTATION_TITLE)))
+    title = one_line(plain_text(f"{f.tool} {f.rule}"), limits.ANNOTATION_TITLE)
+    props.append(("title", title))
     rendered = ",".join(f"{k}={escape_workflow_property(v)}" for k, v in props)
-    message = escape_workflow_data(f.message[: limits.ANNOTATION_MESSAGE])
+    message = escape_workflow_data(plain_text(f.message[: limits.ANNOTATION_MESSAGE // 4]))
     return f"::{COMMAND_LEVEL[f.severity.value]} {rendered}::{message}"
 
 

@@ -25,6 +25,7 @@ def test_120_findings_make_one_check_run_in_three_requests(
     assert len(github.annotations[runs[0]["id"]]) == 120
     check_writes = [r.method for r in github.writes() if "check-runs" in r.path]
     assert check_writes == ["POST", "PATCH", "PATCH"]
+    assert done.stdout.startswith("gates publish: check run ") and "120 annotations" in done.stdout
     assert runs[0]["head_sha"] == HEAD_SHA
 
 
@@ -196,6 +197,11 @@ def test_untrusted_text_is_neutralised(github: FakeGitHub, tmp_path: Path) -> No
     (note,) = github.annotations[next(iter(github.check_runs))]
     assert "@team" not in note["message"] and "#12" not in note["message"]
     assert note["message"].replace("\u200b", "") == message  # reads the same
+    fork = publish(
+        make_report([finding(1, message)]), tmp_path, actions_env(tmp_path, github, True)
+    )
+    (command,) = [line for line in fork.stdout.splitlines() if line.startswith("::error")]
+    assert "@team" not in command and "#12" not in command
 
 
 def test_target_is_the_pr_head_not_the_merge_commit(github: FakeGitHub, tmp_path: Path) -> None:
