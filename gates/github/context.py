@@ -78,7 +78,9 @@ def load_context(env: Mapping[str, str], require_repo: bool = True) -> PublishCo
         number = int(raw_number) if isinstance(raw_number, int) else None
         head_repo = _dig(pr, "head", "repo", "full_name")
         base_repo = _dig(pr, "base", "repo", "full_name") or repo
-        is_fork = bool(head_repo) and head_repo != base_repo
+        # pull_request_target runs in the base repository with a write token, forks included.
+        from_fork = bool(head_repo) and head_repo != base_repo
+        is_fork = from_fork and env.get("GITHUB_EVENT_NAME") != "pull_request_target"
     sha = sha or env.get("GITHUB_SHA", "")
     if require_repo and not sha:
         raise UsageError("no target commit: neither pull_request.head.sha nor GITHUB_SHA is set")

@@ -62,5 +62,14 @@ def test_context_targets_head_sha_and_detects_forks(tmp_path: Path) -> None:
     ctx = load_context(env)
     assert (ctx.sha, ctx.pr_number, ctx.is_fork) == (HEAD_SHA, 9, True)
     assert ctx.api_url == "https://api.github.com"
+    target = load_context(env | {"GITHUB_EVENT_NAME": "pull_request_target"})
+    assert not target.is_fork  # that event's token can write
     push = load_context({"GITHUB_REPOSITORY": "octo/demo", "GITHUB_SHA": "m" * 40})
     assert (push.sha, push.pr_number, push.is_fork) == ("m" * 40, None, False)
+
+
+def test_unwritable_runner_files_are_a_problem_not_a_crash(tmp_path: Path) -> None:
+    report = make_report([finding(1)])
+    env = {"GITHUB_OUTPUT": str(tmp_path)}  # a directory
+    (problem,) = workflow.write_outputs_and_summary(report, tmp_path / "gates.json", env)
+    assert "cannot write the job summary or outputs" in problem
