@@ -93,7 +93,7 @@ class Publisher:
             found = self.api.find_check_run(self.ctx.sha, self.options.check_name, external_id)
             run_id = found if found is not None else self.api.create_check_run(plan.create)
         self.result.check_run = run_id
-        sent = len(plan.create["output"]["annotations"])
+        sent = self.result.annotations = len(plan.create["output"]["annotations"])
         for body in plan.updates:
             sent += len(body["output"]["annotations"])
             try:
@@ -101,7 +101,7 @@ class Publisher:
             except LostResponseError:
                 if self.api.annotation_count(run_id) < sent:
                     self.api.update_check_run(run_id, body)
-        self.result.annotations = sent
+            self.result.annotations = sent
 
     def comment(self) -> None:
         """Edit our comment in place, or create it; `on-failure` creates none for a pass."""
@@ -164,7 +164,6 @@ class DryRunApi:
     def __init__(self, ctx: PublishContext, out: TextIO) -> None:
         self.base = f"/repos/{ctx.repo or '{owner}/{repo}'}"
         self.out = out
-        self.next_id = 0
 
     def _say(self, method: str, path: str, body: object = None, note: str = "") -> None:
         size = f" ({len(json.dumps(body))} bytes{note})" if body is not None else note
@@ -226,7 +225,10 @@ def publish_report(
     """The whole publish step; what went wrong is in the result, never raised."""
     if options.dry_run:
         out.write("gates publish --dry-run: nothing is sent or written\n")
-        return Publisher(report, ctx, options, DryRunApi(ctx, out)).run()
+        result = Publisher(report, ctx, options, DryRunApi(ctx, out)).run()
+        if result.fallback:
+            out.write(f"would send nothing ({result.fallback}); would print annotations\n")
+        return result
     link = ctx.link_base if ctx.repo and ctx.sha else None
     problems = workflow.write_outputs_and_summary(report, report_path, env, link)
     if not ctx.is_fork and not ctx.has_token:

@@ -55,6 +55,18 @@ def test_dry_run_outside_actions(
     assert "check-runs" in capsys.readouterr().out
 
 
+def test_dry_run_of_a_fork_says_it_would_fall_back(
+    github: FakeGitHub,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    _env(monkeypatch, actions_env(tmp_path, github, fork=True))
+    assert main(["publish", str(_report_file(tmp_path)), "--dry-run"]) == 1
+    out = capsys.readouterr().out
+    assert "would send nothing (a pull request from a fork" in out and "::" not in out
+
+
 @pytest.mark.parametrize(
     ("content", "needle"),
     [(None, "cannot read the report"), ("{", "not JSON"), ('{"a": 1}', "not a gates report")],
