@@ -116,6 +116,8 @@ def _error(exc: Exception, what: str) -> ApiError:
         if exc.status == 403 and "rate limit" not in message.lower():
             return ReadOnlyError(text, exc.status)
         return ApiError(text, exc.status)
+    if isinstance(exc, requests.ReadTimeout):
+        return LostResponseError(f"{what}: no answer in time: {exc}")
     if isinstance(exc, requests.ConnectionError) and not isinstance(exc, requests.ConnectTimeout):
         return LostResponseError(f"{what}: connection lost: {exc}")
     return ApiError(f"{what}: {type(exc).__name__}: {exc}")

@@ -133,6 +133,7 @@ class Fault:
     headers: dict[str, str] = field(default_factory=dict)
     body: dict[str, Any] = field(default_factory=dict)
     after_write: bool = False  # reset only after the write was done
+    delay: float = 0.0  # with status 0 and after_write: answer late instead of resetting
 
 
 class FakeGitHub:
@@ -172,6 +173,11 @@ class FakeGitHub:
 
     def reset(self, method: str, path: str, times: int = 1, after_write: bool = False) -> None:
         self.faults.append(Fault(method, re.compile(path), times, 0, after_write=after_write))
+
+    def slow(self, method: str, path: str, delay: float, times: int = 1) -> None:
+        """Do the write, then answer only after `delay` seconds (a client timeout)."""
+        fault = Fault(method, re.compile(path), times, 0, after_write=True, delay=delay)
+        self.faults.append(fault)
 
     def _fault(self, method: str, path: str) -> Fault | None:
         for fault in self.faults:
@@ -388,7 +394,9 @@ def _handler(api: FakeGitHub) -> type[BaseHTTPRequestHandler]:
             except ApiFailure as exc:
                 status, data, headers = exc.status, exc.body, exc.headers
             rec.status = status
-            if fault is not None:  # the write happened, the answer is lost
+            if fault is not None and fault.delay:
+                time.sleep(fault.delay)
+            elif fault is not None:  # the write happened, the answer is lost
                 return self._reset(rec)
             self._send(status, data, headers)
 
@@ -400,13 +408,14 @@ def _handler(api: FakeGitHub) -> type[BaseHTTPRequestHandler]:
 
         def _send(self, status: int, data: Any, headers: dict[str, str]) -> None:
             payload = json.dumps(data).encode("utf-8")
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json; charset=utf-8")
-            self.send_header("Content-Length", str(len(payload)))
-            for key, value in headers.items():
-                self.send_header(key, value)
-            self.end_headers()
-            self.wfile.write(payload)
+            with contextlib.suppress(OSError):  # the client gave up (timeout tests)
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json; charset=utf-8")
+                self.send_header("Content-Length", str(len(payload)))
+                for key, value in headers.items():
+                    self.send_header(key, value)
+                self.end_headers()
+                self.wfile.write(payload)
 
         do_GET = do_POST = do_PATCH = _serve
 

@@ -153,6 +153,28 @@ def test_lost_answers_never_duplicate_writes(github: FakeGitHub, tmp_path: Path)
     assert len(list(github.all_comments())) == 1
 
 
+def test_post_that_timed_out_is_looked_up_not_repeated(github: FakeGitHub, tmp_path: Path) -> None:
+    from gates.github.client import GatesRetry, GitHubClient
+    from gates.github.context import load_context
+    from gates.github.publish import PublishOptions, publish_report
+
+    github.slow("POST", r"/check-runs$", delay=1.5)
+    github.slow("POST", r"/comments$", delay=1.5)
+    env = actions_env(tmp_path, github)
+
+    def client(ctx: object, env: object) -> GitHubClient:
+        return GitHubClient(github.url, "octo/demo", "t", 0, GatesRetry(total=1), timeout=1)
+
+    report = make_report([finding(1)])
+    out = io.StringIO()
+    result = publish_report(
+        report, tmp_path / "g.json", load_context(env), PublishOptions(), env, out, client
+    )
+    assert result.errors == [] and result.check_run is not None and result.comment is not None
+    assert len(github.check_runs) == 1 and len(list(github.all_comments())) == 1
+    assert [r.method for r in github.writes()] == ["POST", "POST"]  # each sent once
+
+
 def test_lost_requests_are_sent_again(github: FakeGitHub, tmp_path: Path) -> None:
     """The connection breaks BEFORE the write: it is made once, by the second attempt."""
     github.reset("POST", r"/check-runs$")
