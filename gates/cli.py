@@ -60,6 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--prune", action="store_true", help="only remove fixed entries; never add any"
     )
     baseline.set_defaults(handler=cmd_baseline)
+    _add_publish(sub)
     return parser
 
 
@@ -117,6 +118,73 @@ def cmd_baseline(args: argparse.Namespace) -> int:
         )
         return EXIT_FAIL
     return EXIT_PASS
+
+
+def _add_publish(sub: argparse._SubParsersAction[_Parser]) -> None:
+    env = os.environ
+    pub = sub.add_parser(
+        "publish", help="post a report to GitHub: check run, PR comment, statuses, job summary"
+    )
+    pub.add_argument(
+        "report",
+        nargs="?",
+        default=Path("reports/gates.json"),
+        type=Path,
+        help="the gates.json to publish (default: reports/gates.json)",
+    )
+    pub.add_argument("--dry-run", action="store_true", help="print the requests; send nothing")
+    pub.add_argument(
+        "--strict-publish",
+        action="store_true",
+        help="exit 1 when publishing fails (default: publishing never changes the exit code)",
+    )
+    pub.add_argument(
+        "--check-name",
+        default=env.get("GATES_CHECK_NAME") or "gates",
+        help="name of the check run (env GATES_CHECK_NAME; default: gates)",
+    )
+    pub.add_argument(
+        "--comment",
+        choices=("always", "on-failure", "never"),
+        default=env.get("GATES_COMMENT") or "always",
+        help="when to post the PR comment (env GATES_COMMENT; default: always)",
+    )
+    pub.add_argument(
+        "--statuses",
+        action="store_true",
+        default=env.get("GATES_STATUSES", "").lower() in ("1", "true", "yes"),
+        help="also set one commit status per stage, gates/<stage> (env GATES_STATUSES)",
+    )
+    pub.set_defaults(handler=cmd_publish)
+
+
+def cmd_publish(args: argparse.Namespace) -> int:
+    """Exit with the report's verdict; publishing problems only warn (unless --strict-publish)."""
+    from gates.github.context import load_context
+    from gates.reporters.json_report import load_report
+
+    path: Path = args.report
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot read the report {path}: {exc.strerror}") from None
+    report = load_report(text, str(path))
+    if args.comment not in ("always", "on-failure", "never"):
+        raise UsageError(f"GATES_COMMENT: expected always, on-failure or never: {args.comment!r}")
+    env = dict(os.environ)
+    ctx = load_context(env, require_repo=not args.dry_run)
+
+    from gates.github.client import client_from_env
+    from gates.github.publish import PublishOptions, publish_report
+
+    options = PublishOptions(args.check_name, args.comment, args.statuses, args.dry_run)
+    result = publish_report(report, path, ctx, options, env, sys.stdout, client_from_env)
+    sys.stdout.flush()
+    verdict_code = EXIT_PASS if report.verdict.value == "pass" else EXIT_FAIL
+    if args.strict_publish and (result.errors or (result.fallback and not ctx.is_fork)):
+        print("gates: publishing failed (--strict-publish)", file=sys.stderr)
+        return EXIT_FAIL
+    return verdict_code
 
 
 def cmd_run(args: argparse.Namespace) -> int:
