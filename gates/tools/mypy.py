@@ -1,0 +1,168 @@
+"""mypy on the whole project with the project's own config, parsed from its JSON output."""
+
+from __future__ import annotations
+
+import configparser
+import contextlib
+import json
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from gates.gate import GateContext, GateOutcome, Option, Scope
+from gates.model import Finding, Severity, Stage
+from gates.tools.common import batches, python_files, relative, require_ran, tool_failure
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+INSTALL = "pip install mypy (into the interpreter set by [tool.gates] python)"
+# mypy exits 1 when it found errors and 2 when it crashed, was misused, or a syntax error
+# stopped it; a syntax error still prints its JSON finding, so 2 with findings is a result.
+_FOUND = 1
+_BLOCKED = 2
+MAX_HINT_CHARS = 300
+_SEVERITIES = {"error": Severity.ERROR, "warning": Severity.WARNING, "note": Severity.NOTE}
+# Where mypy looks for its config in the directory it runs in, in its own order.
+_CONFIG_FILES = ("mypy.ini", ".mypy.ini", "pyproject.toml", "setup.cfg")
+
+
+def parse_mypy_json(text: str, root: Path, gate: str = "mypy") -> list[Finding]:
+    """Parse `mypy -O json` (one object per line); other lines (summaries) are skipped."""
+    findings: list[Finding] = []
+    for line in text.splitlines():
+        if not line.startswith("{"):
+            continue
+        item = json.loads(line)
+        if not isinstance(item, dict):
+            raise ValueError("mypy JSON line is not an object")
+        if _is_context(item):
+            continue
+        findings.append(_finding(item, root, gate))
+    return findings
+
+
+def _is_context(item: Mapping[str, Any]) -> bool:
+    """`show_error_context` notes ("In function f:") have no position; the error has it."""
+    return item.get("code") is None and int(item.get("line") or -1) < 1
+
+
+def _finding(item: Mapping[str, Any], root: Path, gate: str) -> Finding:
+    line = _position(item.get("line"))
+    end_line = _position(item.get("end_line"))
+    column = _position(item.get("column"), shift=1)  # mypy's JSON columns are 0-based
+    end_column = _position(item.get("end_column"), shift=1)  # 0-based exclusive -> 1-based
+    message, help_uri = _message(str(item.get("message", "")), item.get("hint"))
+    return Finding(
+        gate=gate,
+        tool="mypy",
+        rule=str(item.get("code") or "misc"),
+        severity=_SEVERITIES.get(str(item.get("severity")), Severity.ERROR),
+        path=relative(root, str(item.get("file", ""))),
+        line=line,
+        end_line=end_line if line and end_line and end_line >= line else None,
+        column=column,
+        end_column=end_column,
+        message=message,
+        help_uri=help_uri,
+    )
+
+
+def _position(value: object, shift: int = 0) -> int | None:
+    if not isinstance(value, int) or value < 0:
+        return None
+    return value + shift if value + shift >= 1 else None
+
+
+def _message(message: str, hint: object) -> tuple[str, str | None]:
+    """Fold the notes mypy attached to an error into one bounded line; a "See URL" is a link."""
+    text = " ".join(str(hint).split()) if hint else ""
+    if text.startswith("See http") and " " not in text[4:]:
+        return message, text[4:]
+    if not text:
+        return message, None
+    if len(text) > MAX_HINT_CHARS:
+        text = text[: MAX_HINT_CHARS - 1] + "…"
+    return f"{message} ({text})", None
+
+
+def config_names_files(root: Path) -> bool:
+    """True when the project's mypy config says which files to check (`files = ...`)."""
+    for name in _CONFIG_FILES:
+        path = root / name
+        if not path.is_file():
+            continue
+        section = _mypy_section(path)
+        if section is not None:
+            return bool(section.get("files"))
+    return False
+
+
+def _mypy_section(path: Path) -> Mapping[str, Any] | None:
+    """The [mypy] section of one config file, or None when the file has none (mypy skips it)."""
+    if path.suffix == ".toml":
+        with contextlib.suppress(OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+            tool = tomllib.loads(path.read_text(encoding="utf-8")).get("tool", {})
+            section = tool.get("mypy") if isinstance(tool, dict) else None
+            return section if isinstance(section, dict) else None
+        return None
+    parser = configparser.RawConfigParser()
+    with contextlib.suppress(OSError, UnicodeDecodeError, configparser.Error):
+        parser.read(path, encoding="utf-8")
+    if not parser.has_section("mypy"):
+        return None
+    return dict(parser.items("mypy"))
+
+
+class MypyGate:
+    name = "mypy"
+    stage = Stage.QUALITY
+    tool = "mypy"
+    scope = Scope.PROJECT
+    description = "mypy on the whole project with the project's own mypy config"
+    default_timeout_s = 600.0
+    default_fail_on = "error"
+    options: Mapping[str, Option] = {
+        "args": Option(list, [], item=str, help="extra arguments for mypy"),
+    }
+
+    def run(self, ctx: GateContext) -> GateOutcome:
+        extra = [str(a) for a in ctx.options.get("args", [])]  # type: ignore[attr-defined]
+        if config_names_files(ctx.root):
+            return GateOutcome(findings=self._check(ctx, extra, []))
+        files = python_files(ctx.files)
+        if not files:
+            return GateOutcome.skipped("no Python files in scope and no `files` in mypy's config")
+        findings: list[Finding] = []
+        for batch in batches(files):
+            findings += self._check(ctx, extra, batch)
+        return GateOutcome(findings=_unique(findings))
+
+    def _check(self, ctx: GateContext, extra: Sequence[str], files: list[str]) -> list[Finding]:
+        targets = ["--", *files] if files else []
+        result = ctx.python_module("mypy", "-O", "json", *extra, *targets)
+        require_ran(result, INSTALL)
+        try:
+            findings = parse_mypy_json(result.stdout, ctx.root, self.name)
+        except ValueError as exc:
+            raise tool_failure(result, f"unreadable JSON output ({exc})") from None
+        if result.ok or (result.returncode == _FOUND and findings):
+            return findings
+        if result.returncode == _BLOCKED and any(f.rule == "syntax" for f in findings):
+            return findings
+        raise tool_failure(result, "mypy could not check the project")
+
+
+def _unique(findings: list[Finding]) -> list[Finding]:
+    """Batches follow imports into each other's files; report each error once."""
+    seen: set[tuple[object, ...]] = set()
+    out: list[Finding] = []
+    for f in findings:
+        key = (f.path, f.line, f.column, f.rule, f.message)
+        if key not in seen:
+            seen.add(key)
+            out.append(f)
+    return out
