@@ -6,11 +6,12 @@ from collections.abc import Mapping
 
 from gates.gate import Gate
 from gates.tools.mypy import MypyGate
+from gates.tools.pytest_cov import CoverageGate
 from gates.tools.ruff import RuffGate
 
 
 def _gates() -> tuple[Gate, ...]:
-    return (RuffGate(), MypyGate())
+    return (RuffGate(), MypyGate(), CoverageGate())
 
 
 REGISTRY: Mapping[str, Gate] = {gate.name: gate for gate in _gates()}

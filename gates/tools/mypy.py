@@ -12,7 +12,14 @@ from typing import Any
 
 from gates.gate import GateContext, GateOutcome, Option, Scope
 from gates.model import Finding, Severity, Stage
-from gates.tools.common import batches, python_files, relative, require_ran, tool_failure
+from gates.tools.common import (
+    batches,
+    python_files,
+    relative,
+    require_module,
+    require_ran,
+    tool_failure,
+)
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -153,6 +160,7 @@ class MypyGate:
             return findings
         if result.returncode == _BLOCKED and any(f.rule == "syntax" for f in findings):
             return findings
+        require_module(result, "mypy", INSTALL)
         raise tool_failure(result, "mypy could not check the project")
 
 

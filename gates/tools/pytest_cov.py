@@ -1,0 +1,394 @@
+"""The project's tests under coverage: failing tests, total coverage and diff coverage.
+
+pytest writes JUnit XML (xunit1, which carries each test's file and line) and coverage writes
+its JSON report, both into the gate's scratch directory, never into the repository. Failing
+tests and the coverage thresholds are the PR head's state, so those findings are `new` by
+the gate's own decision; uncovered added lines are on added lines and marked by the runner.
+"""
+
+from __future__ import annotations
+
+import configparser
+import contextlib
+import json
+import shlex
+import sys
+import time
+import xml.etree.ElementTree as ET
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from gates.diff import Diff
+from gates.gate import GateContext, GateOutcome, Option, Scope
+from gates.model import Finding, MetricValue, Severity, Stage
+from gates.proc import ProcResult
+from gates.tools.common import relative, require_module, require_ran, tool_failure
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+INSTALL = "pip install pytest coverage (into the interpreter set by [tool.gates] python)"
+MAX_MESSAGE_CHARS = 200
+# pytest's exit codes (pytest.ExitCode).
+TESTS_FAILED = 1
+NO_TESTS = 5
+# Where pytest reads its ini options, with the section each file uses.
+_PYTEST_INI = (("pytest.ini", "pytest"), ("tox.ini", "pytest"), ("setup.cfg", "tool:pytest"))
+_REPORT_STEP_S = 120.0  # floor for `coverage combine/json` when the tests used up the budget
+
+
+def _percent(value: object) -> str | None:
+    ok = isinstance(value, (int, float)) and 0 <= value <= 100
+    return None if ok else "must be a number from 0 to 100"
+
+
+@dataclass(frozen=True)
+class TestRun:
+    """What the JUnit report says: one finding per failing or erroring test, and the counts."""
+
+    findings: tuple[Finding, ...] = ()
+    passed: int = 0
+    failed: int = 0
+    errors: int = 0
+    skipped: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.passed + self.failed + self.errors + self.skipped
+
+
+@dataclass(frozen=True)
+class FileCoverage:
+    executed: frozenset[int]
+    missing: frozenset[int]
+
+    @property
+    def executable(self) -> frozenset[int]:
+        return self.executed | self.missing
+
+
+@dataclass(frozen=True)
+class Coverage:
+    total: float
+    files: Mapping[str, FileCoverage] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class DiffCoverage:
+    executable: int
+    covered: int
+    ranges: tuple[tuple[str, int, int], ...]  # (path, first, last) of uncovered added lines
+
+    @property
+    def percent(self) -> float | None:
+        return None if not self.executable else round(100.0 * self.covered / self.executable, 2)
+
+
+def parse_junit(text: str, root: Path, gate: str = "coverage") -> TestRun:
+    """Parse pytest's `--junitxml` with `junit_family=xunit1`; raises ValueError if unreadable."""
+    try:
+        tree = ET.fromstring(text)  # noqa: S314 - written by pytest in our scratch directory
+    except ET.ParseError as exc:
+        raise ValueError(f"invalid JUnit XML: {exc}") from None
+    counts = {"passed": 0, "failed": 0, "errors": 0, "skipped": 0}
+    findings: list[Finding] = []
+    for case in tree.iter("testcase"):
+        outcome, problem = _case_outcome(case)
+        counts[outcome] += 1
+        if problem is not None:
+            findings.append(_test_finding(case, problem, root, gate))
+    return TestRun(findings=tuple(findings), **counts)
+
+
+def _case_outcome(case: ET.Element) -> tuple[str, ET.Element | None]:
+    for tag, outcome in (("failure", "failed"), ("error", "errors")):
+        problem = case.find(tag)
+        if problem is not None:
+            return outcome, problem
+    return ("skipped" if case.find("skipped") is not None else "passed"), None
+
+
+def _test_finding(case: ET.Element, problem: ET.Element, root: Path, gate: str) -> Finding:
+    test = _test_name(case)
+    line = case.get("line")
+    errored = problem.tag == "error"
+    return Finding(
+        gate=gate,
+        tool="pytest",
+        rule="test-error" if errored else "test-failed",
+        severity=Severity.ERROR,
+        path=relative(root, case.get("file", "")),
+        # pytest's xunit1 line is 0-based (the def line of the test function).
+        line=int(line) + 1 if line and line.isdigit() else None,
+        message=f"{'error in' if errored else 'failed:'} {test}: {_one_line(problem)}",
+        new=True,
+    )
+
+
+def _test_name(case: ET.Element) -> str:
+    """The test's name, with its class when it has one (the module is the finding's path)."""
+    name = case.get("name", "?")
+    owner = case.get("classname", "").rsplit(".", 1)[-1]
+    module = Path(case.get("file", "")).stem
+    return f"{owner}.{name}" if owner and owner != module else name
+
+
+def _one_line(problem: ET.Element) -> str:
+    text = problem.get("message") or (problem.text or "").strip() or problem.tag
+    first = " ".join(text.strip().splitlines()[0].split()) if text.strip() else problem.tag
+    return first if len(first) <= MAX_MESSAGE_CHARS else first[: MAX_MESSAGE_CHARS - 1] + "…"
+
+
+def parse_coverage_json(text: str, root: Path) -> Coverage:
+    """Parse `coverage json` (format 3): the total and each file's executed/missing lines."""
+    data = json.loads(text)
+    if not isinstance(data, dict) or not isinstance(data.get("totals"), dict):
+        raise ValueError("coverage JSON has no totals")
+    files: dict[str, FileCoverage] = {}
+    for name, item in (data.get("files") or {}).items():
+        files[relative(root, str(name))] = FileCoverage(
+            executed=frozenset(int(n) for n in item.get("executed_lines", ())),
+            missing=frozenset(int(n) for n in item.get("missing_lines", ())),
+        )
+    return Coverage(total=float(data["totals"]["percent_covered"]), files=files)
+
+
+def diff_coverage(coverage: Coverage, diff: Diff) -> DiffCoverage:
+    """Of the PR's added lines that coverage counts as executable, how many ran.
+
+    Files coverage did not measure (outside `source`, omitted) do not count: that is the
+    project's coverage config speaking. Comments, blank lines and docstrings are not statements
+    for coverage, so they are neither covered nor uncovered.
+    """
+    executable = covered = 0
+    ranges: list[tuple[str, int, int]] = []
+    for path in sorted(coverage.files):
+        lines = coverage.files[path]
+        added = _added_lines(diff, path, lines.executable)
+        new_exec = added & lines.executable
+        executable += len(new_exec)
+        covered += len(new_exec & lines.executed)
+        uncovered = new_exec - lines.executed
+        ranges += [(path, a, b) for a, b in line_ranges(uncovered, lines.executable)]
+    return DiffCoverage(executable, covered, tuple(ranges))
+
+
+def _added_lines(diff: Diff, path: str, executable: frozenset[int]) -> frozenset[int]:
+    if diff.all_changed:
+        return executable
+    changed = diff.files.get(path)
+    return changed.added_lines if changed is not None and changed.exists_at_head else frozenset()
+
+
+def line_ranges(lines: Iterable[int], executable: frozenset[int]) -> list[tuple[int, int]]:
+    """Maximal runs of lines with no other executable line between them."""
+    ranges: list[tuple[int, int]] = []
+    for line in sorted(lines):
+        if ranges and not any(n in executable for n in range(ranges[-1][1] + 1, line)):
+            ranges[-1] = (ranges[-1][0], line)
+        else:
+            ranges.append((line, line))
+    return ranges
+
+
+def uses_pytest_cov(root: Path, env: Mapping[str, str]) -> bool:
+    """True when the project's pytest options already turn on pytest-cov (`--cov`)."""
+    addopts = [_ini_addopts(root), env.get("PYTEST_ADDOPTS", "")]
+    for text in addopts:
+        with contextlib.suppress(ValueError):
+            if any(arg == "--cov" or arg.startswith("--cov=") for arg in shlex.split(text)):
+                return True
+    return False
+
+
+def _ini_addopts(root: Path) -> str:
+    """The `addopts` of the config file pytest would use at the root (its own search order)."""
+    for name, section in _PYTEST_INI:
+        path = root / name
+        parser = configparser.RawConfigParser()
+        with contextlib.suppress(OSError, UnicodeDecodeError, configparser.Error):
+            parser.read(path, encoding="utf-8")
+        if parser.has_section(section):
+            return parser.get(section, "addopts", fallback="")
+        if name == "pytest.ini" and path.is_file():
+            return ""
+    return _toml_addopts(root / "pyproject.toml")
+
+
+def _toml_addopts(path: Path) -> str:
+    with contextlib.suppress(OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        tool = tomllib.loads(path.read_text(encoding="utf-8")).get("tool", {})
+        pytest = tool.get("pytest", {}) if isinstance(tool, dict) else {}
+        table: Any = pytest.get("ini_options", pytest) if isinstance(pytest, dict) else {}
+        value = table.get("addopts", "") if isinstance(table, dict) else ""
+        return " ".join(map(str, value)) if isinstance(value, list) else str(value)
+    return ""
+
+
+class CoverageGate:
+    name = "coverage"
+    stage = Stage.QUALITY
+    tool = "pytest"
+    scope = Scope.PROJECT
+    description = "the project's tests under coverage: failures, total and diff coverage"
+    default_timeout_s = 1800.0
+    default_fail_on = "error"
+    options: Mapping[str, Option] = {
+        "min_total": Option((int, float), 85, check=_percent, help="minimum total coverage %"),
+        "min_diff": Option(
+            (int, float), 85, check=_percent, help="minimum coverage % of added lines"
+        ),
+        "uncovered_severity": Option(
+            str, "warning", choices=("error", "warning", "note"), help="uncovered added lines"
+        ),
+        "require_tests": Option(bool, False, help="no tests collected fails instead of skipping"),
+        "args": Option(list, [], item=str, help="extra arguments for pytest"),
+    }
+
+    def run(self, ctx: GateContext) -> GateOutcome:
+        deadline = time.monotonic() + ctx.timeout_s
+        result = self._pytest(ctx)
+        junit = ctx.scratch / "junit.xml"
+        if result.returncode == NO_TESTS:
+            return self._no_tests(ctx, result)
+        if result.returncode not in (0, TESTS_FAILED):
+            raise tool_failure(result, "pytest could not run the tests")
+        if not junit.is_file():
+            raise tool_failure(
+                result, "pytest wrote no JUnit report (did a test end the interpreter?)"
+            )
+        try:
+            tests = parse_junit(junit.read_text(encoding="utf-8", errors="replace"), ctx.root)
+        except ValueError as exc:
+            raise tool_failure(result, str(exc)) from None
+        if result.returncode == TESTS_FAILED and not tests.findings:
+            raise tool_failure(result, "pytest failed but its JUnit report lists no failed test")
+        coverage = self._coverage(ctx, deadline)
+        return self._outcome(ctx, tests, coverage)
+
+    def _pytest(self, ctx: GateContext) -> ProcResult:
+        extra = [str(a) for a in ctx.options.get("args", [])]  # type: ignore[attr-defined]
+        pytest_args = [
+            "-p",
+            "no:cacheprovider",
+            "-o",
+            "junit_family=xunit1",
+            f"--junitxml={ctx.scratch / 'junit.xml'}",
+            *extra,
+        ]
+        env = {"COVERAGE_FILE": str(ctx.scratch / ".coverage")}
+        if uses_pytest_cov(ctx.root, ctx.env):
+            # pytest-cov measures already; it must not fail the run on its own threshold.
+            result = ctx.python_module("pytest", *pytest_args, "--cov-fail-under=0", extra_env=env)
+        else:
+            result = ctx.python_module(
+                "coverage", "run", "-m", "pytest", *pytest_args, extra_env=env
+            )
+        require_ran(result, INSTALL)
+        if not (ctx.scratch / "junit.xml").exists():
+            require_module(result, "coverage", INSTALL)
+            require_module(result, "pytest", INSTALL)
+        return result
+
+    def _no_tests(self, ctx: GateContext, result: ProcResult) -> GateOutcome:
+        reason = "pytest collected no tests"
+        if not ctx.options.get("require_tests"):
+            return GateOutcome.skipped(reason)
+        finding = Finding(
+            gate=self.name,
+            tool="pytest",
+            rule="no-tests",
+            severity=Severity.ERROR,
+            path="",
+            message=f"{reason} (require_tests = true)",
+            new=True,
+        )
+        return GateOutcome(findings=[finding], detail=result.tail(300))
+
+    def _coverage(self, ctx: GateContext, deadline: float) -> Coverage:
+        env = {"COVERAGE_FILE": str(ctx.scratch / ".coverage")}
+        budget = max(_REPORT_STEP_S, deadline - time.monotonic())
+        if not (ctx.scratch / ".coverage").exists() and any(ctx.scratch.glob(".coverage.*")):
+            combined = ctx.python_module("coverage", "combine", extra_env=env, timeout_s=budget)
+            require_ran(combined, INSTALL)
+        out = ctx.scratch / "coverage.json"
+        argv = ("json", "-o", str(out), "--fail-under=0", "--ignore-errors")
+        result = ctx.python_module("coverage", *argv, extra_env=env, timeout_s=budget)
+        require_ran(result, INSTALL)
+        require_module(result, "coverage", INSTALL)
+        if not result.ok or not out.is_file():
+            raise tool_failure(result, "coverage could not write its JSON report")
+        try:
+            return parse_coverage_json(out.read_text(encoding="utf-8"), ctx.root)
+        except (ValueError, KeyError, TypeError) as exc:
+            raise tool_failure(result, f"unreadable coverage JSON ({exc})") from None
+
+    def _outcome(self, ctx: GateContext, tests: TestRun, coverage: Coverage) -> GateOutcome:
+        delta = diff_coverage(coverage, ctx.diff)
+        severity = Severity(str(ctx.options.get("uncovered_severity", "warning")))
+        findings = list(tests.findings)
+        findings += self._thresholds(ctx, coverage.total, delta.percent)
+        findings += [
+            Finding(
+                gate=self.name,
+                tool="coverage",
+                rule="uncovered-lines",
+                severity=severity,
+                path=path,
+                line=first,
+                end_line=last,
+                message=_uncovered_message(first, last),
+            )
+            for path, first, last in delta.ranges
+        ]
+        metrics: dict[str, MetricValue] = {
+            "total_coverage": round(coverage.total, 2),
+            "diff_coverage": delta.percent,
+            "diff_executable_lines": delta.executable,
+            "diff_covered_lines": delta.covered,
+            "tests_passed": tests.passed,
+            "tests_failed": tests.failed,
+            "tests_errors": tests.errors,
+            "tests_skipped": tests.skipped,
+        }
+        return GateOutcome(findings=findings, metrics=metrics)
+
+    def _thresholds(self, ctx: GateContext, total: float, diff: float | None) -> list[Finding]:
+        limits = (
+            ("min-total", "total coverage", total, _number(ctx.options.get("min_total"), 85)),
+            (
+                "min-diff",
+                "coverage of the added lines",
+                diff,
+                _number(ctx.options.get("min_diff"), 85),
+            ),
+        )
+        return [
+            Finding(
+                gate=self.name,
+                tool="coverage",
+                rule=rule,
+                severity=Severity.ERROR,
+                path="",
+                message=f"{what} is {value:.2f}%, below the minimum of {minimum:g}%",
+                new=True,
+            )
+            for rule, what, value, minimum in limits
+            if value is not None
+            and value < minimum
+            # Without a base every line is added: the diff figure would repeat the total.
+            and not (rule == "min-diff" and ctx.diff.all_changed)
+        ]
+
+
+def _number(value: object, default: float) -> float:
+    return float(value) if isinstance(value, (int, float)) else default
+
+
+def _uncovered_message(first: int, last: int) -> str:
+    where = f"line {first}" if first == last else f"lines {first}-{last}"
+    return f"added {where} not run by any test"
