@@ -257,3 +257,16 @@ def test_missing_coverage_says_how_to_install(repo: Repo, tmp_path: Path) -> Non
     result = _run(repo, base, "coverage")["coverage"]
     assert result.status is Status.ERROR
     assert "coverage is not installed" in result.detail and "pip install" in result.detail
+
+
+def test_project_using_pytest_cov_is_measured_once_and_its_fail_under_ignored(
+    repo: Repo,
+) -> None:
+    pytest_cov = '[tool.pytest.ini_options]\naddopts = "--cov=pkg --cov-fail-under=100"\n'
+    base = _untested_module_pr(repo, pytest_cov)
+    result = _run(repo, base, "coverage")["coverage"]
+    assert result.status is Status.FAIL, result.detail
+    assert result.metrics["total_coverage"] == 50.0  # --cov=pkg finds the unimported module
+    assert result.metrics["tests_failed"] == 0 and result.metrics["tests_passed"] == 2
+    assert {f.rule for f in result.findings} == {"min-total", "min-diff", "uncovered-lines"}
+    assert not (repo.path / ".coverage").exists()
