@@ -54,7 +54,23 @@ def parse_mypy_json(text: str, root: Path, gate: str = "mypy") -> list[Finding]:
 
 def _is_context(item: Mapping[str, Any]) -> bool:
     """`show_error_context` notes ("In function f:") have no position; the error has it."""
-    return item.get("code") is None and int(item.get("line") or -1) < 1
+    return item.get("severity") == "note" and _unplaced(item)
+
+
+def _unplaced(item: Mapping[str, Any]) -> bool:
+    line = item.get("line")
+    return item.get("code") is None and (not isinstance(line, int) or line < 1)
+
+
+def blocking_messages(text: str) -> list[str]:
+    """mypy's errors that stopped the whole run (duplicate modules, unreadable files)."""
+    out: list[str] = []
+    for line in text.splitlines():
+        with contextlib.suppress(ValueError):
+            item = json.loads(line) if line.startswith("{") else None
+            if isinstance(item, dict) and item.get("severity") == "error" and _unplaced(item):
+                out.append(f"{item.get('file', '')}: {item.get('message', '')}")
+    return out
 
 
 def _finding(item: Mapping[str, Any], root: Path, gate: str) -> Finding:
@@ -140,7 +156,7 @@ class MypyGate:
         extra = [str(a) for a in ctx.options.get("args", [])]  # type: ignore[attr-defined]
         if config_names_files(ctx.root):
             return GateOutcome(findings=self._check(ctx, extra, []))
-        files = python_files(ctx.files)
+        files = _targets(python_files(ctx.files))
         if not files:
             return GateOutcome.skipped("no Python files in scope and no `files` in mypy's config")
         findings: list[Finding] = []
@@ -161,7 +177,14 @@ class MypyGate:
         if result.returncode == _BLOCKED and any(f.rule == "syntax" for f in findings):
             return findings
         require_module(result, "mypy", INSTALL)
-        raise tool_failure(result, "mypy could not check the project")
+        stopped = "; ".join(blocking_messages(result.stdout))
+        raise tool_failure(result, stopped or "mypy could not check the project")
+
+
+def _targets(files: list[str]) -> list[str]:
+    """A module given as both `m.py` and `m.pyi` is a duplicate to mypy; the stub wins."""
+    stubs = {f[:-1] for f in files if f.endswith(".pyi")}
+    return [f for f in files if f not in stubs]
 
 
 def _unique(findings: list[Finding]) -> list[Finding]:

@@ -12,7 +12,7 @@ from gates.app import RunRequest, run
 from gates.model import Finding, GateResult, Severity, Status
 from gates.registry import REGISTRY
 from gates.runner import NoProgress
-from gates.tools.mypy import config_names_files, parse_mypy_json
+from gates.tools.mypy import blocking_messages, config_names_files, parse_mypy_json
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "mypy"
 ROOT = Path("/work/proj")
@@ -141,3 +141,23 @@ def test_missing_mypy_says_how_to_install(repo: Repo, tmp_path: Path) -> None:
     repo.commit()
     result = _run(repo, None, "mypy")["mypy"]
     assert result.status is Status.ERROR and "pip install mypy" in result.detail
+
+
+def test_blocking_error_is_named_not_reported_as_a_finding() -> None:
+    text = (GOLDEN / "duplicate-module.jsonl").read_text(encoding="utf-8")
+    assert parse_mypy_json(text, ROOT)[0].line is None
+    assert blocking_messages(text) == [
+        'tests/b/conftest.py: Duplicate module named "conftest" (also at "tests/a/conftest.py")'
+    ]
+
+
+def test_duplicate_modules_make_a_gate_error_naming_them_stubs_win(repo: Repo) -> None:
+    repo.write("m.py", "def f(x):\n    return x\n")
+    repo.write("m.pyi", "def f(x: int) -> int: ...\n")  # passed alone: no duplicate
+    repo.write("tests/a/conftest.py", "")
+    repo.write("tests/b/conftest.py", "")
+    repo.commit()
+    result = _run(repo, None, "mypy")["mypy"]
+    assert result.status is Status.ERROR
+    assert 'Duplicate module named "conftest"' in result.detail
+    assert '"m"' not in result.detail
