@@ -6,6 +6,7 @@ import configparser
 import contextlib
 import json
 import sys
+import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -155,18 +156,21 @@ class MypyGate:
     def run(self, ctx: GateContext) -> GateOutcome:
         extra = [str(a) for a in ctx.options.get("args", [])]  # type: ignore[attr-defined]
         if config_names_files(ctx.root):
-            return GateOutcome(findings=self._check(ctx, extra, []))
+            return GateOutcome(findings=self._check(ctx, extra, [], ctx.timeout_s))
         files = _targets(python_files(ctx.files))
         if not files:
             return GateOutcome.skipped("no Python files in scope and no `files` in mypy's config")
         findings: list[Finding] = []
+        deadline = time.monotonic() + ctx.timeout_s  # one budget for all batches
         for batch in batches(files):
-            findings += self._check(ctx, extra, batch)
+            findings += self._check(ctx, extra, batch, max(1.0, deadline - time.monotonic()))
         return GateOutcome(findings=_unique(findings))
 
-    def _check(self, ctx: GateContext, extra: Sequence[str], files: list[str]) -> list[Finding]:
+    def _check(
+        self, ctx: GateContext, extra: Sequence[str], files: list[str], timeout_s: float
+    ) -> list[Finding]:
         targets = ["--", *files] if files else []
-        result = ctx.python_module("mypy", "-O", "json", *extra, *targets)
+        result = ctx.python_module("mypy", "-O", "json", *extra, *targets, timeout_s=timeout_s)
         require_ran(result, INSTALL)
         try:
             findings = parse_mypy_json(result.stdout, ctx.root, self.name)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import venv
 from pathlib import Path
 
 import pytest
@@ -135,12 +136,16 @@ def test_mypy_usage_error_is_a_gate_error(repo: Repo) -> None:
     assert "exited with code 2" in result.detail and "does_not_exist" in result.detail
 
 
-def test_missing_mypy_says_how_to_install(repo: Repo, tmp_path: Path) -> None:
-    repo.write("pyproject.toml", f'[tool.gates]\npython = "{tmp_path / "nope" / "python"}"\n')
+@pytest.mark.parametrize("interpreter", ["bare-venv", "no-such-python"])
+def test_missing_mypy_says_how_to_install(repo: Repo, tmp_path: Path, interpreter: str) -> None:
+    python = tmp_path / interpreter / "bin" / "python"
+    if interpreter == "bare-venv":
+        venv.create(tmp_path / interpreter, with_pip=False, symlinks=True)
+    repo.write("pyproject.toml", f'[tool.gates]\npython = "{python}"\n')
     repo.write("a.py", "x = 1\n")
     repo.commit()
     result = _run(repo, None, "mypy")["mypy"]
-    assert result.status is Status.ERROR and "pip install mypy" in result.detail
+    assert result.status is Status.ERROR and "pip install mypy" in result.detail, result.detail
 
 
 def test_blocking_error_is_named_not_reported_as_a_finding() -> None:
