@@ -36,8 +36,16 @@ MAX_MESSAGE_CHARS = 200
 # pytest's exit codes (pytest.ExitCode).
 TESTS_FAILED = 1
 NO_TESTS = 5
-# Where pytest reads its ini options, with the section each file uses.
-_PYTEST_INI = (("pytest.ini", "pytest"), ("tox.ini", "pytest"), ("setup.cfg", "tool:pytest"))
+# The files pytest 9 takes its config from, in its precedence order (_pytest/config/findpaths).
+_PYTEST_CONFIGS = (
+    "pytest.toml",
+    ".pytest.toml",
+    "pytest.ini",
+    ".pytest.ini",
+    "pyproject.toml",
+    "tox.ini",
+    "setup.cfg",
+)
 # Floor for `coverage combine/json` when the tests used up the budget; the runner's watchdog
 # allows a few seconds past `timeout_s`, so the reports still fit.
 _REPORT_STEP_S = 8.0
@@ -208,27 +216,42 @@ def uses_pytest_cov(root: Path, env: Mapping[str, str]) -> bool:
 
 
 def _ini_addopts(root: Path) -> str:
-    """The `addopts` of the config file pytest would use at the root (its own search order)."""
-    for name, section in _PYTEST_INI:
+    """The `addopts` of the file pytest 9 takes its config from at the root, in its order."""
+    for name in _PYTEST_CONFIGS:
         path = root / name
-        parser = configparser.RawConfigParser()
-        with contextlib.suppress(OSError, UnicodeDecodeError, configparser.Error):
-            parser.read(path, encoding="utf-8")
-        if parser.has_section(section):
-            return parser.get(section, "addopts", fallback="")
-        if name == "pytest.ini" and path.is_file():
-            return ""
-    return _toml_addopts(root / "pyproject.toml")
-
-
-def _toml_addopts(path: Path) -> str:
-    with contextlib.suppress(OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-        tool = tomllib.loads(path.read_text(encoding="utf-8")).get("tool", {})
-        pytest = tool.get("pytest", {}) if isinstance(tool, dict) else {}
-        table: Any = pytest.get("ini_options", pytest) if isinstance(pytest, dict) else {}
-        value = table.get("addopts", "") if isinstance(table, dict) else ""
-        return " ".join(map(str, value)) if isinstance(value, list) else str(value)
+        if not path.is_file():
+            continue
+        table = _pytest_table(path)
+        if table is not None:
+            value = table.get("addopts", "")
+            return " ".join(map(str, value)) if isinstance(value, list) else str(value)
     return ""
+
+
+def _pytest_table(path: Path) -> Mapping[str, Any] | None:
+    """pytest's options in one config file, or None when the file has none (pytest skips it)."""
+    if path.suffix == ".toml":
+        try:
+            doc = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+            return None
+        if path.name != "pyproject.toml":  # pytest.toml: [pytest], and the file always counts
+            table = doc.get("pytest", {})
+            return table if isinstance(table, dict) else {}
+        tool = doc.get("tool", {})
+        pytest = tool.get("pytest") if isinstance(tool, dict) else None
+        if not isinstance(pytest, dict):
+            return None
+        native = {k: v for k, v in pytest.items() if k != "ini_options"}
+        ini = pytest.get("ini_options")
+        return native or (ini if isinstance(ini, dict) else None)
+    parser = configparser.RawConfigParser()
+    with contextlib.suppress(OSError, UnicodeDecodeError, configparser.Error):
+        parser.read(path, encoding="utf-8")
+    section = "tool:pytest" if path.name == "setup.cfg" else "pytest"
+    if parser.has_section(section):
+        return dict(parser.items(section))
+    return {} if path.name in ("pytest.ini", ".pytest.ini") else None
 
 
 class CoverageGate:

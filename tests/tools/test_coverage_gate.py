@@ -98,14 +98,20 @@ def test_uncovered_ranges_merge_across_non_executable_lines_only() -> None:
     assert every_line.executable == 6 and every_line.covered == 1
 
 
-def test_pytest_cov_is_detected_in_the_projects_addopts(tmp_path: Path) -> None:
+def test_pytest_cov_is_detected_in_the_config_file_pytest_uses(tmp_path: Path) -> None:
     assert not uses_pytest_cov(tmp_path, {})
     assert uses_pytest_cov(tmp_path, {"PYTEST_ADDOPTS": "-q --cov=pkg"})
-    (tmp_path / "pyproject.toml").write_text('[tool.pytest.ini_options]\naddopts = "--cov"\n')
+    (tmp_path / "setup.cfg").write_text("[tool:pytest]\naddopts = --cov\n")
     assert uses_pytest_cov(tmp_path, {})
-    (tmp_path / "setup.cfg").write_text("[tool:pytest]\naddopts = -ra --cov-report=xml\n")
-    assert not uses_pytest_cov(tmp_path, {})  # setup.cfg comes first and has no --cov
-    (tmp_path / "pytest.ini").write_text("[pytest]\naddopts = --cov=src -q\n")
+    (tmp_path / "tox.ini").write_text("[tox]\nenvlist = py\n")  # no [pytest]: skipped
+    assert uses_pytest_cov(tmp_path, {})
+    (tmp_path / "pyproject.toml").write_text('[tool.pytest.ini_options]\naddopts = "-ra"\n')
+    assert not uses_pytest_cov(tmp_path, {})  # pyproject comes before setup.cfg
+    (tmp_path / "pyproject.toml").write_text('[tool.pytest]\naddopts = ["--cov=src", "-q"]\n')
+    assert uses_pytest_cov(tmp_path, {})
+    (tmp_path / "pytest.ini").write_text("[pytest]\n")  # always wins, even empty
+    assert not uses_pytest_cov(tmp_path, {})
+    (tmp_path / "pytest.toml").write_text('[pytest]\naddopts = ["--cov"]\n')
     assert uses_pytest_cov(tmp_path, {})
 
 
