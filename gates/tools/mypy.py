@@ -113,16 +113,27 @@ def _message(message: str, hint: object) -> tuple[str, str | None]:
     return f"{message} ({text})", None
 
 
-def config_names_files(root: Path) -> bool:
+def config_names_files(root: Path, explicit: str | None = None) -> bool:
     """True when the project's mypy config says which files to check (`files = ...`)."""
-    for name in _CONFIG_FILES:
-        path = root / name
+    for path in [root / explicit] if explicit else [root / name for name in _CONFIG_FILES]:
         if not path.is_file():
             continue
         section = _mypy_section(path)
         if section is not None:
             return bool(section.get("files"))
+        if path.name in ("mypy.ini", ".mypy.ini"):
+            return False  # mypy's own file counts even without a [mypy] section
     return False
+
+
+def config_file_arg(args: Sequence[str]) -> str | None:
+    """The `--config-file` the gate's `args` pass to mypy, if any."""
+    for i, arg in enumerate(args):
+        if arg == "--config-file" and i + 1 < len(args):
+            return args[i + 1]
+        if arg.startswith("--config-file="):
+            return arg.split("=", 1)[1]
+    return None
 
 
 def _mypy_section(path: Path) -> Mapping[str, Any] | None:
@@ -155,7 +166,7 @@ class MypyGate:
 
     def run(self, ctx: GateContext) -> GateOutcome:
         extra = [str(a) for a in ctx.options.get("args", [])]  # type: ignore[attr-defined]
-        if config_names_files(ctx.root):
+        if config_names_files(ctx.root, config_file_arg(extra)):
             return GateOutcome(findings=self._check(ctx, extra, [], ctx.timeout_s))
         files = _targets(python_files(ctx.files))
         if not files:

@@ -13,7 +13,12 @@ from gates.app import RunRequest, run
 from gates.model import Finding, GateResult, Severity, Status
 from gates.registry import REGISTRY
 from gates.runner import NoProgress
-from gates.tools.mypy import blocking_messages, config_names_files, parse_mypy_json
+from gates.tools.mypy import (
+    blocking_messages,
+    config_file_arg,
+    config_names_files,
+    parse_mypy_json,
+)
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "mypy"
 ROOT = Path("/work/proj")
@@ -73,11 +78,18 @@ def test_config_with_files_is_detected(tmp_path: Path) -> None:
     assert not config_names_files(tmp_path)
     (tmp_path / "setup.cfg").write_text("[mypy]\nfiles = src\n")
     assert config_names_files(tmp_path)
-    (tmp_path / "mypy.ini").write_text("[mypy]\nstrict = True\n")  # found first, no files
+    (tmp_path / "mypy.ini").write_text("")  # found first, counts even empty: no files
     assert not config_names_files(tmp_path)
+    assert config_names_files(tmp_path, "setup.cfg")
     (tmp_path / "mypy.ini").unlink()
     (tmp_path / "pyproject.toml").write_text('[tool.mypy]\nfiles = ["src"]\n')
     assert config_names_files(tmp_path)
+
+
+def test_config_file_argument_is_found() -> None:
+    assert config_file_arg(["--strict", "--config-file", "ci/mypy.ini"]) == "ci/mypy.ini"
+    assert config_file_arg(["--config-file=ci/mypy.ini"]) == "ci/mypy.ini"
+    assert config_file_arg(["--strict"]) is None
 
 
 def _run(repo: Repo, base: str | None, *stages: str) -> dict[str, GateResult]:
