@@ -10,7 +10,14 @@ from typing import Any
 
 from gates.gate import GateContext, GateOutcome, Option, Scope
 from gates.model import Finding, Severity, Stage
-from gates.tools.common import batches, python_files, relative, require_ran, tool_failure
+from gates.tools.common import (
+    batches,
+    python_files,
+    relative,
+    require_module,
+    require_ran,
+    tool_failure,
+)
 
 INSTALL = "pip install ruff"
 # ruff exits 0 (clean) or 1 (violations); 2 means it failed (bad config, internal error).
@@ -109,6 +116,7 @@ class RuffGate:
             argv = ["check", "--output-format=json", "--force-exclude", "--no-cache", *extra]
             result = ctx.python_module("ruff", *argv, "--", *batch)
             require_ran(result, INSTALL)
+            require_module(result, "ruff", INSTALL)  # else its exit 1 and no JSON read as clean
             if result.returncode not in _OK_CODES:
                 raise tool_failure(result, "ruff could not check the files")
             try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import venv
 from pathlib import Path
 
 from conftest import Repo
@@ -56,3 +57,16 @@ def test_format_true_reports_each_unformatted_changed_file(repo: Repo) -> None:
     got = sorted((f.path, f.tool, f.rule, f.new) for f in result.findings)
     assert [g for g in got if g[1] == "ruff-format"] == [("new.py", "ruff-format", "format", True)]
     assert {(g[0], g[2]) for g in got if g[1] == "ruff"} == {("broken.py", "invalid-syntax")}
+
+
+def test_ruff_missing_from_the_interpreter_is_an_error_not_a_pass(
+    repo: Repo, tmp_path: Path
+) -> None:
+    venv.create(tmp_path / "bare", with_pip=False, symlinks=True)
+    repo.write("pyproject.toml", f'[tool.gates]\npython = "{tmp_path / "bare/bin/python"}"\n')
+    base = repo.commit("base")
+    repo.write("a.py", "import os\n")
+    repo.commit("pr")
+    result = _run(repo, base)
+    assert result.status is Status.ERROR, result.detail
+    assert "ruff is not installed" in result.detail and "pip install ruff" in result.detail
