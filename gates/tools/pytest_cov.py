@@ -337,6 +337,8 @@ class CoverageGate:
     def _coverage(self, ctx: GateContext, deadline: float) -> Coverage:
         env = {"COVERAGE_FILE": str(ctx.scratch / ".coverage")}
         budget = max(_REPORT_STEP_S, deadline - time.monotonic())
+        # `parallel = true` leaves .coverage.<suffix> files; coverage >= 7.14 combines them on
+        # report by itself, the older releases the tools extra allows do not.
         if not (ctx.scratch / ".coverage").exists() and any(ctx.scratch.glob(".coverage.*")):
             combined = ctx.python_module("coverage", "combine", extra_env=env, timeout_s=budget)
             require_ran(combined, INSTALL)

@@ -204,10 +204,13 @@ def test_untested_module_fails_min_total_and_diff_coverage_counts_executable_lin
 
 def test_thresholds_and_severity_are_configurable(repo: Repo) -> None:
     options = "min_total = 50\nmin_diff = 33\nuncovered_severity = 'note'\n"
-    base = _untested_module_pr(repo, f"{CONFIG}[tool.gates.coverage]\n{options}")
+    # parallel = true: coverage writes .coverage.<host>.<pid>... files the gate must combine.
+    config = CONFIG.replace("]\n", "]\nparallel = true\n", 1)
+    base = _untested_module_pr(repo, f"{config}[tool.gates.coverage]\n{options}")
     result = _run(repo, base, "coverage")["coverage"]
     assert result.status is Status.PASS, [f.message for f in result.findings]
     assert [(f.rule, f.severity) for f in result.findings] == [("uncovered-lines", Severity.NOTE)]
+    assert result.metrics["total_coverage"] == 50.0
 
 
 def test_no_tests_is_skipped_unless_required(repo: Repo) -> None:
