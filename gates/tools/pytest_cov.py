@@ -15,7 +15,7 @@ import shlex
 import sys
 import time
 import xml.etree.ElementTree as ET
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -167,16 +167,21 @@ def parse_coverage_json(text: str, root: Path) -> Coverage:
     return Coverage(total=float(data["totals"]["percent_covered"]), files=files)
 
 
-def diff_coverage(coverage: Coverage, diff: Diff) -> DiffCoverage:
+def diff_coverage(
+    coverage: Coverage, diff: Diff, scope: Collection[str] | None = None
+) -> DiffCoverage:
     """Of the PR's added lines that coverage counts as executable, how many ran.
 
     Files coverage did not measure (outside `source`, omitted) do not count: that is the
-    project's coverage config speaking. Comments, blank lines and docstrings are not statements
-    for coverage, so they are neither covered nor uncovered.
+    project's coverage config speaking, and neither do files outside `scope` (the gate's
+    `paths`/`exclude`). Comments, blank lines and docstrings are not statements for coverage,
+    so they are neither covered nor uncovered.
     """
     executable = covered = 0
     ranges: list[tuple[str, int, int]] = []
     for path in sorted(coverage.files):
+        if scope is not None and path not in scope:
+            continue
         lines = coverage.files[path]
         added = _added_lines(diff, path, lines.executable)
         new_exec = added & lines.executable
@@ -355,7 +360,7 @@ class CoverageGate:
             raise tool_failure(result, f"unreadable coverage JSON ({exc})") from None
 
     def _outcome(self, ctx: GateContext, tests: TestRun, coverage: Coverage) -> GateOutcome:
-        delta = diff_coverage(coverage, ctx.diff)
+        delta = diff_coverage(coverage, ctx.diff, frozenset(ctx.files))
         severity = Severity(str(ctx.options.get("uncovered_severity", "warning")))
         findings = list(tests.findings)
         findings += self._thresholds(ctx, coverage.total, delta.percent)

@@ -85,6 +85,7 @@ def test_diff_coverage_counts_only_added_executable_lines() -> None:
     result = diff_coverage(coverage, diff)
     assert (result.executable, result.covered, result.percent) == (5, 3, 60.0)
     assert result.ranges == (("pkg/calc.py", 12, 13),)
+    assert diff_coverage(coverage, diff, scope={"pkg/other.py"}).executable == 0
     only_comments = diff_coverage(coverage, _diff({"pkg/calc.py": frozenset({1, 3, 7, 14})}))
     assert only_comments.executable == 0 and only_comments.percent is None
 
