@@ -10,21 +10,19 @@ from __future__ import annotations
 
 import configparser
 import contextlib
-import json
 import shlex
 import sys
 import time
-import xml.etree.ElementTree as ET
-from collections.abc import Collection, Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from gates.diff import Diff
 from gates.gate import GateContext, GateOutcome, Option, Scope
 from gates.model import Finding, MetricValue, Severity, Stage
 from gates.proc import ProcResult
-from gates.tools.common import relative, require_module, require_ran, tool_failure
+from gates.tools.common import require_module, require_ran, tool_failure
+from gates.tools.coverage_json import Coverage, diff_coverage, parse_coverage_json
+from gates.tools.junit import JUnitSummary, parse_junit
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -32,7 +30,6 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 INSTALL = "pip install pytest coverage (into the interpreter set by [tool.gates] python)"
-MAX_MESSAGE_CHARS = 200
 # pytest's exit codes (pytest.ExitCode).
 TESTS_FAILED = 1
 NO_TESTS = 5
@@ -54,160 +51,6 @@ _REPORT_STEP_S = 8.0
 def _percent(value: object) -> str | None:
     ok = isinstance(value, (int, float)) and 0 <= value <= 100
     return None if ok else "must be a number from 0 to 100"
-
-
-@dataclass(frozen=True)
-class TestRun:
-    """What the JUnit report says: one finding per failing or erroring test, and the counts."""
-
-    findings: tuple[Finding, ...] = ()
-    passed: int = 0
-    failed: int = 0
-    errors: int = 0
-    skipped: int = 0
-
-    @property
-    def total(self) -> int:
-        return self.passed + self.failed + self.errors + self.skipped
-
-
-@dataclass(frozen=True)
-class FileCoverage:
-    executed: frozenset[int]
-    missing: frozenset[int]
-
-    @property
-    def executable(self) -> frozenset[int]:
-        return self.executed | self.missing
-
-
-@dataclass(frozen=True)
-class Coverage:
-    total: float
-    files: Mapping[str, FileCoverage] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class DiffCoverage:
-    executable: int
-    covered: int
-    ranges: tuple[tuple[str, int, int], ...]  # (path, first, last) of uncovered added lines
-
-    @property
-    def percent(self) -> float | None:
-        return None if not self.executable else round(100.0 * self.covered / self.executable, 2)
-
-
-def parse_junit(text: str, root: Path, gate: str = "coverage") -> TestRun:
-    """Parse pytest's `--junitxml` with `junit_family=xunit1`; raises ValueError if unreadable."""
-    try:
-        tree = ET.fromstring(text)  # noqa: S314 - written by pytest in our scratch directory
-    except ET.ParseError as exc:
-        raise ValueError(f"invalid JUnit XML: {exc}") from None
-    counts = {"passed": 0, "failed": 0, "errors": 0, "skipped": 0}
-    findings: list[Finding] = []
-    for case in tree.iter("testcase"):
-        outcome, problem = _case_outcome(case)
-        counts[outcome] += 1
-        if problem is not None:
-            findings.append(_test_finding(case, problem, root, gate))
-    return TestRun(findings=tuple(findings), **counts)
-
-
-def _case_outcome(case: ET.Element) -> tuple[str, ET.Element | None]:
-    for tag, outcome in (("failure", "failed"), ("error", "errors")):
-        problem = case.find(tag)
-        if problem is not None:
-            return outcome, problem
-    return ("skipped" if case.find("skipped") is not None else "passed"), None
-
-
-def _test_finding(case: ET.Element, problem: ET.Element, root: Path, gate: str) -> Finding:
-    test = _test_name(case)
-    line = case.get("line")
-    errored = problem.tag == "error"
-    return Finding(
-        gate=gate,
-        tool="pytest",
-        rule="test-error" if errored else "test-failed",
-        severity=Severity.ERROR,
-        path=relative(root, case.get("file", "")),
-        # pytest's xunit1 line is 0-based (the def line of the test function).
-        line=int(line) + 1 if line and line.isdigit() else None,
-        message=f"{'error in' if errored else 'failed:'} {test}: {_one_line(problem)}",
-        new=True,
-    )
-
-
-def _test_name(case: ET.Element) -> str:
-    """The test's name, with its class when it has one (the module is the finding's path)."""
-    name = case.get("name", "?")
-    owner = case.get("classname", "").rsplit(".", 1)[-1]
-    module = Path(case.get("file", "")).stem
-    return f"{owner}.{name}" if owner and owner != module else name
-
-
-def _one_line(problem: ET.Element) -> str:
-    text = problem.get("message") or (problem.text or "").strip() or problem.tag
-    first = " ".join(text.strip().splitlines()[0].split()) if text.strip() else problem.tag
-    return first if len(first) <= MAX_MESSAGE_CHARS else first[: MAX_MESSAGE_CHARS - 1] + "…"
-
-
-def parse_coverage_json(text: str, root: Path) -> Coverage:
-    """Parse `coverage json` (format 3): the total and each file's executed/missing lines."""
-    data = json.loads(text)
-    if not isinstance(data, dict) or not isinstance(data.get("totals"), dict):
-        raise ValueError("coverage JSON has no totals")
-    files: dict[str, FileCoverage] = {}
-    for name, item in (data.get("files") or {}).items():
-        files[relative(root, str(name))] = FileCoverage(
-            executed=frozenset(int(n) for n in item.get("executed_lines", ())),
-            missing=frozenset(int(n) for n in item.get("missing_lines", ())),
-        )
-    return Coverage(total=float(data["totals"]["percent_covered"]), files=files)
-
-
-def diff_coverage(
-    coverage: Coverage, diff: Diff, scope: Collection[str] | None = None
-) -> DiffCoverage:
-    """Of the PR's added lines that coverage counts as executable, how many ran.
-
-    Files coverage did not measure (outside `source`, omitted) do not count: that is the
-    project's coverage config speaking, and neither do files outside `scope` (the gate's
-    `paths`/`exclude`). Comments, blank lines and docstrings are not statements for coverage,
-    so they are neither covered nor uncovered.
-    """
-    executable = covered = 0
-    ranges: list[tuple[str, int, int]] = []
-    for path in sorted(coverage.files):
-        if scope is not None and path not in scope:
-            continue
-        lines = coverage.files[path]
-        added = _added_lines(diff, path, lines.executable)
-        new_exec = added & lines.executable
-        executable += len(new_exec)
-        covered += len(new_exec & lines.executed)
-        uncovered = new_exec - lines.executed
-        ranges += [(path, a, b) for a, b in line_ranges(uncovered, lines.executable)]
-    return DiffCoverage(executable, covered, tuple(ranges))
-
-
-def _added_lines(diff: Diff, path: str, executable: frozenset[int]) -> frozenset[int]:
-    if diff.all_changed:
-        return executable
-    changed = diff.files.get(path)
-    return changed.added_lines if changed is not None and changed.exists_at_head else frozenset()
-
-
-def line_ranges(lines: Iterable[int], executable: frozenset[int]) -> list[tuple[int, int]]:
-    """Maximal runs of lines with no other executable line between them."""
-    ranges: list[tuple[int, int]] = []
-    for line in sorted(lines):
-        if ranges and not any(n in executable for n in range(ranges[-1][1] + 1, line)):
-            ranges[-1] = (ranges[-1][0], line)
-        else:
-            ranges.append((line, line))
-    return ranges
 
 
 def uses_pytest_cov(root: Path, env: Mapping[str, str]) -> bool:
@@ -359,7 +202,7 @@ class CoverageGate:
         except (ValueError, KeyError, TypeError) as exc:
             raise tool_failure(result, f"unreadable coverage JSON ({exc})") from None
 
-    def _outcome(self, ctx: GateContext, tests: TestRun, coverage: Coverage) -> GateOutcome:
+    def _outcome(self, ctx: GateContext, tests: JUnitSummary, coverage: Coverage) -> GateOutcome:
         delta = diff_coverage(coverage, ctx.diff, frozenset(ctx.files))
         severity = Severity(str(ctx.options.get("uncovered_severity", "warning")))
         findings = list(tests.findings)

@@ -1,4 +1,4 @@
-"""The coverage gate: parsers on captured real output, and real pytest + coverage on tiny repos."""
+"""The coverage gate: real pytest and coverage on tiny real repos, through gates.app.run."""
 
 from __future__ import annotations
 
@@ -11,92 +11,9 @@ from conftest import Repo
 
 import gates.runner as runner
 from gates.app import RunRequest, run
-from gates.diff import ChangedFile, ChangeKind, Diff
-from gates.git import Revisions
 from gates.model import GateResult, Severity, Status
 from gates.registry import REGISTRY
-from gates.tools.pytest_cov import (
-    Coverage,
-    FileCoverage,
-    diff_coverage,
-    line_ranges,
-    parse_coverage_json,
-    parse_junit,
-    uses_pytest_cov,
-)
-
-GOLDEN = Path(__file__).resolve().parents[1] / "golden"
-ROOT = Path("/tmp/q/cv")
-
-
-def _diff(files: dict[str, frozenset[int]], all_changed: bool = False) -> Diff:
-    changed = {
-        p: ChangedFile(p, ChangeKind.MODIFIED, added_lines=lines) for p, lines in files.items()
-    }
-    return Diff(Revisions("b" * 40, "h" * 40, "b" * 40, ""), changed, all_changed=all_changed)
-
-
-# --- parsers on real output -------------------------------------------------------------
-
-
-def test_junit_failures_and_errors_are_findings_at_the_test_line() -> None:
-    text = (GOLDEN / "pytest/junit-xunit1-failures.xml").read_text(encoding="utf-8")
-    run_ = parse_junit(text, ROOT)
-    assert (run_.passed, run_.failed, run_.errors, run_.skipped) == (1, 3, 1, 1)
-    got = [(f.path, f.line, f.rule, f.new, f.severity) for f in run_.findings]
-    assert got == [
-        ("tests/test_calc.py", 10, "test-failed", True, Severity.ERROR),
-        ("tests/test_calc.py", 14, "test-failed", True, Severity.ERROR),
-        ("tests/test_calc.py", 24, "test-error", True, Severity.ERROR),
-        ("tests/test_calc.py", 34, "test-failed", True, Severity.ERROR),
-    ]
-    messages = [f.message for f in run_.findings]
-    assert messages[0] == "failed: test_fails: AssertionError: one and one"
-    assert messages[1] == "failed: test_plain_fail: assert [1, 2] == [1, 3]"
-    assert messages[2] == 'error in test_error: failed on setup with "RuntimeError: fixture broke"'
-    assert messages[3] == "failed: TestK.test_method: ValueError: bad value"
-
-
-def test_junit_empty_and_garbage() -> None:
-    text = (GOLDEN / "pytest/junit-xunit1-empty.xml").read_text(encoding="utf-8")
-    assert parse_junit(text, ROOT).total == 0
-    with pytest.raises(ValueError):
-        parse_junit("<testsuites><testsuite>", ROOT)
-
-
-def test_coverage_json_lines_exclude_comments_blanks_docstrings_and_pragmas() -> None:
-    coverage = parse_coverage_json(
-        (GOLDEN / "coverage/coverage.json").read_text(encoding="utf-8"), ROOT
-    )
-    assert coverage.total == 84.0
-    calc = coverage.files["pkg/calc.py"]  # tests/golden/coverage/calc.py.txt, as measured
-    assert calc.executed == {6, 8, 11} and calc.missing == {12, 13}
-    # 1 module docstring, 3 comment, 7 function docstring, 14 `# pragma: no cover`, blanks
-    assert not calc.executable & {1, 2, 3, 4, 5, 7, 9, 10, 14}
-    with pytest.raises(ValueError):
-        parse_coverage_json("[]", ROOT)
-
-
-def test_diff_coverage_counts_only_added_executable_lines() -> None:
-    coverage = parse_coverage_json(
-        (GOLDEN / "coverage/coverage.json").read_text(encoding="utf-8"), ROOT
-    )
-    diff = _diff({"pkg/calc.py": frozenset(range(1, 14)), "README.md": frozenset({1})})
-    result = diff_coverage(coverage, diff)
-    assert (result.executable, result.covered, result.percent) == (5, 3, 60.0)
-    assert result.ranges == (("pkg/calc.py", 12, 13),)
-    assert diff_coverage(coverage, diff, scope={"pkg/other.py"}).executable == 0
-    only_comments = diff_coverage(coverage, _diff({"pkg/calc.py": frozenset({1, 3, 7, 14})}))
-    assert only_comments.executable == 0 and only_comments.percent is None
-
-
-def test_uncovered_ranges_merge_across_non_executable_lines_only() -> None:
-    executable = frozenset({1, 2, 4, 6, 7, 9})
-    assert line_ranges([1, 2, 4, 7, 9], executable) == [(1, 4), (7, 9)]
-    assert line_ranges([], executable) == []
-    cov = Coverage(50.0, {"a.py": FileCoverage(frozenset({6}), frozenset({1, 2, 4, 7, 9}))})
-    every_line = diff_coverage(cov, _diff({}, all_changed=True))
-    assert every_line.executable == 6 and every_line.covered == 1
+from gates.tools.pytest_cov import uses_pytest_cov
 
 
 def test_pytest_cov_is_detected_in_the_config_file_pytest_uses(tmp_path: Path) -> None:
