@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gates.model import Finding, Severity
+from gates.text import one_line
 from gates.tools.common import relative
 
 MAX_MESSAGE_CHARS = 200
@@ -77,6 +78,6 @@ def _test_name(case: ET.Element) -> str:
 
 
 def _one_line(problem: ET.Element) -> str:
-    text = problem.get("message") or (problem.text or "").strip() or problem.tag
-    first = " ".join(text.strip().splitlines()[0].split()) if text.strip() else problem.tag
-    return first if len(first) <= MAX_MESSAGE_CHARS else first[: MAX_MESSAGE_CHARS - 1] + "…"
+    """The first line of the failure: the assertion message, not pytest's whole explanation."""
+    text = (problem.get("message") or problem.text or "").strip()
+    return one_line(text.splitlines()[0], MAX_MESSAGE_CHARS) if text else problem.tag

@@ -13,6 +13,7 @@ from typing import Any
 
 from gates.gate import GateContext, GateOutcome, Option, Scope
 from gates.model import Finding, Severity, Stage
+from gates.text import one_line
 from gates.tools.common import (
     batches,
     python_files,
@@ -108,9 +109,7 @@ def _message(message: str, hint: object) -> tuple[str, str | None]:
         return message, text[4:]
     if not text:
         return message, None
-    if len(text) > MAX_HINT_CHARS:
-        text = text[: MAX_HINT_CHARS - 1] + "…"
-    return f"{message} ({text})", None
+    return f"{message} ({one_line(text, MAX_HINT_CHARS)})", None
 
 
 def config_names_files(root: Path, explicit: str | None = None) -> bool:

@@ -36,3 +36,16 @@ def test_junit_empty_and_garbage() -> None:
     assert parse_junit(text, ROOT).total == 0
     with pytest.raises(ValueError):
         parse_junit("<testsuites><testsuite>", ROOT)
+
+
+def test_message_is_the_first_line_bounded() -> None:
+    long = "x" * 1000
+    text = (
+        '<testsuites><testsuite><testcase classname="t" name="test_a" file="t.py" line="0">'
+        f'<failure message="{long}&#10;second line">tb</failure></testcase>'
+        '<testcase classname="t" name="test_b" file="t.py" line="3"><error>boom&#10;tb</error>'
+        "</testcase></testsuite></testsuites>"
+    )
+    first, second = parse_junit(text, ROOT).findings
+    assert first.message == "failed: test_a: " + "x" * 199 + "…"
+    assert (second.message, second.line) == ("error in test_b: boom", 4)
