@@ -5,6 +5,7 @@ from __future__ import annotations
 import configparser
 import contextlib
 import json
+import re
 import sys
 import time
 from collections.abc import Mapping, Sequence
@@ -112,17 +113,32 @@ def _message(message: str, hint: object) -> tuple[str, str | None]:
     return f"{message} ({one_line(text, MAX_HINT_CHARS)})", None
 
 
-def config_names_files(root: Path, explicit: str | None = None) -> bool:
-    """True when the project's mypy config says which files to check (`files = ...`)."""
+def mypy_config(root: Path, explicit: str | None = None) -> Mapping[str, Any]:
+    """The [mypy] section mypy itself would use at the root (empty when there is none)."""
     for path in [root / explicit] if explicit else [root / name for name in _CONFIG_FILES]:
         if not path.is_file():
             continue
         section = _mypy_section(path)
         if section is not None:
-            return bool(section.get("files"))
+            return section
         if path.name in ("mypy.ini", ".mypy.ini"):
-            return False  # mypy's own file counts even without a [mypy] section
-    return False
+            return {}  # mypy's own file counts even without a [mypy] section
+    return {}
+
+
+def excluded_by_config(files: list[str], config: Mapping[str, Any]) -> list[str]:
+    """Drop the files the config's `exclude` regexes match.
+
+    mypy applies `exclude` only while it discovers files itself; files named on its command
+    line are always checked, so the gate applies the project's exclusions before naming them.
+    """
+    value = config.get("exclude") or []
+    patterns = [value] if isinstance(value, str) else [str(v) for v in value]
+    compiled = []
+    for pattern in patterns:
+        with contextlib.suppress(re.error):
+            compiled.append(re.compile(pattern))
+    return [f for f in files if not any(p.search(f) for p in compiled)]
 
 
 def config_file_arg(args: Sequence[str]) -> str | None:
@@ -165,9 +181,10 @@ class MypyGate:
 
     def run(self, ctx: GateContext) -> GateOutcome:
         extra = [str(a) for a in ctx.options.get("args", [])]  # type: ignore[attr-defined]
-        if config_names_files(ctx.root, config_file_arg(extra)):
+        config = mypy_config(ctx.root, config_file_arg(extra))
+        if config.get("files"):
             return GateOutcome(findings=self._check(ctx, extra, [], ctx.timeout_s))
-        files = _targets(python_files(ctx.files))
+        files = _targets(excluded_by_config(python_files(ctx.files), config))
         if not files:
             return GateOutcome.skipped("no Python files in scope and no `files` in mypy's config")
         findings: list[Finding] = []

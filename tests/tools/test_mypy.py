@@ -16,7 +16,8 @@ from gates.runner import NoProgress
 from gates.tools.mypy import (
     blocking_messages,
     config_file_arg,
-    config_names_files,
+    excluded_by_config,
+    mypy_config,
     parse_mypy_json,
 )
 
@@ -74,16 +75,30 @@ def test_parse_ignores_plain_text_and_rejects_garbage() -> None:
         parse_mypy_json("{not json", ROOT)
 
 
-def test_config_with_files_is_detected(tmp_path: Path) -> None:
-    assert not config_names_files(tmp_path)
+def test_config_is_found_where_mypy_looks(tmp_path: Path) -> None:
+    assert mypy_config(tmp_path) == {}
     (tmp_path / "setup.cfg").write_text("[mypy]\nfiles = src\n")
-    assert config_names_files(tmp_path)
+    assert mypy_config(tmp_path)["files"] == "src"
     (tmp_path / "mypy.ini").write_text("")  # found first, counts even empty: no files
-    assert not config_names_files(tmp_path)
-    assert config_names_files(tmp_path, "setup.cfg")
+    assert mypy_config(tmp_path) == {}
+    assert mypy_config(tmp_path, "setup.cfg")["files"] == "src"
     (tmp_path / "mypy.ini").unlink()
     (tmp_path / "pyproject.toml").write_text('[tool.mypy]\nfiles = ["src"]\n')
-    assert config_names_files(tmp_path)
+    assert mypy_config(tmp_path)["files"] == ["src"]
+
+
+def test_config_exclude_applies_to_the_files_the_gate_names() -> None:
+    files = ["pkg/a.py", "build/lib/pkg/a.py", "migrations/0001.py", "setup.py"]
+    assert excluded_by_config(files, {}) == files
+    assert excluded_by_config(files, {"exclude": "^build/"}) == [
+        "pkg/a.py",
+        "migrations/0001.py",
+        "setup.py",
+    ]
+    assert excluded_by_config(files, {"exclude": ["^build/", "migrations/", "("]}) == [
+        "pkg/a.py",
+        "setup.py",
+    ]
 
 
 def test_config_file_argument_is_found() -> None:
@@ -178,3 +193,14 @@ def test_duplicate_modules_make_a_gate_error_naming_them_stubs_win(repo: Repo) -
     assert result.status is Status.ERROR
     assert 'Duplicate module named "conftest"' in result.detail
     assert '"m"' not in result.detail
+
+
+def test_project_exclude_is_honoured_without_files(repo: Repo) -> None:
+    repo.write("pyproject.toml", '[tool.mypy]\nexclude = ["^tests/", "^build/"]\n')
+    repo.write("tests/a/conftest.py", "x: int = 'excluded, and a duplicate module'\n")
+    repo.write("tests/b/conftest.py", "")
+    repo.write("build/lib/m.py", "y: int = 'excluded'\n")
+    repo.write("m.py", "z: int = 'checked'\n")
+    repo.commit()
+    result = _run(repo, None, "mypy")["mypy"]
+    assert [(f.path, f.rule) for f in result.findings] == [("m.py", "assignment")], result.detail
