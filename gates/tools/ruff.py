@@ -60,7 +60,7 @@ _WOULD_REFORMAT = re.compile(r"^Would reformat: (.+)$", re.MULTILINE)
 def parse_format_check(text: str, root: Path, gate: str = "ruff") -> list[Finding]:
     """One finding per file `ruff format --check` would change.
 
-    Reads `--output-format=json` (ruff 0.17) and the older `Would reformat: FILE` lines.
+    Reads `--output-format=json` (ruff >= 0.16) and the older `Would reformat: FILE` lines.
     Syntax errors are left to `ruff check`, which reports them at their line.
     """
     if text.lstrip().startswith("["):
