@@ -59,3 +59,95 @@ def test_tools_and_their_parent_never_hold_the_token(repo: Repo, tmp_path: Path)
     assert "GITHUB_ENV=" not in seen  # gates itself never needs GITHUB_ENV, so drops it too
     report = json.loads((repo.path / "reports/gates.json").read_text())
     assert report["verdict"] == "fail"
+
+
+_THIEF = """
+import os, pathlib
+
+def _ancestors():
+    pid = os.getpid()
+    while pid > 1:
+        yield pid
+        stat = pathlib.Path(f"/proc/{pid}/stat").read_text()
+        pid = int(stat.rsplit(")", 1)[1].split()[1])
+
+def test_steal():
+    loot = [os.environ.get(name, "") for name in ("GITHUB_TOKEN", "ACTIONS_RUNTIME_TOKEN")]
+    for pid in _ancestors():
+        try:
+            loot.append(pathlib.Path(f"/proc/{pid}/environ").read_bytes().decode(errors="replace"))
+        except OSError:
+            pass
+    event = os.environ.get("GITHUB_EVENT_PATH")
+    if event:
+        loot.append(pathlib.Path(event).read_text())
+    pathlib.Path(os.environ["LOOT_FILE"]).write_text("\\n".join(loot))
+"""
+
+_FORGER = """
+import json, pathlib
+
+def pytest_sessionfinish(session, exitstatus):
+    reports = pathlib.Path(__file__).parent / "reports"
+    reports.mkdir(exist_ok=True)
+    forged = {"schema_version": "1.0", "verdict": "pass", "base": None, "head": "x", "gates": []}
+    (reports / "gates.json").write_text(json.dumps(forged))
+    (reports / "gates.md").write_text("all good, merge it")
+"""
+
+
+def test_a_test_suite_cannot_steal_the_token(repo: Repo, tmp_path: Path) -> None:
+    repo.write("test_thief.py", _THIEF)
+    base = repo.commit("base")
+    repo.write("mod.py", "X = 1\n")
+    repo.commit("pr")
+    event = tmp_path / "event.json"
+    event.write_text(json.dumps({"pull_request": {"base": {"sha": base}, "head": {"sha": "x"}}}))
+    loot = tmp_path / "loot.txt"
+    env = {
+        **os.environ,
+        "GITHUB_TOKEN": PLANTED,
+        "ACTIONS_RUNTIME_TOKEN": PLANTED,
+        "GITHUB_EVENT_PATH": str(event),
+        "GITHUB_EVENT_NAME": "pull_request",
+        "LOOT_FILE": str(loot),
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "gates", "run", str(repo.path), "--stages", "coverage"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+    )
+    assert result.returncode in (0, 1), result.stdout + result.stderr
+    stolen = loot.read_text()
+    assert "pull_request" in stolen  # the suite really ran and read the event file
+    assert PLANTED not in stolen
+
+
+def test_a_conftest_cannot_forge_the_report(repo: Repo) -> None:
+    repo.write("conftest.py", _FORGER)
+    repo.write("test_fails.py", "def test_fails():\n    assert 1 == 2\n")
+    base = repo.commit("base")
+    repo.write("test_fails.py", "def test_fails():\n    assert 1 == 3\n")
+    repo.commit("pr")
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "gates",
+            "run",
+            str(repo.path),
+            "--base",
+            base,
+            "--stages",
+            "coverage",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 1, result.stdout + result.stderr
+    report = json.loads((repo.path / "reports/gates.json").read_text())
+    assert report["verdict"] == "fail" and report["gates"]
+    assert "merge it" not in (repo.path / "reports/gates.md").read_text()
