@@ -151,3 +151,40 @@ def test_a_conftest_cannot_forge_the_report(repo: Repo) -> None:
     report = json.loads((repo.path / "reports/gates.json").read_text())
     assert report["verdict"] == "fail" and report["gates"]
     assert "merge it" not in (repo.path / "reports/gates.md").read_text()
+
+
+_EVIL_NAMES = [
+    "x\n::add-mask::ghs_x\n.py",
+    "y\r\n::set-output name=verdict::pass\r\n.py",
+    "<img src=x onerror=alert(1)> @org/team #1.py",
+    "</details><script>alert(1)</script>.py",
+    "%0A::warning::encoded.py",
+]
+
+
+def test_names_cannot_inject_workflow_commands_or_markup(repo: Repo) -> None:
+    repo.write("pyproject.toml", '[tool.ruff.lint]\nselect = ["F"]\n')
+    base = repo.commit("base")
+    for name in _EVIL_NAMES:
+        repo.write(name, "import os\n")
+    repo.commit("pr")
+    env = {**os.environ, "GITHUB_ACTIONS": "true"}
+    result = subprocess.run(
+        [sys.executable, "-m", "gates", "run", str(repo.path), "--base", base, "--stages", "ruff"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
+    assert result.returncode == 1, result.stderr
+    commands = [line for line in result.stdout.splitlines() if line.startswith("::")]
+    names = [line.split("::")[1] for line in commands]
+    assert names[:2] == ["group", "stop-commands"] and names[-1] == "endgroup", commands
+    token = commands[1].split("::")[2]
+    assert len(token) == 32 and names[-2] == token  # commands resume only after the group
+    assert not any("add-mask" in c or "set-output" in c for c in commands)
+    report = json.loads((repo.path / "reports/gates.json").read_text())
+    assert {f["path"] for g in report["gates"] for f in g["findings"]} == set(_EVIL_NAMES)
+    md = (repo.path / "reports/gates.md").read_text()
+    for raw in ("<img", "<script", "</details><", "@org/team", " #1"):
+        assert raw not in md, raw
