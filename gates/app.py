@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from gates import __version__
-from gates.cache import ResultCache, cache_root, tool_versions
+from gates.cache import ResultCache, cache_root, tool_cache_env, tool_versions
 from gates.compare import mark_against_base, run_base
 from gates.config import Config, load_config
 from gates.diff import Diff, compute_diff
@@ -186,17 +186,22 @@ def _run_gates(
     env: Mapping[str, str],
 ) -> tuple[Diff, list[GateResult], MarkerReview, str]:
     diff = compute_diff(git, revisions)
+    caches = cache_root(config.cache_dir, env)
     with checkout(git, root, revisions.head, scratch) as tree:
         settings = RunSettings(
             root=tree,
             diff=diff,
             config=config,
             scratch=scratch / "gates",
-            env=scrubbed_env(),
+            env={
+                **scrubbed_env(),
+                **tool_cache_env(cache_root(config.cache_dir, env), root, "head"),
+            },
             project_files=tuple(git.tracked_files(revisions.head)),
             scope_files=diff.changed_paths(),
             baseline=baseline,
             cache=result_cache(git, tree, revisions, config, env),
+            cache_root=caches,
         )
         planned = plan(registry, settings, only_gates)
         results = run_planned(planned, settings, progress, stop)

@@ -59,6 +59,15 @@ def cache_root(configured: str, env: Mapping[str, str]) -> Path:
     return Path(xdg) / "gates"
 
 
+def tool_cache_env(root: Path, repo: Path, role: str) -> dict[str, str]:
+    """Where ruff and mypy keep their own incremental caches: under the gates cache (one
+    directory the action can keep with actions/cache), per repository and per role (head or
+    base), so a new push to a PR re-checks only what changed."""
+    slot = hashlib.sha256(str(repo.resolve()).encode()).hexdigest()[:16]
+    base = root / "tools" / slot / role
+    return {"RUFF_CACHE_DIR": str(base / "ruff"), "MYPY_CACHE_DIR": str(base / "mypy")}
+
+
 def tool_versions(python: str, cwd: Path) -> dict[str, str]:
     result = run_process(
         [python, "-c", _VERSIONS_SCRIPT, *TOOL_DISTRIBUTIONS], cwd=cwd, timeout_s=60

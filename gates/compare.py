@@ -14,6 +14,7 @@ import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
+from gates.cache import tool_cache_env
 from gates.diff import Diff
 from gates.filters.changed_lines import is_new
 from gates.gate import Gate
@@ -72,6 +73,7 @@ def run_base(
             project_files=tuple(git.tracked_files(base_sha)),
             scope_files=scope,
             path_map=renames,
+            env={**head_settings.env, **tool_cache_env(head_settings.cache_root, git.root, "base")},
             cache=head_settings.cache
             and replace(head_settings.cache, tree=git.tree_id(base_sha) or "", base=""),
         )

@@ -84,6 +84,7 @@ class RunSettings:
     path_map: Mapping[str, str] = field(default_factory=dict)
     today: dt.date = field(default_factory=lambda: dt.datetime.now(dt.timezone.utc).date())
     cache: ResultCache | None = None  # None: nothing is reused or stored (e.g. a dirty tree)
+    cache_root: Path = Path(".gates-cache")  # also holds the tools' own caches (ruff, mypy)
 
 
 def plan(

@@ -124,3 +124,17 @@ def test_outcome_round_trip_keeps_undecided_fields() -> None:
         tables=(Table("t", ("a", "b"), (("1", "2"),)),),
     )
     assert outcome_from_json(outcome_to_json(outcome)) == outcome
+
+
+def test_ruff_and_mypy_keep_their_caches_under_the_gates_cache(repo: Repo, tmp_path: Path) -> None:
+    from gates.registry import REGISTRY
+
+    repo.write("a.py", "import os\n")
+    repo.commit()
+    cache = tmp_path / "c"
+    registry = {name: REGISTRY[name] for name in ("ruff", "mypy")}
+    _run(repo, cache, registry)
+    [slot] = (cache / "tools").iterdir()
+    assert any((slot / "head" / "ruff").rglob("*")), "ruff wrote no cache"
+    assert (slot / "head" / "mypy" / "CACHEDIR.TAG").exists(), "mypy wrote no cache"
+    assert not (repo.path / ".ruff_cache").exists() and not (repo.path / ".mypy_cache").exists()

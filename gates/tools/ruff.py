@@ -113,7 +113,7 @@ class RuffGate:
         findings: list[Finding] = []
         extra = [str(a) for a in ctx.options.get("args", [])]  # type: ignore[attr-defined]
         for batch in batches(files):
-            argv = ["check", "--output-format=json", "--force-exclude", "--no-cache", *extra]
+            argv = ["check", "--output-format=json", "--force-exclude", *extra]
             result = ctx.python_module("ruff", *argv, "--", *batch)
             require_ran(result, INSTALL)
             require_module(result, "ruff", INSTALL)  # else its exit 1 and no JSON read as clean
@@ -128,7 +128,7 @@ class RuffGate:
         return GateOutcome(findings=findings)
 
     def _format_check(self, ctx: GateContext, batch: list[str]) -> list[Finding]:
-        argv = ("format", "--check", "--output-format=json", "--force-exclude", "--no-cache")
+        argv = ("format", "--check", "--output-format=json", "--force-exclude")
         result = ctx.python_module("ruff", *argv, "--", *batch)
         require_ran(result, INSTALL)
         if result.returncode not in _OK_CODES and not _only_syntax_errors(result.stdout):
