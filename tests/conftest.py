@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -51,3 +53,57 @@ def _private_home_and_cache(
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("GATES_CACHE_DIR", str(home / "gates-cache"))
     monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+
+
+_OUTPUT_NAMES = ("gates.json", "gates.sarif", "gates.md")
+
+
+def _report_texts(root: Path) -> Iterator[tuple[str, str]]:
+    """Every report file, job summary and outputs file a test produced under its tmp dir."""
+    for path in root.rglob("*"):
+        name = path.name.lower()
+        wanted = (
+            name in _OUTPUT_NAMES
+            or path.parent.name.startswith("reports")
+            or "summary" in name
+            or "github_output" in name
+            or name.endswith(".log")
+        )
+        if wanted and path.is_file() and not path.is_symlink():
+            yield str(path), path.read_bytes().decode("utf-8", errors="replace")
+
+
+@pytest.fixture(autouse=True)
+def _leak_guard(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """No planted secret or PII value may appear in full in anything gates produced: the
+    output of every subprocess a test ran, every report file, job summary and outputs file,
+    and every request the fake GitHub API received."""
+    import planted
+
+    captured: list[tuple[str, str]] = []
+    real_run = subprocess.run
+
+    def recording_run(*args: Any, **kwargs: Any) -> Any:
+        result = real_run(*args, **kwargs)
+        for stream in (result.stdout, result.stderr):
+            if stream:
+                text = stream if isinstance(stream, str) else stream.decode(errors="replace")
+                captured.append((f"output of {args[0]!r:.120}", text))
+        return result
+
+    monkeypatch.setattr(subprocess, "run", recording_run)
+    servers_before = _fake_servers()
+    yield
+    texts = captured + list(_report_texts(tmp_path))
+    for server in _fake_servers()[len(servers_before) :]:
+        texts += [(f"{r.method} {r.path}", repr(r.body)) for r in server.requests]
+    leaks = [(where, value) for where, text in texts for value in planted.ALL if value in text]
+    assert not leaks, f"planted values leaked: {leaks[:5]}"
+
+
+def _fake_servers() -> list[Any]:
+    try:
+        from fake_github import FakeGitHub
+    except ImportError:  # pragma: no cover - tests/github is on the path in pyproject
+        return []
+    return list(FakeGitHub.instances)

@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import parse_qs, urlsplit
 
 import jsonschema
@@ -139,7 +139,12 @@ class Fault:
 class FakeGitHub:
     """The state of the fake API; `url` is its base URL for PyGithub."""
 
+    # Every instance, so the suite-wide leak guard (tests/conftest.py) can read what each
+    # server was sent.
+    instances: ClassVar[list[FakeGitHub]] = []
+
     def __init__(self, login: str = "github-actions[bot]", user_endpoint_forbidden: bool = True):
+        FakeGitHub.instances.append(self)
         self.login = login
         self.user_endpoint_forbidden = user_endpoint_forbidden  # like an Actions/App token
         self.read_only = False
