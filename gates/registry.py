@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from gates.checks.secrets import SecretsGate
 from gates.checks.unicode import HiddenUnicodeGate
 from gates.gate import Gate
 from gates.tools.ruff import RuffGate
@@ -13,6 +14,7 @@ def _gates() -> tuple[Gate, ...]:
     return (
         RuffGate(),
         HiddenUnicodeGate(),
+        SecretsGate(),
     )
 
 
