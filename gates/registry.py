@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from gates.checks.pii import PiiGate
 from gates.checks.secrets import SecretsGate
 from gates.checks.unicode import HiddenUnicodeGate
 from gates.gate import Gate
@@ -15,6 +16,7 @@ def _gates() -> tuple[Gate, ...]:
         RuffGate(),
         HiddenUnicodeGate(),
         SecretsGate(),
+        PiiGate(),
     )
 
 
