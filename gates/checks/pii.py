@@ -160,7 +160,8 @@ def ssn_valid(digits: str) -> bool:
     area, group, serial = digits[:3], digits[3:5], digits[5:]
     if area in ("000", "666") or area[0] == "9" or group == "00" or serial == "0000":
         return False
-    return len(set(digits)) > 1
+    # `111-22-3333`: every group one repeated digit is a made-up placeholder.
+    return not all(len(set(part)) == 1 for part in (area, group, serial))
 
 
 def _email_allowed(local: str, domain: str, allowed: Sequence[str]) -> bool:
@@ -288,7 +289,8 @@ class PiiGate(SensitiveCheckGate):
         allowed = options.get("allowed_domains", DEFAULT_ALLOWED_DOMAINS)
         allowed = list(allowed) if isinstance(allowed, (list, tuple)) else []
         hits: list[_Hit] = []
-        for number, line in enumerate(source.lines, start=1):
+        lines = source.lines
+        for number, line in enumerate(lines, start=1):
             if not any(c.isdigit() or c == "@" for c in line):
                 continue
             hits += _emails(line, number, allowed)
@@ -296,12 +298,13 @@ class PiiGate(SensitiveCheckGate):
             hits += _ssns(line, number)
             hits += _cards(line, number)
             hits += _ibans(line, number)
-        return [self._finding(source, hit) for hit in _overlapping(hits)]
+        return [self._finding(source, lines[hit.line - 1], hit) for hit in _overlapping(hits)]
 
-    def _finding(self, source: Source, hit: _Hit) -> Finding:
+    def _finding(self, source: Source, text: str, hit: _Hit) -> Finding:
         return sensitive_finding(
             self,
             source,
+            text=text,
             rule=hit.rule,
             severity=_SEVERITY[hit.rule],
             line=hit.line,

@@ -52,6 +52,7 @@ def sensitive_finding(
     gate: TextCheckGate,
     source: Source,
     *,
+    text: str,
     rule: str,
     severity: Severity,
     line: int,
@@ -61,12 +62,12 @@ def sensitive_finding(
     message: str,
     end_line: int | None = None,
 ) -> Finding:
-    """A finding whose value (`line`'s text [start:end], 0-based) is already masked in `message`.
+    """A finding whose value (`text[start:end]`, 0-based, `text` being line `line`) is already
+    masked in `message`.
 
     The snippet hash is taken from the line with the value replaced by `masked`, so the
     fingerprint still tells two findings apart without publishing a hash of the raw value.
     """
-    text = source.lines[line - 1]
     hidden = masked_line(text, start, end, masked)
     return Finding(
         gate=gate.name,

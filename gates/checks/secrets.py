@@ -125,7 +125,7 @@ _QUOTED_ASSIGNMENT = re.compile(
 )
 _BARE_ASSIGNMENT = re.compile(rf"""^\s*(?:export\s+)?({_NAME})\s*[=:]\s*([^\s"'#;]+)\s*(?:#.*)?$""")
 _CONFIG_SUFFIXES = (".env", ".ini", ".cfg", ".conf", ".properties", ".yaml", ".yml", ".sh", "")
-_PASSWORD_NAME = re.compile(r"(?i)pass(?:word|wd|phrase)?s?$|pass(?:word|wd)|pwd$|^pw$")
+_PASSWORD_NAME = re.compile(r"(?i)pass(?:word|wd|phrase)|pwd$|^pw$|[_.-]pass$")
 _SECRET_NAME = re.compile(
     r"(?i)secret|token|passw|credential|api[_-]?key|apikey|access[_-]?key|private[_-]?key|"
     r"auth[_-]?key|signing[_-]?key|encryption[_-]?key|master[_-]?key|^key$|_key$"
@@ -141,8 +141,8 @@ _PLACEHOLDER = re.compile(
     r"""(?ix)^(?:
         |[*x.#?_-]+|<[^>]*>|\$\{[^}]*\}|\$\(.*\)|\$[A-Z_][A-Z0-9_]*|\{\{.*\}\}|\{[\w.]*\}|%\(?\w*\)?s
         |%s|(?:your|my|the|some|a)[_ -]?\w*|\w*(?:change[_-]?me|changeit|replace[_-]?me|placeholder
-        |example|dummy|sample|redacted|secret|password|passwd|todo|fixme|fake|test|mock)\w*
-        |none|null|nil|true|false|undefined|empty|default|admin|root|guest|user(?:name)?
+        |example|dummy|sample|redacted|secret|password|passwd|todo|fixme|fake|test|mock|value)\w*
+        |none|null|nil|true|false|undefined|empty|default|admin|root|guest|user(?:name)?|pass|pwd|pw
         |os\.environ.*|env\(.*|getenv.*
     )$"""
 )
@@ -164,7 +164,7 @@ def _ds_plugins() -> list[object]:
     return [mapping[kind]() for kind in _DS_RULES if kind in mapping]
 
 
-def _ds_hits(source: Source) -> list[_Hit]:
+def _ds_hits(path: str, lines: tuple[str, ...]) -> list[_Hit]:
     """detect-secrets' vendor detectors, line by line, under a lock and transient settings.
 
     The transient settings list no verification filter, so no plugin ever calls a vendor's API.
@@ -173,11 +173,11 @@ def _ds_hits(source: Source) -> list[_Hit]:
     config = {"plugins_used": [{"name": type(p).__name__} for p in _ds_plugins()]}
     with _DETECT_SECRETS_LOCK, transient_settings(config):
         plugins = _ds_plugins()
-        for number, line in enumerate(source.lines, start=1):
+        for number, line in enumerate(lines, start=1):
             if len(line) > 5000:
                 line = line[:5000]  # minified blobs: keep the regexes bounded
             for plugin in plugins:
-                found = plugin.analyze_line(filename=source.path, line=line, line_number=number)  # type: ignore[attr-defined]
+                found = plugin.analyze_line(filename=path, line=line, line_number=number)  # type: ignore[attr-defined]
                 for secret in found:
                     hits += _locate(secret.type, str(secret.secret_value or ""), line, number)
     return hits
@@ -202,16 +202,15 @@ def _locate(kind: str, value: str, line: str, number: int) -> Iterator[_Hit]:
     yield _Hit(rule, number, start, end, note=note)
 
 
-def _own_hits(source: Source) -> Iterator[_Hit]:
-    lines = source.lines
+def _own_hits(text: str, lines: tuple[str, ...], suffix: str) -> Iterator[_Hit]:
     for number, line in enumerate(lines, start=1):
         for rule, pattern in _OWN_PATTERNS:
             for match in pattern.finditer(line):
                 yield _Hit(rule, number, match.start(), match.end())
         yield from _url_passwords(line, number)
-        yield from _assignments(line, number, source.suffix)
+        yield from _assignments(line, number, suffix)
     yield from _pem_blocks(lines)
-    yield from _service_account(source)
+    yield from _service_account(text, lines)
 
 
 def _pem_blocks(lines: tuple[str, ...]) -> Iterator[_Hit]:
@@ -242,10 +241,10 @@ def _pem_blocks(lines: tuple[str, ...]) -> Iterator[_Hit]:
             )
 
 
-def _service_account(source: Source) -> Iterator[_Hit]:
-    if not _SERVICE_ACCOUNT.search(source.text):
+def _service_account(text: str, lines: tuple[str, ...]) -> Iterator[_Hit]:
+    if not _SERVICE_ACCOUNT.search(text):
         return
-    for number, line in enumerate(source.lines, start=1):
+    for number, line in enumerate(lines, start=1):
         match = _SA_PRIVATE_KEY.search(line)
         if match and "PRIVATE KEY" in match.group(1):
             yield _Hit("secret-gcp-service-account", number, match.start(1), match.end(1))
@@ -258,8 +257,22 @@ def _url_passwords(line: str, number: int) -> Iterator[_Hit]:
             yield _Hit("secret-url-password", number, match.start(2), match.end(2))
 
 
+_MASKED_OR_FILLER = re.compile(r"(?i)\*{3}|x{4}|\.{3}")
+_REGEX_SOURCE = re.compile(r"\(\?[:=!<P]|\[[^\]]*-[^\]]*\][*+{?]|\\[dswb]")
+_VERSION_LIKE = re.compile(r"[\d.:,+<>=~^ -]+")
+
+
 def _is_placeholder(value: str) -> bool:
-    return bool(_PLACEHOLDER.match(value.strip())) or value in EXAMPLE_VALUES
+    """Values that stand in for a secret: templates, references, fillers, masks, regexes."""
+    value = value.strip()
+    return (
+        bool(_PLACEHOLDER.match(value))
+        or value in EXAMPLE_VALUES
+        or len(set(value)) < 4
+        or bool(_MASKED_OR_FILLER.search(value))
+        or bool(_REGEX_SOURCE.search(value))
+        or bool(_VERSION_LIKE.fullmatch(value) and "." in value)
+    )
 
 
 def _assignments(line: str, number: int, suffix: str) -> Iterator[_Hit]:
@@ -290,9 +303,14 @@ _B64_CHARS = re.compile(r"[A-Za-z0-9+/_=-]{16,}")
 _HEX_CHARS = re.compile(r"[0-9a-fA-F]{16,}")
 
 
+_SLUG = re.compile(r"[a-z0-9]+(?:[-_.][a-z0-9]+)+|[A-Z0-9]+(?:[-_.][A-Z0-9]+)+")
+
+
 def _looks_random(value: str) -> bool:
     if is_potential_uuid(value) or is_sequential_string(value) or len(set(value)) < 6:
         return False
+    if _SLUG.fullmatch(value) and max(len(p) for p in re.split(r"[-_.]", value)) < 12:
+        return False  # `r2c-internal-project-depends-on`: words, not randomness
     if _HEX_CHARS.fullmatch(value):
         return bool(_HEX.calculate_shannon_entropy(value) > _HEX.entropy_limit)
     if _B64_CHARS.fullmatch(value):
@@ -325,23 +343,25 @@ class SecretsGate(SensitiveCheckGate):
 
     def scan(self, source: Source, options: Mapping[str, object]) -> list[Finding]:
         del options
-        hits = _ds_hits(source) + list(_own_hits(source))
+        lines = source.lines
+        hits = _ds_hits(source.path, lines) + list(_own_hits(source.text, lines, source.suffix))
         findings = []
         for hit in _deduplicate(hits):
-            line = source.lines[hit.line - 1]
+            line = lines[hit.line - 1]
             value = line[hit.start : hit.end]
-            if value in EXAMPLE_VALUES:
-                continue
-            findings.append(self._finding(source, hit, value))
+            if value in EXAMPLE_VALUES or (value and len(set(value)) < 6):
+                continue  # documentation examples; `ACxxxxxxxx...` fillers
+            findings.append(self._finding(source, line, hit, value))
         return findings
 
-    def _finding(self, source: Source, hit: _Hit, value: str) -> Finding:
+    def _finding(self, source: Source, line: str, hit: _Hit, value: str) -> Finding:
         shown = mask(value) if value else "(key body on the following lines)"
         label = _LABELS[hit.rule] + (f" ({hit.note})" if hit.note else "")
         where = f", lines {hit.line}-{hit.end_line}" if hit.end_line else ""
         finding = sensitive_finding(
             self,
             source,
+            text=line,
             rule=hit.rule,
             severity=Severity.WARNING if hit.rule == "secret-high-entropy" else Severity.ERROR,
             line=hit.line,
