@@ -140,8 +140,8 @@ _NOT_SECRET_NAME = re.compile(
 _PLACEHOLDER = re.compile(
     r"""(?ix)^(?:
         |[*x.#?_-]+|<[^>]*>|\$\{[^}]*\}|\$\(.*\)|\$[A-Z_][A-Z0-9_]*|\{\{.*\}\}|\{[\w.]*\}|%\(?\w*\)?s
-        |%s|(?:your|my|the|some|a)[_ -]?\w*|\w*(?:change[_-]?me|changeit|replace[_-]?me|placeholder
-        |example|dummy|sample|redacted|secret|password|passwd|todo|fixme|fake|test|mock|value)\w*
+        |%s|(?:your|my|the|some|a)[_ -]?[\w-]*
+        |[\w-]*(?:change[_-]?me|changeit|replace[_-]?me|placeholder|example|dummy|sample|redacted|secret|password|passwd|todo|fixme|fake|test|mock|value)[\w-]*
         |none|null|nil|true|false|undefined|empty|default|admin|root|guest|user(?:name)?|pass|pwd|pw
         |os\.environ.*|env\(.*|getenv.*
     )$"""
