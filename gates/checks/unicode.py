@@ -76,6 +76,12 @@ _ALLOWED_MIXES = (
     frozenset({"LATIN", "CJK", "HANGUL"}),
 )
 _IDENTIFIER = re.compile(r"[^\W\d]\w*")
+_PYTHON = (".py", ".pyi")
+# Languages the Trojan Source paper showed homoglyph attacks in, and their kin.
+_OTHER_CODE = (
+    ".js", ".mjs", ".cjs", ".jsx", ".ts", ".tsx", ".go", ".rs", ".java", ".kt", ".scala",
+    ".c", ".h", ".cc", ".cpp", ".hpp", ".cs", ".rb", ".php", ".swift", ".sh", ".bash",
+)  # fmt: skip
 
 
 def _rule_of(char: str) -> str:
@@ -242,14 +248,23 @@ def _python_names(text: str) -> Iterator[tuple[str, int, int]]:
     yield from seen
 
 
+def _words(text: str) -> Iterator[tuple[str, int, int]]:
+    for number, line in enumerate(text.split("\n"), start=1):
+        for match in _IDENTIFIER.finditer(line):
+            yield match.group(0), number, match.start()
+
+
 def deceptive_identifiers(gate: str, source: Source) -> list[Finding]:
+    """Python names by tokenize, all three problems; in other code, words anywhere (comments and
+    strings included), so only the mixed-script one: a Russian word in a string is no attack."""
+    python = source.suffix in _PYTHON
     findings: list[Finding] = []
     reported: set[str] = set()
-    for name, line, column in _python_names(source.text):
+    for name, line, column in _python_names(source.text) if python else _words(source.text):
         if name.isascii() or name in reported:
             continue
         problem = identifier_problem(name)
-        if problem:
+        if problem and (python or problem[0] == MIXED):
             reported.add(name)  # once per file: the first use is the one to look at
             rule, message = problem
             findings.append(_finding(gate, source, rule, message, line, column, column + len(name)))
@@ -263,6 +278,6 @@ class HiddenUnicodeGate(TextCheckGate):
     def scan(self, source: Source, options: Mapping[str, object]) -> list[Finding]:
         del options
         findings = hidden_characters(self.name, source)
-        if source.suffix in (".py", ".pyi") and not source.text.isascii():
+        if source.suffix in _PYTHON + _OTHER_CODE and not source.text.isascii():
             findings += deceptive_identifiers(self.name, source)
         return findings

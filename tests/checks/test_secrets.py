@@ -7,14 +7,18 @@ scanner (ours included) would report.
 from __future__ import annotations
 
 import threading
+from collections.abc import Mapping
+from pathlib import Path
 
 import pytest
 from conftest import Repo
 from safety_e2e import run_safety
 
 from gates.checks.base import Source
-from gates.checks.redact import mask, mask_email
+from gates.checks.redact import SensitiveCheckGate, mask, mask_email
 from gates.checks.secrets import SecretsGate
+from gates.gate import GateContext, GateError
+from gates.model import Finding
 
 AWS_ID = "AKIA" + "LACI35K21PEA9DJ2"
 AWS_SECRET = "IUrQdMftdK7Z9Z2" + "AOyxpz/Yyj1v3X/" + "n7e90me/BU"
@@ -160,3 +164,29 @@ def test_only_a_suppressed_key_does_not_block(repo: Repo) -> None:
     [finding] = run.findings("secrets")
     assert finding["suppressed"] and finding["line"] == 2
     assert run.leaks(AWS_ID) == []
+
+
+class _Crashing(SensitiveCheckGate):
+    name = "crashing"
+
+    def scan(self, source: Source, options: Mapping[str, object]) -> list[Finding]:
+        return [Finding("x", "x", "x", int(source.text), "a", "x")]  # type: ignore[arg-type]
+
+
+def test_a_crash_never_carries_the_value_into_the_report(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text(AWS_ID)
+    ctx = GateContext(
+        name="crashing",
+        root=tmp_path,
+        diff=None,  # type: ignore[arg-type]  # a text check's run() never reads the diff
+        files=("a.txt",),
+        options={},
+        python="python",
+        scratch=tmp_path,
+        timeout_s=10,
+        env={},
+    )
+    with pytest.raises(GateError) as caught:
+        _Crashing().run(ctx)
+    assert AWS_ID not in str(caught.value) and "ValueError" in str(caught.value)
+    assert caught.value.__cause__ is None and caught.value.output_tail == ""

@@ -100,8 +100,10 @@ def test_ordinary_non_latin_identifiers_are_fine() -> None:
         assert identifier_problem(name) is None, name
 
 
-def test_identifiers_only_checked_in_python() -> None:
-    assert scan("p\u0430ssword = 1\n", "a.js") == []
+def test_other_code_gets_only_the_mixed_script_check_and_prose_none() -> None:
+    assert scan("p\u0430ssword = 1\n", "a.js") == [("unicode-mixed-script", 1, 1, 9)]
+    assert scan("\u0441\u043e\u0440\u0443 = 1\n", "a.js") == []  # a Russian word
+    assert scan("p\u0430ssword\n", "a.md") == []
 
 
 def test_bidi_override_end_to_end(repo: Repo) -> None:
