@@ -36,6 +36,10 @@ _FILE_TLDS = frozenset(
         "scss", "less", "py", "rb", "go", "rs", "java", "kt", "c", "h", "cpp", "md", "rst",
     }
 )  # fmt: skip
+# `user@domain.tld`, `me@yourcompany.com`: templates, not addresses.
+_PLACEHOLDER_HOSTS = frozenset(
+    {"domain", "yourdomain", "yourcompany", "mycompany", "email", "foo", "bar", "xxx"}
+)
 _SERVICE_LOCALS = frozenset({"git", "noreply", "no-reply", "donotreply", "do-not-reply"})
 
 EMAIL = "pii-email"
@@ -169,7 +173,7 @@ def _email_allowed(local: str, domain: str, allowed: Sequence[str]) -> bool:
     labels = domain.rsplit(".", 1)
     if labels[-1] in _RESERVED_TLDS or labels[-1] in _FILE_TLDS:
         return True
-    if local.lower() in _SERVICE_LOCALS:
+    if local.lower() in _SERVICE_LOCALS or domain.split(".")[0] in _PLACEHOLDER_HOSTS:
         return True
     return any(domain == d or domain.endswith("." + d) for d in (a.lower() for a in allowed))
 

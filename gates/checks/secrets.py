@@ -284,6 +284,10 @@ def _assignments(line: str, number: int, suffix: str) -> Iterator[_Hit]:
             yield from _judge(bare.group(1), bare.group(2), bare.start(2), number)
 
 
+_AWS_SECRET_NAME = re.compile(r"(?i)aws.*secret|secret.*aws")
+_AWS_SECRET_VALUE = re.compile(r"[0-9A-Za-z/+]{40}")
+
+
 def _judge(name: str, value: str, start: int, number: int) -> Iterator[_Hit]:
     """A value assigned to a secret-sounding name: a password when the name says so, else only
     when the value looks random."""
@@ -291,8 +295,11 @@ def _judge(name: str, value: str, start: int, number: int) -> Iterator[_Hit]:
     if _NOT_SECRET_NAME.search(last) or _is_placeholder(value) or "://" in value:
         return
     if _PASSWORD_NAME.search(last):
-        if len(value) >= 5 and " " not in value:
+        # Letters only is a label (`"password": "Passwort"` in a locale file), not a password.
+        if len(value) >= 5 and " " not in value and not value.isalpha():
             yield _Hit("secret-password-assignment", number, start, start + len(value))
+    elif _AWS_SECRET_NAME.search(last) and _AWS_SECRET_VALUE.fullmatch(value):
+        yield _Hit("secret-aws-secret-key", number, start, start + len(value))
     elif _SECRET_NAME.search(last) and _looks_random(value):
         yield _Hit("secret-high-entropy", number, start, start + len(value))
 
