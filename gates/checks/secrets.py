@@ -17,6 +17,7 @@ import re
 import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from urllib.parse import unquote
 
 from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
 from detect_secrets.filters.heuristic import is_potential_uuid, is_sequential_string
@@ -116,7 +117,9 @@ _PEM_BODY = re.compile(r"[A-Za-z0-9+/=]{40,}")
 _SERVICE_ACCOUNT = re.compile(r"""["']type["']\s*:\s*["']service_account["']""")
 _SA_PRIVATE_KEY = re.compile(r"""["']private_key["']\s*:\s*["']([^"']+)""")
 
-_URL_PASSWORD = re.compile(r"\b[a-zA-Z][a-zA-Z0-9+.-]{1,20}://([^\s:/@'\"]*):([^\s/@'\"]+)@[\w.-]+")
+_URL_PASSWORD = re.compile(
+    r"\b[a-zA-Z][a-zA-Z0-9+.-]{1,20}://([^\s:/@'\"]*):([^\s/@'\":,]+)@[\w.-]+"
+)
 
 _NAME = r"[A-Za-z_][\w.-]*"
 _QUOTED_ASSIGNMENT = re.compile(
@@ -253,7 +256,7 @@ def _service_account(text: str, lines: tuple[str, ...]) -> Iterator[_Hit]:
 def _url_passwords(line: str, number: int) -> Iterator[_Hit]:
     for match in _URL_PASSWORD.finditer(line):
         password = match.group(2)
-        if not _is_placeholder(password) and not _is_placeholder(password.strip("%")):
+        if not _is_placeholder(password) and not _is_placeholder(unquote(password)):
             yield _Hit("secret-url-password", number, match.start(2), match.end(2))
 
 
@@ -310,14 +313,15 @@ _B64_CHARS = re.compile(r"[A-Za-z0-9+/_=-]{16,}")
 _HEX_CHARS = re.compile(r"[0-9a-fA-F]{16,}")
 
 
-_SLUG = re.compile(r"[a-z0-9]+(?:[-_.][a-z0-9]+)+|[A-Z0-9]+(?:[-_.][A-Z0-9]+)+")
+# Words, CamelCase words, acronyms and numbers joined by separators: a name, not randomness.
+_WORDY = re.compile(r"(?:[A-Z]?[a-z]+(?:[A-Z][a-z]+)*|[A-Z]+|\d+|\d[a-z]+|\w{1,3})")
 
 
 def _looks_random(value: str) -> bool:
     if is_potential_uuid(value) or is_sequential_string(value) or len(set(value)) < 6:
         return False
-    if _SLUG.fullmatch(value) and max(len(p) for p in re.split(r"[-_.]", value)) < 12:
-        return False  # `r2c-internal-project-depends-on`: words, not randomness
+    if all(_WORDY.fullmatch(part) for part in re.split(r"[-_./]", value) if part):
+        return False  # `r2c-internal-project-depends-on`, `privateKeyUsagePeriod`
     if _HEX_CHARS.fullmatch(value):
         return bool(_HEX.calculate_shannon_entropy(value) > _HEX.entropy_limit)
     if _B64_CHARS.fullmatch(value):
