@@ -13,6 +13,7 @@ reported: they open no account. Every value is masked when its finding is create
 
 from __future__ import annotations
 
+import itertools
 import re
 import threading
 from collections.abc import Iterator, Mapping
@@ -317,10 +318,20 @@ _HEX_CHARS = re.compile(r"[0-9a-fA-F]{16,}")
 _WORDY = re.compile(r"(?:[A-Z]?[a-z]+(?:[A-Z][a-z]+)*|[A-Z]+|\d+|\d[a-z]+|\w{1,3})")
 
 
+def _is_wordy(part: str) -> bool:
+    """Words, CamelCase, acronyms and version-ish names (`GStreamer`, `OpenH323`, `enc28j60`)
+    change between upper case, lower case and digits a few times; random text does it often."""
+    if _WORDY.fullmatch(part):
+        return True
+    kinds = ["u" if c.isupper() else "l" if c.islower() else "d" for c in part]
+    shifts = sum(a != b for a, b in itertools.pairwise(kinds))
+    return shifts <= 3 or (len(part) <= 5 and shifts <= 4)
+
+
 def _looks_random(value: str) -> bool:
     if is_potential_uuid(value) or is_sequential_string(value) or len(set(value)) < 6:
         return False
-    if all(_WORDY.fullmatch(part) for part in re.split(r"[-_./]", value) if part):
+    if all(_is_wordy(part) for part in re.split(r"[-_./]", value) if part):
         return False  # `r2c-internal-project-depends-on`, `privateKeyUsagePeriod`
     if _HEX_CHARS.fullmatch(value):
         return bool(_HEX.calculate_shannon_entropy(value) > _HEX.entropy_limit)
