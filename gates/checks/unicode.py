@@ -176,7 +176,7 @@ def _finding(
         rule=rule,
         severity=_SEVERITY[rule],
         path=source.path,
-        message=message,
+        message=reveal_invisible(message),  # never a raw invisible character, whatever the rule
         line=line,
         column=start + 1,
         end_column=end + 1,
