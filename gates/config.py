@@ -203,7 +203,9 @@ def _gate_config(
     return GateConfig(
         enabled=pick("enabled", True),
         paths=tuple(pick("paths", [])),
-        exclude=tuple(pick("exclude", [])),
+        # Excludes add up (stage, then gate): narrowing one gate never re-includes what the
+        # stage keeps out, such as a corpus of fake secrets.
+        exclude=(*stage_values.get("exclude", []), *own.get("exclude", [])),
         timeout_s=float(pick("timeout_s", gate.default_timeout_s)),
         fail_on=pick("fail_on", gate.default_fail_on),
         options=options,

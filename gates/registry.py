@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from gates.checks.pii import PiiGate
+from gates.checks.secrets import SecretsGate
 from gates.checks.size import SizeGate
+from gates.checks.unicode import HiddenUnicodeGate
 from gates.gate import Gate
 from gates.tools.mypy import MypyGate
 from gates.tools.pytest_cov import CoverageGate
@@ -17,6 +20,9 @@ def _gates() -> tuple[Gate, ...]:
         MypyGate(),
         CoverageGate(),
         SizeGate(),
+        HiddenUnicodeGate(),
+        SecretsGate(),
+        PiiGate(),
     )
 
 

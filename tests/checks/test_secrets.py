@@ -1,0 +1,192 @@
+"""The secrets gate: its rules on their own, and end to end through `python -m gates run`.
+
+Fake secrets are assembled at run time from pieces, so this file itself holds none that a
+scanner (ours included) would report.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from pathlib import Path
+
+import pytest
+from conftest import Repo
+from safety_e2e import run_safety
+
+from gates.checks.base import Source
+from gates.checks.redact import SensitiveCheckGate, mask, mask_email
+from gates.checks.secrets import SecretsGate
+from gates.gate import GateContext, GateError
+from gates.model import Finding
+
+AWS_ID = "AKIA" + "LACI35K21PEA9DJ2"
+AWS_SECRET = "IUrQdMftdK7Z9Z2" + "AOyxpz/Yyj1v3X/" + "n7e90me/BU"
+GH_TOKEN = "ghp" + "_nx5xrbw0aRFvKyQQbV4iOmSpnXJzjdO9KnUc"
+PEM_BODY = "/+4FZHkSS8DxRABRY4XyJNVXWR+It/5r7kam/" + "BJqMYiXKTY7QRiu95j3jl/ep8Ly"
+BEGIN = "-----BEGIN " + "RSA PRIVATE KEY-----"
+
+GATE = SecretsGate()
+
+
+def scan(text: str, path: str = "app.py") -> list[tuple[str, int | None, int | None]]:
+    return [(f.rule, f.line, f.column) for f in GATE.scan(Source(path, text), {})]
+
+
+def test_aws_key_found_at_its_line_and_column_and_masked() -> None:
+    [finding] = GATE.scan(Source("settings.py", f'import os\nKEY = "{AWS_ID}"\n'), {})
+    assert (finding.rule, finding.line, finding.column) == ("secret-aws-access-key", 2, 8)
+    assert finding.end_column == 8 + len(AWS_ID)
+    assert AWS_ID not in finding.message and "AKIA****" in finding.message
+    assert finding.snippet_hash and not finding.extra
+
+
+def test_aws_id_and_secret_are_told_apart() -> None:
+    text = f"aws_key_id = '{AWS_ID}'\naws_secret_access_key = '{AWS_SECRET}'\n"
+    assert scan(text) == [("secret-aws-access-key", 1, 15), ("secret-aws-secret-key", 2, 26)]
+
+
+def test_one_finding_per_secret_even_when_several_rules_match() -> None:
+    # A GitHub token in a `token = "..."` assignment is also high-entropy; the specific rule wins.
+    assert scan(f'api_token = "{GH_TOKEN}"\n') == [("secret-github-token", 1, 14)]
+
+
+def test_pem_block_reported_once_at_begin_with_its_extent() -> None:
+    text = f"x = 1\n{BEGIN}\n{PEM_BODY}\n{PEM_BODY}\n-----END RSA PRIVATE KEY-----\n"
+    [finding] = GATE.scan(Source("k.pem", text), {})
+    assert (finding.rule, finding.line, finding.end_line) == ("secret-private-key", 2, 5)
+    assert PEM_BODY[:8] not in finding.message
+
+
+def test_pem_header_without_body_is_code_not_a_key() -> None:
+    assert scan(f'if line.startswith("{BEGIN}"):\n    pass\n') == []
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["", "changeme", "<password>", "${DB_PASSWORD}", "***", "your-password-here", "{{ pw }}"],
+)
+def test_password_placeholders_stay_quiet(value: str) -> None:
+    assert scan(f'DB_PASSWORD = "{value}"\n') == []
+
+
+def test_password_from_environment_stays_quiet() -> None:
+    assert scan('password = os.environ["DB_PASSWORD"]\n') == []
+
+
+def test_real_looking_password_is_reported() -> None:
+    assert scan("password = " + '"Xk29!vLq7Pz"' + "\n") == [("secret-password-assignment", 1, 13)]
+
+
+def test_vendor_example_keys_are_not_reported() -> None:
+    assert scan('AWS_ACCESS_KEY_ID = "AKIAIOSFODNN7' + 'EXAMPLE"\n') == []
+
+
+def test_hashes_and_uuids_stay_quiet() -> None:
+    text = (
+        'commit = "461d48609f8486441fdd56cf00ab1e0842f46694"\n'
+        'digest = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"\n'
+        'token_id = "123e4567-e89b-12d3-a456-426614174000"\n'
+    )
+    assert scan(text) == []
+
+
+def test_scan_is_safe_on_threads() -> None:
+    text = f'KEY = "{AWS_ID}"\ntok = "{GH_TOKEN}"\n'
+    expected = scan(text)
+    results: list[object] = []
+
+    def work() -> None:
+        for _ in range(5):
+            results.append(scan(text))
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results == [expected] * 20
+
+
+def test_mask_keeps_at_most_four_and_a_quarter() -> None:
+    assert mask(AWS_ID) == "AKIA" + "*" * 16
+    assert mask("hunter2") == "h******"
+    assert mask("abc") == "***"
+    at = "@"
+    assert mask_email(f"john.doe{at}acme.com") == "j***@a***.com"
+    assert mask_email(f"jo{at}ab.io") == "j***@***.io"
+    for value in (AWS_ID, "hunter2", "x" * 200):
+        clear = len(mask(value).rstrip("*"))
+        assert clear <= 4 and clear <= len(value) / 4
+
+
+def _pr(repo: Repo) -> str:
+    repo.write(
+        "pyproject.toml",
+        '[tool.gates]\nstages = ["safety"]\n\n'
+        '[tool.gates.secrets]\nexclude = ["tests/fixtures/**"]\n',
+    )
+    repo.write("config.py", "import os\n")
+    base = repo.commit("base")
+    repo.write("config.py", f'import os\n\nAWS_ACCESS_KEY_ID = "{AWS_ID}"\n')
+    repo.write(
+        "allowed.py",
+        f'KEY = "{AWS_ID}"  # gates: ignore[secret-aws-access-key] fake key for the docs\n',
+    )
+    repo.write("tests/fixtures/keys.py", f'KEY = "{AWS_ID}"\n')
+    repo.commit("pr")
+    return base
+
+
+def test_planted_key_is_new_blocking_and_masked_everywhere(repo: Repo) -> None:
+    run = run_safety(repo.path, _pr(repo))
+    assert run.returncode == 1, run.stdout + run.stderr
+    by_path = {f["path"]: f for f in run.findings("secrets")}
+    assert set(by_path) == {"config.py", "allowed.py"}  # the fixture path is excluded
+    planted = by_path["config.py"]
+    assert (planted["rule"], planted["line"], planted["column"]) == ("secret-aws-access-key", 3, 22)
+    assert planted["new"] is True and planted["suppressed"] is None
+    assert run.gate("secrets")["status"] == "fail"
+    suppressed = by_path["allowed.py"]
+    assert suppressed["suppressed"]["reason"] == "fake key for the docs"
+    assert {"gates.json", "gates.sarif", "gates.md"} <= set(run.report_bytes)
+    assert run.leaks(AWS_ID) == []
+    assert run.leaks(AWS_ID[4:12]) == []
+
+
+def test_only_a_suppressed_key_does_not_block(repo: Repo) -> None:
+    repo.write("pyproject.toml", '[tool.gates]\nstages = ["safety"]\n')
+    base = repo.commit("base")
+    repo.write("a.py", f'# gates: ignore[secrets] fixture\nKEY = "{AWS_ID}"\n')
+    repo.commit("pr")
+    run = run_safety(repo.path, base)
+    assert run.returncode == 0, run.stdout + run.stderr
+    [finding] = run.findings("secrets")
+    assert finding["suppressed"] and finding["line"] == 2
+    assert run.leaks(AWS_ID) == []
+
+
+class _Crashing(SensitiveCheckGate):
+    name = "crashing"
+
+    def scan(self, source: Source, options: Mapping[str, object]) -> list[Finding]:
+        return [Finding("x", "x", "x", int(source.text), "a", "x")]  # type: ignore[arg-type]
+
+
+def test_a_crash_never_carries_the_value_into_the_report(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text(AWS_ID)
+    ctx = GateContext(
+        name="crashing",
+        root=tmp_path,
+        diff=None,  # type: ignore[arg-type]  # a text check's run() never reads the diff
+        files=("a.txt",),
+        options={},
+        python="python",
+        scratch=tmp_path,
+        timeout_s=10,
+        env={},
+    )
+    with pytest.raises(GateError) as caught:
+        _Crashing().run(ctx)
+    assert AWS_ID not in str(caught.value) and "ValueError" in str(caught.value)
+    assert caught.value.__cause__ is None and caught.value.output_tail == ""
