@@ -19,6 +19,7 @@ from pathlib import Path
 from types import FrameType
 
 from gates import __version__
+from gates.config import FAIL_ON_CHOICES
 from gates.errors import UsageError
 
 EXIT_PASS = 0
@@ -62,12 +63,29 @@ def build_parser() -> argparse.ArgumentParser:
         choices=("lines", "all"),
         help="what counts as introduced by the PR (default: lines)",
     )
+    run.add_argument(
+        "--fail-on",
+        choices=FAIL_ON_CHOICES,
+        help="lowest severity of a new finding that fails its gate, for every gate "
+        "(overrides fail_on in the config)",
+    )
     run.set_defaults(handler=cmd_run)
+
+    merge = sub.add_parser("merge", help="combine the reports of sharded runs into one report")
+    merge.add_argument("reports", nargs="+", type=Path, metavar="REPORT", help="gates.json files")
+    merge.add_argument(
+        "--output-dir",
+        type=Path,
+        default=Path("reports"),
+        help="where reports go (default: reports)",
+    )
+    merge.set_defaults(handler=cmd_merge)
     return parser
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     from gates.app import RunRequest, run
+    from gates.outputs import run_outputs, write_github_outputs
     from gates.registry import REGISTRY
     from gates.reporters.terminal import make_progress, render_text
 
@@ -79,6 +97,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         config=args.config,
         output_dir=args.output_dir,
         new=args.new,
+        fail_on=args.fail_on,
     )
     stop = threading.Event()
     restore = _trap_signals(stop)
@@ -91,9 +110,25 @@ def cmd_run(args: argparse.Namespace) -> int:
     github = os.environ.get("GITHUB_ACTIONS") == "true"
     sys.stdout.write(render_text(outcome.report, github_actions=github))
     print(f"reports: {', '.join(str(p) for p in outcome.written)}")
+    write_github_outputs(os.environ, run_outputs(outcome.report, outcome.written))
     if stop.is_set():
         return 130
     return EXIT_PASS if outcome.report.verdict.value == "pass" else EXIT_FAIL
+
+
+def cmd_merge(args: argparse.Namespace) -> int:
+    from gates.app import write_reports
+    from gates.merge import load_reports, merge_reports
+    from gates.outputs import run_outputs, write_github_outputs
+    from gates.reporters.terminal import render_text
+
+    report = merge_reports(load_reports(args.reports))
+    written = write_reports(report, args.output_dir.resolve())
+    github = os.environ.get("GITHUB_ACTIONS") == "true"
+    sys.stdout.write(render_text(report, github_actions=github))
+    print(f"reports: {', '.join(str(p) for p in written)}")
+    write_github_outputs(os.environ, run_outputs(report, written))
+    return EXIT_PASS if report.verdict.value == "pass" else EXIT_FAIL
 
 
 def _trap_signals(stop: threading.Event) -> Callable[[], None]:
