@@ -7,7 +7,9 @@ one direction, with plain values passed explicitly.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
+import hashlib
 import os
 import shutil
 import tempfile
@@ -18,14 +20,34 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from gates import __version__
+from gates.cache import ResultCache, cache_root, tool_versions
+from gates.compare import mark_against_base, run_base
 from gates.config import FAIL_ON_CHOICES, Config, load_config
 from gates.diff import Diff, compute_diff
 from gates.errors import UsageError
+from gates.filters.baseline import (
+    Baseline,
+    fixed_entries,
+    load_baseline,
+    render_baseline,
+    updated_baseline,
+)
+from gates.filters.markers import MarkerReview, review_markers, suppression_counts
 from gates.gate import Gate
 from gates.git import Git, Revisions, Worktree, repo_root, resolve_revisions
-from gates.model import STAGE_ORDER, DiffInfo, GateResult, Report, Verdict, decide_verdict
+from gates.model import (
+    STAGE_ORDER,
+    DiffInfo,
+    Finding,
+    GateResult,
+    Report,
+    Severity,
+    Verdict,
+    decide_verdict,
+)
 from gates.proc import scrubbed_env
 from gates.runner import Progress, RunSettings, plan, run_planned
+from gates.sources import read_lines
 
 REPORT_FILES = ("gates.json", "gates.sarif", "gates.md")
 
@@ -130,10 +152,21 @@ def run(
     clear_reports(out_dir)
     git = Git(root)
     revisions = resolve_revisions(git, request.base, request.head, request.env)
+    baseline = load_baseline(root / config.baseline)
     scratch = Path(tempfile.mkdtemp(prefix="gates-"))
     try:
-        diff, gate_results = _run_gates(
-            git, root, revisions, config, registry, only_gates, scratch, progress, stop
+        diff, gate_results, review, compare_note = _run_gates(
+            git,
+            root,
+            revisions,
+            config,
+            registry,
+            only_gates,
+            scratch,
+            progress,
+            stop,
+            baseline,
+            request.env,
         )
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
@@ -145,6 +178,7 @@ def run(
         time.monotonic() - started,
         incomplete=stop.is_set(),
     )
+    report = with_review(report, review, compare_note, baseline)
     written = write_reports(report, out_dir)
     return RunOutcome(report, out_dir, written)
 
@@ -159,7 +193,9 @@ def _run_gates(
     scratch: Path,
     progress: Progress,
     stop: threading.Event,
-) -> tuple[Diff, list[GateResult]]:
+    baseline: Baseline,
+    env: Mapping[str, str],
+) -> tuple[Diff, list[GateResult], MarkerReview, str]:
     diff = compute_diff(git, revisions)
     with checkout(git, root, revisions.head, scratch) as tree:
         settings = RunSettings(
@@ -169,9 +205,42 @@ def _run_gates(
             scratch=scratch / "gates",
             env=scrubbed_env(),
             project_files=tuple(git.tracked_files(revisions.head)),
+            scope_files=diff.changed_paths(),
+            baseline=baseline,
+            cache=result_cache(git, tree, revisions, config, env),
         )
         planned = plan(registry, settings, only_gates)
-        return diff, run_planned(planned, settings, progress, stop)
+        results = run_planned(planned, settings, progress, stop)
+        note = ""
+        if config.new == "compare" and not stop.is_set():
+            base = run_base(git, settings, registry, only_gates, stop)
+            results, note = mark_against_base(results, base, diff), base.note
+        complete = not only_gates and not stop.is_set()
+        review = review_markers(
+            results, diff, lambda rel: read_lines(tree, rel), complete, settings.today
+        )
+        return diff, results, review, note
+
+
+def result_cache(
+    git: Git, tree: Path, revisions: Revisions, config: Config, env: Mapping[str, str]
+) -> ResultCache | None:
+    """The cache for this run, or None when it is off or the checkout has uncommitted changes
+    (the git tree id would not describe what the tools see)."""
+    if not config.cache or env.get("GATES_NO_CACHE"):
+        return None
+    if tree == git.root and git.has_tracked_changes():
+        return None
+    tree_id = git.tree_id(revisions.head)
+    if tree_id is None:
+        return None
+    return ResultCache(
+        root=cache_root(config.cache_dir, env),
+        tree=tree_id,
+        base=revisions.merge_base or revisions.base or "",
+        versions=tool_versions(config.python, git.root),
+        python=config.python,
+    )
 
 
 def build_report(
@@ -195,6 +264,61 @@ def build_report(
         new_mode=config.new,
         version=__version__,
     )
+
+
+@dataclass(frozen=True)
+class BaselineOutcome:
+    run: RunOutcome
+    path: Path
+    before: int
+    after: int
+
+
+def write_baseline(
+    request: RunRequest,
+    registry: Mapping[str, Gate],
+    progress: Progress,
+    stop: threading.Event,
+    prune: bool = False,
+) -> BaselineOutcome:
+    """Run every gate on every file (new = all) and record today's findings, or with `prune`
+    only drop the entries that are fixed; the file never gains entries when pruning."""
+    outcome = run(dataclasses.replace(request, new="all"), registry, progress, stop)
+    if stop.is_set():
+        raise UsageError("interrupted: the baseline was not written")
+    root, config, _ = load(request, registry)
+    path = root / config.baseline
+    old = load_baseline(path)
+    new = updated_baseline(old, outcome.report.gates, prune)
+    atomic_write(path, render_baseline(new))
+    return BaselineOutcome(outcome, path, len(old.entries), len(new.entries))
+
+
+def with_review(report: Report, review: MarkerReview, note: str, baseline: Baseline) -> Report:
+    """Add the suppression review, fixed baseline entries and the compare note to a report."""
+    fixed = fixed_entries(baseline, report.gates)
+    notices = list(review.notices)
+    if fixed:
+        notices.append(
+            Finding(
+                gate="gates",
+                tool="gates",
+                rule="baseline-fixed",
+                severity=Severity.NOTE,
+                path="",
+                new=True,
+                fingerprint=hashlib.sha256(
+                    "".join(e.fingerprint for e in fixed).encode()
+                ).hexdigest()[:32],
+                message=f"{len(fixed)} baselined finding(s) are fixed; shrink the baseline "
+                "with `gates baseline --prune`",
+            )
+        )
+    counts = {**suppression_counts(report.gates), **review.counts, "baseline_fixed": len(fixed)}
+    diff = report.diff
+    if note:
+        diff = dataclasses.replace(diff, note=f"{diff.note}; {note}" if diff.note else note)
+    return dataclasses.replace(report, notices=tuple(notices), suppressions=counts, diff=diff)
 
 
 def clear_reports(out_dir: Path) -> None:
@@ -222,10 +346,19 @@ def write_reports(report: Report, out_dir: Path) -> tuple[Path, ...]:
 
 
 def atomic_write(path: Path, text: str) -> Path:
-    """Write via a temporary file and rename, so a reader never sees half a report."""
-    tmp = path.with_name(f".{path.name}.tmp")
+    """Write via a fresh temporary file and rename, so a reader never sees half a report.
+
+    The temporary file is created with O_EXCL under a random name: a PR that plants a symlink
+    in the output directory cannot redirect the write.
+    """
     try:
-        tmp.write_text(text, encoding="utf-8")
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    except OSError as exc:
+        raise UsageError(f"cannot write {path}: {exc.strerror}") from None
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
         tmp.replace(path)
     except OSError as exc:
         with contextlib.suppress(OSError):

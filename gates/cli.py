@@ -46,23 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     run = sub.add_parser("run", help="run the gates on a checkout (local dry run: posts nothing)")
-    run.add_argument("path", nargs="?", default=".", type=Path, help="repository (default: .)")
-    run.add_argument("--base", help="base commit or ref (default: from the event or origin)")
-    run.add_argument("--head", default="HEAD", help="head commit or ref (default: HEAD)")
-    run.add_argument(
-        "--stages",
-        type=_csv,
-        default=[],
-        metavar="LIST",
-        help="comma-separated stages or gates, e.g. safety,quality or ruff",
-    )
-    run.add_argument("--config", type=Path, help="config file (default: .gates.toml or pyproject)")
-    run.add_argument("--output-dir", type=Path, help="where reports go (default: PATH/reports)")
-    run.add_argument(
-        "--new",
-        choices=("lines", "all"),
-        help="what counts as introduced by the PR (default: lines)",
-    )
+    _add_run_arguments(run)
     run.add_argument(
         "--fail-on",
         choices=FAIL_ON_CHOICES,
@@ -70,6 +54,19 @@ def build_parser() -> argparse.ArgumentParser:
         "(overrides fail_on in the config)",
     )
     run.set_defaults(handler=cmd_run)
+
+    baseline = sub.add_parser(
+        "baseline",
+        help="record today's findings in the baseline file, so only new ones block",
+        description="Run every gate on every file and write the fingerprints of today's "
+        "findings to the baseline file (default .gates-baseline.json); with --prune, only "
+        "remove the entries that are fixed.",
+    )
+    _add_run_arguments(baseline, with_new=False)
+    baseline.add_argument(
+        "--prune", action="store_true", help="only remove fixed entries; never add any"
+    )
+    baseline.set_defaults(handler=cmd_baseline)
 
     merge = sub.add_parser("merge", help="combine the reports of sharded runs into one report")
     merge.add_argument("reports", nargs="+", type=Path, metavar="REPORT", help="gates.json files")
@@ -81,6 +78,62 @@ def build_parser() -> argparse.ArgumentParser:
     )
     merge.set_defaults(handler=cmd_merge)
     return parser
+
+
+def _add_run_arguments(parser: argparse.ArgumentParser, with_new: bool = True) -> None:
+    parser.add_argument("path", nargs="?", default=".", type=Path, help="repository (default: .)")
+    parser.add_argument("--base", help="base commit or ref (default: from the event or origin)")
+    parser.add_argument("--head", default="HEAD", help="head commit or ref (default: HEAD)")
+    parser.add_argument(
+        "--stages",
+        type=_csv,
+        default=[],
+        metavar="LIST",
+        help="comma-separated stages or gates, e.g. safety,quality or ruff",
+    )
+    parser.add_argument(
+        "--config", type=Path, help="config file (default: .gates.toml or pyproject)"
+    )
+    parser.add_argument("--output-dir", type=Path, help="where reports go (default: PATH/reports)")
+    if with_new:
+        parser.add_argument(
+            "--new",
+            choices=("lines", "compare", "all"),
+            help="what counts as introduced by the PR (default: lines; compare: not in the "
+            "base revision's findings)",
+        )
+
+
+def cmd_baseline(args: argparse.Namespace) -> int:
+    from gates.app import RunRequest, write_baseline
+    from gates.registry import REGISTRY
+    from gates.reporters.terminal import make_progress
+
+    request = RunRequest(
+        path=args.path,
+        base=args.base,
+        head=args.head,
+        stages=args.stages,
+        config=args.config,
+        output_dir=args.output_dir,
+    )
+    stop = threading.Event()
+    restore = _trap_signals(stop)
+    progress = make_progress(sys.stdout)
+    try:
+        outcome = write_baseline(request, REGISTRY, progress, stop, prune=args.prune)
+    finally:
+        progress.close()
+        restore()
+    print(f"baseline: {outcome.path}: {outcome.before} -> {outcome.after} entries")
+    errored = [g.name for g in outcome.run.report.gates if g.status.value == "error"]
+    if errored:
+        print(
+            f"gates: {', '.join(errored)} errored; their old entries were kept unchanged",
+            file=sys.stderr,
+        )
+        return EXIT_FAIL
+    return EXIT_PASS
 
 
 def cmd_run(args: argparse.Namespace) -> int:

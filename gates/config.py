@@ -29,7 +29,7 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 FAIL_ON_CHOICES = ("error", "warning", "note", "never")
-NEW_MODES = ("lines", "all")
+NEW_MODES = ("lines", "compare", "all")
 
 
 def _positive(value: object) -> str | None:
@@ -58,6 +58,11 @@ GLOBAL_OPTIONS: Mapping[str, Option] = {
     "new": Option(str, "lines", choices=NEW_MODES),
     "jobs": Option(int, 0, help="parallel gates; 0 means the number of cores"),
     "output_dir": Option(str, "reports"),
+    "baseline": Option(str, ".gates-baseline.json", help="the baseline file, relative to the repo"),
+    "cache": Option(bool, True, help="reuse gate results for an unchanged tree"),
+    "cache_dir": Option(
+        str, "", help="base-run cache (default: $GATES_CACHE_DIR or ~/.cache/gates)"
+    ),
 }
 
 
@@ -81,6 +86,9 @@ class Config:
     new: str
     jobs: int
     output_dir: str
+    baseline: str = ".gates-baseline.json"
+    cache_dir: str = ""
+    cache: bool = True
     gates: Mapping[str, GateConfig] = field(default_factory=dict)
 
     def gate(self, name: str) -> GateConfig:
@@ -143,7 +151,7 @@ def build_config(
     values = _validate(plain, GLOBAL_OPTIONS, where)
     for name, section in sections.items():
         if not isinstance(section, dict):
-            raise ConfigError(f"{where}: '{name}' must be a table, got {_type_name(section)}")
+            raise ConfigError(f"{where}: {name!r} must be a table, got {_type_name(section)}")
     stage_tables = {
         s: _validate_stage(s, sections.get(s, {}), registry, where) for s in stage_names
     }
@@ -160,6 +168,9 @@ def build_config(
         new=values["new"],
         jobs=values["jobs"],
         output_dir=values["output_dir"],
+        baseline=values["baseline"],
+        cache_dir=values["cache_dir"],
+        cache=values["cache"],
         gates=gates,
     )
 
@@ -210,10 +221,10 @@ def _validate(
         option = allowed.get(key)
         if option is None:
             known = ", ".join(sorted(allowed))
-            raise ConfigError(f"{where}: unknown key '{key}' (known keys: {known})")
+            raise ConfigError(f"{where}: unknown key {key!r} (known keys: {known})")
         problem = check_value(option, value)
         if problem:
-            raise ConfigError(f"{where}: key '{key}' {problem}")
+            raise ConfigError(f"{where}: key {key!r} {problem}")
         out[key] = value
     if fill_defaults:
         for key, option in allowed.items():

@@ -46,6 +46,16 @@ class Git:
         out = self.out("rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}")
         return out.strip() if out else None
 
+    def tree_id(self, rev: str) -> str | None:
+        """The id of a commit's tree: a hash of every file's content at that commit."""
+        out = self.out("rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{tree}}")
+        return out.strip() if out else None
+
+    def has_tracked_changes(self) -> bool:
+        """Uncommitted changes to tracked files (staged or not) in the work tree."""
+        result = self.run("status", "--porcelain", "-z", "--untracked-files=no")
+        return not result.ok or bool(result.out.strip(b"\0"))
+
     def has_commit(self, sha: str) -> bool:
         return self.run("cat-file", "-e", f"{sha}^{{commit}}").ok
 
@@ -115,12 +125,23 @@ def load_event(env: Mapping[str, str]) -> tuple[str, dict[str, object]]:
 
 
 def _dig(payload: Mapping[str, object], *keys: str) -> str | None:
+    """The string at `keys`, None when absent; a value of the wrong type is a UsageError, so a
+    malformed event file is named instead of silently ignored."""
     node: object = payload
-    for key in keys:
-        if not isinstance(node, dict):
+    for depth, key in enumerate(keys):
+        if node is None:
             return None
+        if not isinstance(node, dict):
+            where = ".".join(keys[:depth]) or "(top)"
+            raise UsageError(f"event file: {where} must be an object, got {type(node).__name__}")
         node = node.get(key)
-    return node if isinstance(node, str) and node else None
+    if node is None or node == "":
+        return None
+    if not isinstance(node, str):
+        raise UsageError(
+            f"event file: {'.'.join(keys)} must be a string, got {type(node).__name__}"
+        )
+    return node
 
 
 def base_from_event(event_name: str, payload: Mapping[str, object]) -> tuple[str | None, str]:

@@ -8,6 +8,8 @@ Rules (documented in README.md, "Sharding"):
   fails closed. Its findings are the union of the shards' findings.
 - Each finding appears once, identified by gate and fingerprint (fingerprints do not depend on
   which shard computed them).
+- Notices (about suppression markers) appear once; suppression counts by kind are recounted on
+  the merged gates, and run-wide counts take the largest shard's value.
 - The verdict is recomputed from the merged gates; the merged report is incomplete when any
   shard is, and an incomplete report never passes.
 """
@@ -18,6 +20,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from gates.errors import UsageError
+from gates.filters.markers import suppression_counts
 from gates.model import (
     STAGE_ORDER,
     Finding,
@@ -69,9 +72,23 @@ def merge_reports(shards: Sequence[tuple[str, Report]]) -> Report:
         root=first.root,
         incomplete=incomplete,
         new_mode=first.new_mode,
+        notices=_unique_findings(f for _, r in shards for f in r.notices),
+        suppressions=_merge_suppressions(gates, [r for _, r in shards]),
         tool=first.tool,
         version=first.version,
     )
+
+
+def _merge_suppressions(gates: Sequence[GateResult], reports: Sequence[Report]) -> dict[str, int]:
+    """Counts by kind recounted on the merged gates; run-wide counts (markers the PR adds,
+    fixed baseline entries) are the same in every shard that saw them, so take the largest."""
+    per_gate = suppression_counts(gates)
+    counts: dict[str, int] = {}
+    for report in reports:
+        for key, value in report.suppressions.items():
+            if key not in per_gate:
+                counts[key] = max(counts.get(key, 0), value)
+    return {**counts, **per_gate}
 
 
 def _check_same_head(shards: Sequence[tuple[str, Report]]) -> None:

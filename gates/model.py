@@ -55,6 +55,7 @@ class Suppression:
 
     kind: str  # "inline" | "baseline" | "path" | "tool"
     reason: str = ""
+    line: int | None = None  # where the inline marker is, so unused markers can be found
 
 
 @dataclass(frozen=True)
@@ -175,6 +176,12 @@ class Report:
     root: str = "."
     incomplete: bool = False
     new_mode: str = "lines"
+    # Findings about gates' own markers (unused or expired suppressions, missing reasons,
+    # fixed baseline entries): shown to the author, never blocking.
+    notices: tuple[Finding, ...] = ()
+    # How many findings were suppressed and by what, plus the tool-native markers (noqa,
+    # nosec, type: ignore) the PR adds; metrics of the whole run.
+    suppressions: Mapping[str, int] = field(default_factory=dict)
     tool: str = "gates"
     version: str = ""
     schema_version: str = SCHEMA_VERSION

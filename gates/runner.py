@@ -9,18 +9,22 @@ Longest-budget gates start first (the critical path); stages only wait for each 
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import os
 import queue
 import threading
 import time
 import traceback
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
+from gates.cache import ResultCache, cacheable
 from gates.config import Config, GateConfig
 from gates.diff import Diff
+from gates.filters.baseline import Baseline, mark_baselined
 from gates.filters.changed_lines import mark_new
 from gates.filters.suppressions import mark_suppressed
 from gates.gate import Gate, GateContext, GateError, GateOutcome, Scope
@@ -73,6 +77,13 @@ class RunSettings:
     scratch: Path
     env: Mapping[str, str]
     project_files: tuple[str, ...]
+    scope_files: tuple[str, ...]  # what a changed-files gate looks at (the PR's files)
+    baseline: Baseline = field(default_factory=Baseline)
+    # Base-run paths -> head paths (renames), applied before fingerprinting so a finding in a
+    # renamed file keeps its identity.
+    path_map: Mapping[str, str] = field(default_factory=dict)
+    today: dt.date = field(default_factory=lambda: dt.datetime.now(dt.timezone.utc).date())
+    cache: ResultCache | None = None  # None: nothing is reused or stored (e.g. a dirty tree)
 
 
 def plan(
@@ -80,7 +91,7 @@ def plan(
 ) -> list[Planned]:
     """The gates to run, in stage order, each with the files in its scope."""
     config = settings.config
-    changed = _existing(settings.root, settings.diff.changed_paths())
+    changed = _existing(settings.root, settings.scope_files)
     everything = _existing(settings.root, settings.project_files)
     planned: list[Planned] = []
     for stage in STAGE_ORDER:
@@ -90,7 +101,7 @@ def plan(
             gate_config = config.gate(name)
             if gate.stage is not stage or not gate_config.enabled or (only and name not in only):
                 continue
-            pool = changed if gate.scope is Scope.CHANGED and config.new == "lines" else everything
+            pool = changed if gate.scope is Scope.CHANGED and config.new != "all" else everything
             files = select(
                 select(pool, exclude=config.exclude), gate_config.paths, gate_config.exclude
             )
@@ -117,7 +128,10 @@ def finalize(
         return read_lines(settings.root, path)
 
     findings = [_with_snippet(f, lines) for f in outcome.findings]
-    findings = mark_suppressed(with_fingerprints(findings), lines)
+    if settings.path_map:
+        findings = [f.replace(path=settings.path_map.get(f.path, f.path)) for f in findings]
+    findings = mark_suppressed(with_fingerprints(findings), lines, settings.today)
+    findings = mark_baselined(findings, settings.baseline)
     findings = mark_new(findings, settings.diff, settings.config.new)
     status = outcome.status or decide_status(tuple(findings), config.fail_on)
     return GateResult(
@@ -178,8 +192,17 @@ def execute(task: _Task, settings: RunSettings) -> GateResult:
         cancelled=task.cancel.is_set,
     )
     started = time.monotonic()
+    cache, key = settings.cache, ""
+    if cache is not None:
+        key = cache.key(planned.gate, planned.config, planned.files)
+        hit = cache.load(key)
+        if hit is not None:
+            hit = dataclasses.replace(hit, metrics={**hit.metrics, "cache_hit": True})
+            return finalize(planned.gate, planned.config, hit, settings, time.monotonic() - started)
     try:
         outcome = planned.gate.run(ctx)
+        if cache is not None and cacheable(planned.gate, outcome):
+            cache.store(key, outcome)
     except GateError as exc:
         return error_result(planned, str(exc), exc.output_tail, time.monotonic() - started)
     except Exception as exc:  # a bug in a gate must not take the others down
@@ -254,6 +277,11 @@ def _run_group(
     while len(results) < len(tasks):
         try:
             task, result = done.get(timeout=0.2)
+            if stop.is_set() and result.status is not Status.ERROR:
+                # Its tools were killed by the interrupt: whatever it returned proves nothing.
+                result = error_result(
+                    task.planned, "interrupted before the gate finished", duration=result.duration_s
+                )
             if task.planned.gate.name not in results:
                 results[task.planned.gate.name] = result
                 progress.finished(result)

@@ -39,3 +39,15 @@ class Repo:
 @pytest.fixture
 def repo(tmp_path: Path) -> Repo:
     return Repo(tmp_path / "repo")
+
+
+@pytest.fixture(autouse=True)
+def _private_home_and_cache(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each test gets its own HOME and result cache, so no run reuses another test's results
+    and no tool writes into the real home directory."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("GATES_CACHE_DIR", str(home / "gates-cache"))
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)

@@ -2,7 +2,8 @@
 
 A gate that knows better (coverage totals, size budgets) sets `new` itself; those are kept.
 A file-level finding (no line) is new when the PR touched the file; a project-level finding
-(no path) is new. With `new = "all"` every finding is new.
+(no path) is new. With `new = "all"` every finding is new. With `new = "compare"` the finding is
+left undecided here: gates.compare decides it against the base revision's findings.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ def is_new(finding: Finding, diff: Diff) -> bool:
 def mark_new(findings: Iterable[Finding], diff: Diff, mode: str = "lines") -> list[Finding]:
     out: list[Finding] = []
     for finding in findings:
-        if finding.new is not None:
+        if finding.new is not None or mode == "compare":
             out.append(finding)
         elif mode == "all":
             out.append(finding.replace(new=True))

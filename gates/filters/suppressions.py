@@ -1,53 +1,116 @@
 """Inline suppressions: `gates: ignore[rule-id] reason`, on the finding's line or the line above.
 
 One syntax for every gate and every file type (it only has to appear in a comment of the file's
-language). The rule list may name a rule id, a gate name, or `*`. Suppressed findings stay in the
-report, marked with the reason, and never block.
+language: `#`, `//`, `<!-- -->`). The rule list may name a rule id, a gate name, or `*`.
+An optional `until=YYYY-MM-DD` makes the suppression lapse after that day, so a "temporary"
+exception cannot quietly become permanent. Suppressed findings stay in the report, marked with
+the reason and the marker's line, and never block.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 from gates.model import Finding, Suppression
 
-_MARKER = re.compile(r"gates:\s*ignore\[([^\]]*)\]\s*(.*)")
+_MARKER = re.compile(r"gates:\s*ignore\[([^\]]*)\]([^\n]*)")
+_UNTIL = re.compile(r"\buntil=(\S+)")
+_COMMENT_CLOSERS = "*/->#"
 
 
-def parse_marker(line: str) -> tuple[frozenset[str], str] | None:
-    """The rules a line suppresses and the reason given, or None when it has no marker."""
-    match = _MARKER.search(line)
+@dataclass(frozen=True)
+class Marker:
+    """One `gates: ignore[...]` comment as written."""
+
+    line: int
+    rules: frozenset[str]
+    reason: str
+    until: dt.date | None = None
+    bad_until: str = ""  # the text after `until=` when it is not a date
+
+    def applies_to(self, finding: Finding) -> bool:
+        return "*" in self.rules or finding.rule in self.rules or finding.gate in self.rules
+
+    def expired(self, today: dt.date) -> bool:
+        return self.until is not None and today > self.until
+
+
+def parse_marker(text: str, line: int = 0) -> Marker | None:
+    """The marker on one line of text, or None when the line has none."""
+    match = _MARKER.search(text)
     if not match:
         return None
     rules = frozenset(r.strip() for r in match.group(1).split(",") if r.strip())
-    reason = match.group(2).strip().rstrip("*/->#").strip()
-    return rules, reason
+    trailer = match.group(2)
+    until, bad = None, ""
+    found = _UNTIL.search(trailer)
+    if found:
+        trailer = trailer[: found.start()] + trailer[found.end() :]
+        try:
+            until = dt.date.fromisoformat(found.group(1))
+        except ValueError:
+            bad = found.group(1)
+    reason = " ".join(trailer.split()).strip().rstrip(_COMMENT_CLOSERS).strip()
+    return Marker(line, rules, reason, until, bad)
 
 
-def _applies(rules: frozenset[str], finding: Finding) -> bool:
-    return "*" in rules or finding.rule in rules or finding.gate in rules
+def markers_in(lines: tuple[str, ...]) -> list[Marker]:
+    """Every marker of a file, cheaply: most lines have no `gates:` at all."""
+    out = []
+    for number, text in enumerate(lines, start=1):
+        if "gates:" in text:
+            marker = parse_marker(text, number)
+            if marker is not None:
+                out.append(marker)
+    return out
 
 
-def find_suppression(finding: Finding, lines: tuple[str, ...]) -> Suppression | None:
+def find_marker(finding: Finding, lines: tuple[str, ...]) -> Marker | None:
+    """The marker that covers a finding: on its line, else on the line above."""
     if finding.line is None or not lines:
         return None
     for number in (finding.line, finding.line - 1):
-        if 1 <= number <= len(lines):
-            parsed = parse_marker(lines[number - 1])
-            if parsed and _applies(parsed[0], finding):
-                return Suppression("inline", parsed[1])
+        if 1 <= number <= len(lines) and "gates:" in lines[number - 1]:
+            marker = parse_marker(lines[number - 1], number)
+            if marker is not None and marker.applies_to(finding):
+                return marker
     return None
 
 
+def find_suppression(
+    finding: Finding, lines: tuple[str, ...], today: dt.date | None = None
+) -> Suppression | None:
+    """The suppression a marker gives this finding; None when there is none or it lapsed."""
+    marker = find_marker(finding, lines)
+    if marker is None or marker.expired(today or _today()):
+        return None
+    return Suppression("inline", marker.reason, line=marker.line)
+
+
 def mark_suppressed(
-    findings: Iterable[Finding], read_lines: Callable[[str], tuple[str, ...]]
+    findings: Iterable[Finding],
+    read_lines: Callable[[str], tuple[str, ...]],
+    today: dt.date | None = None,
 ) -> list[Finding]:
+    day = today or _today()
     out: list[Finding] = []
     for finding in findings:
         if finding.suppressed is None and finding.path:
-            found = find_suppression(finding, read_lines(finding.path))
-            if found:
-                finding = finding.replace(suppressed=found)
+            marker = find_marker(finding, read_lines(finding.path))
+            if marker is not None and marker.expired(day):
+                # A lapsed exception blocks again, wherever the finding sits.
+                extra = {**finding.extra, "suppression_expired": str(marker.until)}
+                finding = finding.replace(extra=extra, new=True)
+            elif marker is not None:
+                finding = finding.replace(
+                    suppressed=Suppression("inline", marker.reason, line=marker.line)
+                )
         out.append(finding)
     return out
+
+
+def _today() -> dt.date:
+    return dt.datetime.now(dt.timezone.utc).date()

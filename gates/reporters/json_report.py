@@ -35,12 +35,17 @@ def finding_to_dict(f: Finding) -> dict[str, Any]:
         "message": f.message,
         "fingerprint": f.fingerprint,
         "new": bool(f.new),
-        "suppressed": (
-            {"kind": f.suppressed.kind, "reason": f.suppressed.reason} if f.suppressed else None
-        ),
+        "suppressed": _suppression_to_dict(f.suppressed) if f.suppressed else None,
         "help_uri": f.help_uri,
         "extra": dict(f.extra),
     }
+
+
+def _suppression_to_dict(s: Suppression) -> dict[str, Any]:
+    out: dict[str, Any] = {"kind": s.kind, "reason": s.reason}
+    if s.line is not None:
+        out["line"] = s.line
+    return out
 
 
 def gate_to_dict(g: GateResult) -> dict[str, Any]:
@@ -89,6 +94,8 @@ def report_to_dict(r: Report) -> dict[str, Any]:
             "blocking": sum(g.blocking_count for g in r.gates),
             "suppressed": sum(1 for f in findings if f.suppressed),
         },
+        "suppressions": dict(sorted(r.suppressions.items())),
+        "notices": [finding_to_dict(f) for f in r.notices],
         "gates": [gate_to_dict(g) for g in r.gates],
     }
 
@@ -112,7 +119,9 @@ def finding_from_dict(d: Mapping[str, Any]) -> Finding:
         end_column=d.get("end_column"),
         help_uri=d.get("help_uri"),
         new=d.get("new"),
-        suppressed=Suppression(sup["kind"], sup.get("reason", "")) if sup else None,
+        suppressed=Suppression(sup["kind"], sup.get("reason", ""), sup.get("line"))
+        if sup
+        else None,
         fingerprint=d.get("fingerprint", ""),
         extra=dict(d.get("extra") or {}),
     )
@@ -152,6 +161,8 @@ def report_from_dict(d: Mapping[str, Any]) -> Report:
         duration_s=float(d.get("duration_s", 0.0)),
         incomplete=bool(d.get("incomplete", False)),
         new_mode=d.get("new_mode", "lines"),
+        notices=tuple(finding_from_dict(f) for f in d.get("notices", [])),
+        suppressions={str(k): int(v) for k, v in (d.get("suppressions") or {}).items()},
         tool=(d.get("tool") or {}).get("name", "gates"),
         version=(d.get("tool") or {}).get("version", ""),
         schema_version=d.get("schema_version", ""),

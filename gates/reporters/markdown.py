@@ -98,6 +98,30 @@ def findings_by_file(findings: Iterable[Finding], link_base: str | None = None) 
     return lines
 
 
+_MARKER_NAMES = {
+    "noqa": "`# noqa`",
+    "nosec": "`# nosec`",
+    "type_ignore": "`# type: ignore`",
+    "pragma_no_cover": "`# pragma: no cover`",
+}
+
+
+def suppression_lines(report: Report) -> list[str]:
+    """How many findings were suppressed and by what, and the markers the PR adds."""
+    counts = report.suppressions
+    parts = [f"{counts[k]} {k}" for k in ("inline", "baseline", "expired") if counts.get(k)]
+    added = [f"{counts[k]} {name}" for k, name in _MARKER_NAMES.items() if counts.get(k)]
+    lines: list[str] = []
+    if parts or added:
+        text = "Suppressed findings: " + (", ".join(parts) if parts else "none")
+        if added:
+            text += " · tool-native markers this PR adds: " + ", ".join(added)
+        lines += ["", text]
+    if report.notices:
+        lines += ["", "### Suppressions and baseline", *findings_by_file(report.notices)]
+    return lines
+
+
 def _details(summary: str, body: list[str]) -> list[str]:
     return ["", "<details>", f"<summary>{summary}</summary>", "", *body, "", "</details>"]
 
@@ -114,6 +138,9 @@ def render_sections(report: Report, link_base: str | None = None) -> list[list[s
         sections.append(["", "### Blocking findings", *findings_by_file(blocking, link_base)])
     if other_new:
         sections.append(["", "### Other new findings", *findings_by_file(other_new, link_base)])
+    housekeeping = suppression_lines(report)
+    if housekeeping:
+        sections.append(housekeeping)
     errors = [g for g in report.gates if g.status in (Status.ERROR, Status.SKIPPED) and g.detail]
     for g in errors:
         detail = escape_html(g.detail[-3000:])

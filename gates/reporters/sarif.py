@@ -122,6 +122,9 @@ def report_to_sarif(report: Report) -> dict[str, Any]:
                 versions.setdefault(tool, gate.tool_version)
         for f in gate.findings:
             by_tool.setdefault(f.tool, []).append(f)
+    if report.notices:  # gates' own notes on suppressions, as the "gates" tool
+        gates_by_tool.setdefault("gates", [])
+        by_tool.setdefault("gates", []).extend(report.notices)
     runs = [
         _run(tool, by_tool.get(tool, []), gates_by_tool[tool], versions.get(tool, ""))
         for tool in sorted(gates_by_tool)

@@ -1,0 +1,158 @@
+"""A disk cache of gate outcomes, so a re-run on an unchanged tree costs almost nothing.
+
+The key holds everything that decides a gate's raw outcome: the checkout's git tree id (content
+of every file, config files included), the diff base (gates such as diff coverage depend on
+it), the gate's resolved config, the files it looks at, the versions of the tools, the
+interpreter, and gates' own version. A work tree with uncommitted changes has no tree id, so
+nothing is cached or reused for it. Only outcomes that are not errors are stored, and gates
+whose results depend on the outside world (a vulnerability database) opt out with
+`cacheable = False`. What is cached is the raw outcome, before fingerprints, suppressions and
+new-marking, which are cheap and are always decided again.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import hashlib
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from gates import __version__
+from gates.config import GateConfig
+from gates.gate import Gate, GateOutcome
+from gates.model import Finding, Severity, Status, Suppression
+from gates.proc import run_process
+
+CACHE_FORMAT = 1
+# The tools whose versions can change a gate's findings; read from the gates' interpreter.
+TOOL_DISTRIBUTIONS = (
+    "ruff",
+    "mypy",
+    "bandit",
+    "semgrep",
+    "coverage",
+    "pytest",
+    "pip-audit",
+    "detect-secrets",
+)
+_VERSIONS_SCRIPT = (
+    "import importlib.metadata as m, json, sys\n"
+    "out = {}\n"
+    "for name in sys.argv[1:]:\n"
+    "    try: out[name] = m.version(name)\n"
+    "    except m.PackageNotFoundError: out[name] = ''\n"
+    "print(json.dumps(out))\n"
+)
+
+
+def cache_root(configured: str, env: Mapping[str, str]) -> Path:
+    if configured:
+        return Path(configured).expanduser()
+    if env.get("GATES_CACHE_DIR"):
+        return Path(env["GATES_CACHE_DIR"]).expanduser()
+    xdg = env.get("XDG_CACHE_HOME") or str(Path("~/.cache").expanduser())
+    return Path(xdg) / "gates"
+
+
+def tool_versions(python: str, cwd: Path) -> dict[str, str]:
+    result = run_process(
+        [python, "-c", _VERSIONS_SCRIPT, *TOOL_DISTRIBUTIONS], cwd=cwd, timeout_s=60
+    )
+    try:
+        versions: dict[str, str] = json.loads(result.stdout)
+    except ValueError:
+        return {}
+    return versions
+
+
+@dataclass(frozen=True)
+class ResultCache:
+    """Where outcomes live and what every key of this run shares (tree, base, tools)."""
+
+    root: Path
+    tree: str  # git tree id of the checkout the gates look at
+    base: str  # the diff base, "" for none
+    versions: Mapping[str, str]
+    python: str
+
+    def key(self, gate: Gate, config: GateConfig, files: tuple[str, ...]) -> str:
+        material = {
+            "format": CACHE_FORMAT,
+            "gates": __version__,
+            "tree": self.tree,
+            "base": self.base,
+            "gate": gate.name,
+            "config": dataclasses.asdict(config),
+            "files": files,
+            "versions": dict(sorted(self.versions.items())),
+            "python": self.python,
+        }
+        blob = json.dumps(material, sort_keys=True, default=str).encode()
+        return hashlib.sha256(blob).hexdigest()[:40]
+
+    def _path(self, key: str) -> Path:
+        return self.root / "results" / key[:2] / f"{key}.json"
+
+    def load(self, key: str) -> GateOutcome | None:
+        try:
+            data = json.loads(self._path(key).read_text(encoding="utf-8"))
+            return outcome_from_json(data)
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+    def store(self, key: str, outcome: GateOutcome) -> None:
+        path = self._path(key)
+        with contextlib.suppress(OSError):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+            tmp.write_text(json.dumps(outcome_to_json(outcome)), encoding="utf-8")
+            tmp.replace(path)
+
+
+def cacheable(gate: Gate, outcome: GateOutcome) -> bool:
+    if not getattr(gate, "cacheable", True):
+        return False
+    return outcome.status is not Status.ERROR
+
+
+def _finding_to_json(f: Finding) -> dict[str, Any]:
+    data = dataclasses.asdict(f)
+    data["severity"] = f.severity.value
+    data["extra"] = dict(f.extra)
+    return data
+
+
+def _finding_from_json(d: Mapping[str, Any]) -> Finding:
+    sup = d.get("suppressed")
+    fields = {k: v for k, v in d.items() if k not in ("severity", "suppressed", "extra")}
+    return Finding(
+        **fields,
+        severity=Severity(d["severity"]),
+        suppressed=Suppression(**sup) if sup else None,
+        extra=dict(d.get("extra") or {}),
+    )
+
+
+def outcome_to_json(outcome: GateOutcome) -> dict[str, Any]:
+    return {
+        "findings": [_finding_to_json(f) for f in outcome.findings],
+        "metrics": dict(outcome.metrics),
+        "status": outcome.status.value if outcome.status else None,
+        "detail": outcome.detail,
+        "tool_version": outcome.tool_version,
+    }
+
+
+def outcome_from_json(d: Mapping[str, Any]) -> GateOutcome:
+    return GateOutcome(
+        findings=tuple(_finding_from_json(f) for f in d["findings"]),
+        metrics=dict(d["metrics"]),
+        status=Status(d["status"]) if d["status"] else None,
+        detail=str(d["detail"]),
+        tool_version=str(d["tool_version"]),
+    )

@@ -1,0 +1,143 @@
+"""Bad repositories and odd files: a correct report or exit 2 with one clear sentence."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import Repo, git
+
+RUFF_F = '[tool.ruff.lint]\nselect = ["F"]\n'
+
+
+def gates_run(
+    repo: Path, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "gates", "run", str(repo), *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+    )
+
+
+def report(repo: Path) -> dict:  # type: ignore[type-arg]
+    return json.loads((repo / "reports/gates.json").read_text())
+
+
+def assert_one_clear_line(result: subprocess.CompletedProcess[str], needle: str) -> None:
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and needle in lines[0], result.stderr
+
+
+def test_empty_repository(repo: Repo) -> None:
+    assert_one_clear_line(gates_run(repo.path), "no commits")
+
+
+def test_detached_head_and_base_equals_head(repo: Repo) -> None:
+    repo.write("a.py", "import os\n")
+    sha = repo.commit()
+    git(repo.path, "checkout", "-q", "--detach", sha)
+    result = gates_run(repo.path, "--base", sha)
+    assert result.returncode == 0, result.stderr
+    data = report(repo.path)
+    assert data["diff"]["changed_files"] == 0 and data["head"] == sha
+
+
+def test_unknown_unfetchable_base(repo: Repo) -> None:
+    repo.write("a.py", "x = 1\n")
+    repo.commit()
+    result = gates_run(repo.path, "--base", "deadbeef" * 5)
+    assert result.returncode == 0, result.stderr  # the run completes and says how
+    diff = report(repo.path)["diff"]
+    assert diff["mode"] == "all-files" and "could not be found or fetched" in diff["note"]
+    assert "could not be found or fetched" in (repo.path / "reports/gates.md").read_text()
+
+
+def test_odd_file_names_deleted_and_symlinked_files(repo: Repo, tmp_path: Path) -> None:
+    repo.write("pyproject.toml", RUFF_F)
+    repo.write("gone.py", "import os\n")
+    base = repo.commit("base")
+    outside = tmp_path / "outside.py"
+    outside.write_text("import secret_outside\n")
+    names = ["-rf.py", "with space.py", 'quo"te.py', "new\nline.py", "ünï cødé.py", "--help.py"]
+    for name in names:
+        repo.write(name, "import os\n")
+    (repo.path / "link.py").symlink_to(outside)
+    (repo.path / "gone.py").unlink()
+    repo.commit("pr")
+    result = gates_run(repo.path, "--base", base)
+    assert result.returncode == 1, result.stdout + result.stderr
+    found = {f["path"] for g in report(repo.path)["gates"] for f in g["findings"]}
+    assert found == set(names)  # every odd name checked; the link and the deleted file not
+    assert "secret_outside" not in (repo.path / "reports/gates.json").read_text()
+
+
+def test_binary_invalid_utf8_utf16_and_nul_files(repo: Repo) -> None:
+    repo.write("pyproject.toml", RUFF_F)
+    base = repo.commit("base")
+    repo.write("latin1.py", "x = 'caf\xe9'\n".encode("latin-1"))
+    repo.write("utf16.txt", "hello\n".encode("utf-16"))
+    repo.write("nul.bin", b"\0" * 1000 + b"import os\n")
+    repo.write("ok.py", "import os\n")
+    repo.commit("pr")
+    result = gates_run(repo.path, "--base", base)
+    assert result.returncode in (0, 1), result.stderr
+    assert "Traceback" not in result.stderr
+    gates = report(repo.path)["gates"]
+    assert all(g["status"] != "error" for g in gates), gates
+
+
+def test_submodule_is_not_entered(repo: Repo, tmp_path: Path) -> None:
+    sub = Repo(tmp_path / "sub")
+    sub.write("bad.py", "import os\n")
+    sub.commit()
+    repo.write("pyproject.toml", RUFF_F)
+    base = repo.commit("base")
+    git(
+        repo.path,
+        "-c",
+        "protocol.file.allow=always",
+        "submodule",
+        "add",
+        "-q",
+        str(sub.path),
+        "vendor",
+    )
+    repo.commit("add submodule")
+    result = gates_run(repo.path, "--base", base)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert not [f for g in report(repo.path)["gates"] for f in g["findings"]]
+
+
+def test_ten_thousand_changed_files(repo: Repo) -> None:
+    repo.write("pyproject.toml", RUFF_F)
+    base = repo.commit("base")
+    for i in range(10_000):
+        repo.write(f"pkg{i % 50}/m{i}.py", f"X{i} = {i}\n")
+    repo.write("pkg0/bad.py", "import os\n")
+    repo.commit("huge pr")
+    result = gates_run(repo.path, "--base", base, "--stages", "ruff")
+    assert result.returncode == 1, result.stderr
+    data = report(repo.path)
+    assert data["diff"]["changed_files"] == 10_001
+    assert [f["path"] for g in data["gates"] for f in g["findings"]] == ["pkg0/bad.py"]
+
+
+@pytest.mark.slow
+def test_two_hundred_megabyte_file(repo: Repo) -> None:
+    repo.write("pyproject.toml", RUFF_F)
+    base = repo.commit("base")
+    with (repo.path / "huge.txt").open("wb") as handle:
+        handle.truncate(200 * 1024 * 1024)  # sparse: cheap to make, still 200 MB to read
+    repo.write("ok.py", "import os\n")
+    repo.commit("pr")
+    result = gates_run(repo.path, "--base", base)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert {f["path"] for g in report(repo.path)["gates"] for f in g["findings"]} == {"ok.py"}
