@@ -69,6 +69,7 @@ def test_three_shards_merge_into_the_full_run(repo: Repo) -> None:
         want["base"],
         want["summary"],
     )
+    assert got["suppressions"] == want["suppressions"]
     assert {p.name for p in (repo.path / "merged").iterdir()} >= {
         "gates.json",
         "gates.sarif",
