@@ -53,6 +53,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="lowest severity of a new finding that fails its gate, for every gate "
         "(overrides fail_on in the config)",
     )
+    run.add_argument(
+        "--staged",
+        action="store_true",
+        help="check the staged changes (the index) against HEAD, as a pre-commit hook does; "
+        "unstaged edits are left out",
+    )
     run.set_defaults(handler=cmd_run)
 
     baseline = sub.add_parser(
@@ -142,10 +148,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     from gates.registry import REGISTRY
     from gates.reporters.terminal import make_progress, render_text
 
+    base, head = _staged_revisions(args) if args.staged else (args.base, args.head)
     request = RunRequest(
         path=args.path,
-        base=args.base,
-        head=args.head,
+        base=base,
+        head=head,
         stages=args.stages,
         config=args.config,
         output_dir=args.output_dir,
@@ -167,6 +174,16 @@ def cmd_run(args: argparse.Namespace) -> int:
     if stop.is_set():
         return 130
     return EXIT_PASS if outcome.report.verdict.value == "pass" else EXIT_FAIL
+
+
+def _staged_revisions(args: argparse.Namespace) -> tuple[str | None, str]:
+    """--staged: base HEAD, head a commit of the index (see gates.git.staged_commit)."""
+    from gates.git import Git, repo_root, staged_commit
+
+    if args.base is not None or args.head != "HEAD":
+        raise UsageError("--staged compares the index with HEAD; it takes no --base or --head")
+    head, base = staged_commit(Git(repo_root(args.path)))
+    return base, head
 
 
 def cmd_merge(args: argparse.Namespace) -> int:
