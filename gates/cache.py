@@ -25,7 +25,7 @@ from typing import Any
 from gates import __version__
 from gates.config import GateConfig
 from gates.gate import Gate, GateOutcome
-from gates.model import Finding, Severity, Status, Suppression
+from gates.model import Finding, Severity, Status, Suppression, Table
 from gates.proc import run_process
 
 CACHE_FORMAT = 1
@@ -145,6 +145,7 @@ def outcome_to_json(outcome: GateOutcome) -> dict[str, Any]:
         "status": outcome.status.value if outcome.status else None,
         "detail": outcome.detail,
         "tool_version": outcome.tool_version,
+        "tables": [dataclasses.asdict(t) for t in outcome.tables],
     }
 
 
@@ -155,4 +156,8 @@ def outcome_from_json(d: Mapping[str, Any]) -> GateOutcome:
         status=Status(d["status"]) if d["status"] else None,
         detail=str(d["detail"]),
         tool_version=str(d["tool_version"]),
+        tables=tuple(
+            Table(t["title"], tuple(t["columns"]), tuple(tuple(r) for r in t["rows"]))
+            for t in d.get("tables", [])
+        ),
     )

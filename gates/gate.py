@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from gates.model import Finding, MetricValue, Stage, Status
+from gates.model import Finding, MetricValue, Stage, Status, Table
 from gates.proc import ProcResult, run_process
 
 if TYPE_CHECKING:
@@ -52,6 +52,7 @@ class GateOutcome:
     status: Status | None = None  # None: decided from the findings; SKIPPED/ERROR explicit
     detail: str = ""
     tool_version: str = ""
+    tables: Sequence[Table] = ()
 
     @classmethod
     def skipped(cls, reason: str, **metrics: MetricValue) -> GateOutcome:
@@ -69,6 +70,7 @@ class GateContext:
     scratch: Path  # private directory for tool outputs, never inside the report directory
     timeout_s: float
     env: Mapping[str, str]
+    new_mode: str = "lines"  # the configured `new`: "lines" or "all"
     cancelled: Callable[[], bool] = lambda: False
 
     def run(

@@ -28,7 +28,13 @@ class Git:
         self.root = root
         self.timeout_s = timeout_s
 
-    def run(self, *args: str, timeout_s: float | None = None, index: bool = False) -> ProcResult:
+    def run(
+        self,
+        *args: str,
+        timeout_s: float | None = None,
+        stdin: bytes | None = None,
+        index: bool = False,
+    ) -> ProcResult:
         """Run git. Inside a git hook GIT_INDEX_FILE names the hook's index; only commands that
         mean to read it (`index=True`) see it: `worktree add` with it set would overwrite it."""
         env = scrubbed_env()
@@ -40,6 +46,7 @@ class Git:
             cwd=self.root,
             env=env,
             timeout_s=timeout_s or self.timeout_s,
+            stdin=stdin,
         )
 
     def out(self, *args: str) -> str | None:

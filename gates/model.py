@@ -132,6 +132,16 @@ MetricValue = int | float | str | bool | None
 
 
 @dataclass(frozen=True)
+class Table:
+    """A small table of plain strings a gate wants shown (e.g. the files whose size changed
+    most). Reporters render it without knowing which gate made it; cells are untrusted text."""
+
+    title: str
+    columns: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...] = ()
+
+
+@dataclass(frozen=True)
 class GateResult:
     name: str
     stage: Stage
@@ -142,6 +152,7 @@ class GateResult:
     metrics: Mapping[str, MetricValue] = field(default_factory=dict)
     fail_on: str = "error"
     tool_version: str = ""
+    tables: tuple[Table, ...] = ()
 
     @property
     def new_count(self) -> int:

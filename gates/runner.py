@@ -144,6 +144,7 @@ def finalize(
         metrics=dict(outcome.metrics),
         fail_on=config.fail_on,
         tool_version=outcome.tool_version,
+        tables=tuple(outcome.tables),
     )
 
 
@@ -189,6 +190,7 @@ def execute(task: _Task, settings: RunSettings) -> GateResult:
         scratch=scratch,
         timeout_s=planned.config.timeout_s,
         env=settings.env,
+        new_mode=settings.config.new,
         cancelled=task.cancel.is_set,
     )
     started = time.monotonic()

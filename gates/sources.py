@@ -35,6 +35,37 @@ def is_binary(path: Path) -> bool:
         return True
 
 
+def looks_binary(path: Path, sniff_bytes: int = _SNIFF_BYTES) -> bool:
+    """Binary by content: NUL bytes, or bytes that are not UTF-8, in the first `sniff_bytes`.
+
+    Stricter than `is_binary` (which only looks for NUL, as git does), for judging files a PR
+    adds. Reads at most `sniff_bytes` + 3: a character cut by the window is completed from the
+    next bytes rather than held against the file. An unreadable file counts as binary.
+    """
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(sniff_bytes)
+            if b"\0" in head:
+                return True
+            if _valid_utf8(head):
+                return False
+            if len(head) < sniff_bytes:
+                return True  # the whole file was read and is not UTF-8
+            more = handle.read(3)  # a cut character, if any, ends within 3 bytes
+            return not _valid_utf8(head + more, cut_ok=len(more) == 3)
+    except OSError:
+        return True
+
+
+def _valid_utf8(data: bytes, cut_ok: bool = False) -> bool:
+    """Valid UTF-8; with `cut_ok`, a sequence cut short by the end of `data` is forgiven."""
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return cut_ok and exc.reason == "unexpected end of data" and exc.end == len(data)
+    return True
+
+
 def split_lines(text: str) -> tuple[str, ...]:
     """Lines as tools number them: split on LF only (with a CR before it dropped).
 

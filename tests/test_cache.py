@@ -12,7 +12,7 @@ from gates.app import RunRequest, run
 from gates.cache import ResultCache, outcome_from_json, outcome_to_json
 from gates.config import GateConfig
 from gates.gate import GateContext, GateOutcome, Option, Scope
-from gates.model import Finding, Severity, Stage, Status, Suppression
+from gates.model import Finding, Severity, Stage, Status, Suppression, Table
 from gates.runner import NoProgress
 
 
@@ -116,6 +116,11 @@ def test_outcome_round_trip_keeps_undecided_fields() -> None:
         extra={"k": "v"},
     )
     outcome = GateOutcome(
-        findings=(finding,), metrics={"m": 1.5}, status=Status.SKIPPED, detail="d", tool_version="1"
+        findings=(finding,),
+        metrics={"m": 1.5},
+        status=Status.SKIPPED,
+        detail="d",
+        tool_version="1",
+        tables=(Table("t", ("a", "b"), (("1", "2"),)),),
     )
     assert outcome_from_json(outcome_to_json(outcome)) == outcome

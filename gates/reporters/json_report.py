@@ -17,6 +17,7 @@ from gates.model import (
     Stage,
     Status,
     Suppression,
+    Table,
     Verdict,
 )
 
@@ -65,7 +66,20 @@ def gate_to_dict(g: GateResult) -> dict[str, Any]:
             "suppressed": sum(1 for f in g.findings if f.suppressed),
         },
         "findings": [finding_to_dict(f) for f in g.findings],
+        "tables": [table_to_dict(t) for t in g.tables],
     }
+
+
+def table_to_dict(t: Table) -> dict[str, Any]:
+    return {"title": t.title, "columns": list(t.columns), "rows": [list(r) for r in t.rows]}
+
+
+def table_from_dict(d: Mapping[str, Any]) -> Table:
+    return Table(
+        title=d["title"],
+        columns=tuple(d["columns"]),
+        rows=tuple(tuple(row) for row in d.get("rows", [])),
+    )
 
 
 def report_to_dict(r: Report) -> dict[str, Any]:
@@ -139,6 +153,7 @@ def gate_from_dict(d: Mapping[str, Any]) -> GateResult:
         metrics=metrics,
         fail_on=d.get("fail_on", "error"),
         tool_version=d.get("tool_version", ""),
+        tables=tuple(table_from_dict(t) for t in d.get("tables", [])),
     )
 
 

@@ -1,8 +1,9 @@
 """`gates.md`: the Markdown report that becomes the PR comment and the job summary.
 
 Order of importance, which is also the order kept when a size limit cuts the report: the verdict,
-the table of gates, the new blocking findings, other new findings, then collapsed details (errors,
-old findings). Every piece of untrusted text goes through gates.text.
+the table of gates, the new blocking findings, other new findings, the gates' own small tables
+(e.g. the files whose size changed most), then collapsed details (errors, old findings). Every
+piece of untrusted text goes through gates.text.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from urllib.parse import quote
 
-from gates.model import Finding, GateResult, Report, Status, Verdict
+from gates.model import Finding, GateResult, Report, Status, Table, Verdict
 from gates.text import code_span, escape_html, escape_markdown, one_line
 
 STATUS_ICON = {
@@ -25,6 +26,7 @@ VERDICT_LINE = {
     Verdict.ERROR: "💥 **gates could not check everything** (a gate errored; failing closed)",
 }
 SEVERITY_ICON = {"error": "🔴", "warning": "🟠", "note": "🔵"}
+MAX_TABLE_ROWS = 10
 
 
 def _fmt_duration(seconds: float) -> str:
@@ -122,6 +124,22 @@ def suppression_lines(report: Report) -> list[str]:
     return lines
 
 
+def table_lines(gate: str, table: Table) -> list[str]:
+    """A gate's table as escaped Markdown, at most MAX_TABLE_ROWS rows (the gate sorts them)."""
+    width = len(table.columns)
+
+    def row(cells: Iterable[str]) -> str:
+        padded = [*cells, *([""] * width)][:width]
+        return "| " + " | ".join(escape_markdown(one_line(c, 120)) for c in padded) + " |"
+
+    lines = ["", f"**{escape_markdown(gate)}: {escape_markdown(table.title)}**", ""]
+    lines += [row(table.columns), "|" + "---|" * width]
+    lines += [row(r) for r in table.rows[:MAX_TABLE_ROWS]]
+    if len(table.rows) > MAX_TABLE_ROWS:
+        lines += ["", f"_{len(table.rows) - MAX_TABLE_ROWS} more rows in gates.json_"]
+    return lines
+
+
 def _details(summary: str, body: list[str]) -> list[str]:
     return ["", "<details>", f"<summary>{summary}</summary>", "", *body, "", "</details>"]
 
@@ -138,6 +156,8 @@ def render_sections(report: Report, link_base: str | None = None) -> list[list[s
         sections.append(["", "### Blocking findings", *findings_by_file(blocking, link_base)])
     if other_new:
         sections.append(["", "### Other new findings", *findings_by_file(other_new, link_base)])
+    for g in report.gates:
+        sections += [table_lines(g.name, t) for t in g.tables if t.columns]
     housekeeping = suppression_lines(report)
     if housekeeping:
         sections.append(housekeeping)

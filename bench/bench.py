@@ -1,0 +1,331 @@
+"""Benchmark `gates run` against the same tools run by hand, in one process, alternating.
+
+    .venv/bin/python bench/bench.py [--project flask|sqlalchemy|all] [--rounds N] [--keep]
+
+For each project, the source comes from its PyPI sdist (`pip download --no-binary :all:`), is
+committed as a base, and a PR commit touches a sample of its Python files. A private venv gets
+the project and the tools (pinned by constraints.txt). Each round runs, in alternating order:
+
+  gates      `python -m gates run --new all` (every stage, every file), cold caches
+  serial     the same tools one after another (the seed workflow), each timed: wall and CPU
+  parallel   the same tools launched at once
+
+and prints per-tool wall and CPU, the physical bound max(slowest tool, CPU seconds / cores),
+and the ratios of the performance goals (issue 10):
+  P1  gates (cold, all stages) / bound
+  P2  file-level gates on the PR's diff / the same gates on every file
+  P3  warm re-run on an unchanged head / cold run
+  P4  `python -m gates --help` wall time, against `python -c pass`
+  own gates' in-process work (diff, safety and size checks, filters, reports) / full run
+Medians over the rounds. Ratios, not absolute times, are the figures to compare.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PROJECTS = {
+    # name: (sdist spec, package dir inside the sdist, has a runnable test suite)
+    "flask": ("flask==3.1.0", "src/flask", True),
+    "sqlalchemy": ("sqlalchemy==2.0.36", "lib/sqlalchemy", False),
+}
+TOUCHED_FILES = 20
+
+
+@dataclass
+class Timing:
+    wall: float
+    cpu: float
+
+
+@dataclass
+class Samples:
+    values: dict[str, list[float]] = field(default_factory=dict)
+
+    def add(self, key: str, value: float) -> None:
+        self.values.setdefault(key, []).append(value)
+
+    def median(self, key: str) -> float:
+        return statistics.median(self.values[key])
+
+
+def sh(argv: Sequence[str], cwd: Path, env: dict[str, str] | None = None) -> Timing:
+    """Run a command; wall seconds and CPU seconds of it and its children."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    subprocess.run(
+        list(argv),
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        check=False,
+    )
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return Timing(wall, cpu)
+
+
+def prepare(name: str, work: Path) -> tuple[Path, Path, str]:
+    """The project's git repo (base + PR commit), its venv python, and the base sha."""
+    spec, package, _ = PROJECTS[name]
+    home = work / name
+    repo, venv = home / "repo", home / "venv"
+    if (repo / ".git").is_dir() and (venv / "bin/python").exists():
+        base = _git(repo, "rev-parse", "HEAD~1")
+        return repo, venv / "bin/python", base
+    shutil.rmtree(home, ignore_errors=True)
+    home.mkdir(parents=True)
+    dist = home / "dist"
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "-q",
+            "--no-deps",
+            "--no-binary",
+            ":all:",
+            spec,
+            "-d",
+            str(dist),
+        ],
+        check=True,
+    )
+    archive = next(dist.iterdir())
+    with tarfile.open(archive) as tar:
+        tar.extractall(home / "src", filter="data")
+    shutil.move(str(next((home / "src").iterdir())), repo)
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    pip = [
+        str(venv / "bin/python"),
+        "-m",
+        "pip",
+        "install",
+        "-q",
+        "-c",
+        str(ROOT / "constraints.txt"),
+    ]
+    subprocess.run([*pip, "ruff", "mypy", "bandit", "semgrep", "coverage", "pytest"], check=True)
+    subprocess.run([*pip, "-e", str(repo)], check=True)
+    (repo / ".gates.toml").write_text(
+        f'python = "{venv / "bin/python"}"\n[coverage]\nmin_total = 0\nmin_diff = 0\n'
+        f'[mypy]\npaths = ["{package}"]\n'
+    )
+    for args in (
+        ["init", "-q", "-b", "main"],
+        ["config", "user.email", "b@example.com"],
+        ["config", "user.name", "bench"],
+        ["add", "-A"],
+        ["commit", "-qm", "base"],
+    ):
+        _git(repo, *args)
+    base = _git(repo, "rev-parse", "HEAD")
+    rng = random.Random(7)  # noqa: S311 - a reproducible sample, not a secret
+    sources = sorted(p for p in (repo / package).rglob("*.py"))
+    for path in rng.sample(sources, min(TOUCHED_FILES, len(sources))):
+        with path.open("a", encoding="utf-8") as handle:
+            handle.write("\n\ndef _bench_added(value: int) -> int:\n    return value + 1\n")
+    _git(repo, "commit", "-qam", "pr: touch a sample of files")
+    return repo, venv / "bin/python", base
+
+
+def _git(repo: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", *args], cwd=repo, check=True, capture_output=True, text=True
+    ).stdout.strip()
+
+
+def tool_commands(name: str, python: Path) -> dict[str, list[str]]:
+    """The tools gates runs, as the seed workflow would run them by hand."""
+    _, package, has_tests = PROJECTS[name]
+    rules = str(ROOT / "gates" / "rules")
+    py = str(python)
+    commands = {
+        "ruff": [py, "-m", "ruff", "check", "--no-cache", "--output-format=json", "."],
+        "mypy": [py, "-m", "mypy", "--no-incremental", "-O", "json", package],
+        "bandit": [py, "-m", "bandit", "-q", "-f", "json", "-r", package],
+        "semgrep": [
+            str(python.parent / "semgrep"),
+            "scan",
+            "--metrics=off",
+            "--json",
+            "--disable-version-check",
+            "--config",
+            rules,
+            package,
+        ],
+    }
+    if has_tests:
+        commands["pytest+coverage"] = [
+            py,
+            "-m",
+            "coverage",
+            "run",
+            "-m",
+            "pytest",
+            "-q",
+            "-x",
+            "-p",
+            "no:cacheprovider",
+        ]
+    return commands
+
+
+def gates_argv(repo: Path, base: str, *extra: str) -> list[str]:
+    return [sys.executable, "-m", "gates", "run", str(repo), "--base", base, *extra]
+
+
+def cold_env(work: Path) -> dict[str, str]:
+    cache = work / "cache"
+    shutil.rmtree(cache, ignore_errors=True)
+    return {**os.environ, "GATES_CACHE_DIR": str(cache)}
+
+
+def clean_tool_caches(repo: Path) -> None:
+    for name in (".mypy_cache", ".ruff_cache", ".pytest_cache", ".coverage", "reports"):
+        target = repo / name
+        if target.is_dir():
+            shutil.rmtree(target, ignore_errors=True)
+        elif target.exists():
+            target.unlink()
+
+
+def parallel(commands: dict[str, list[str]], cwd: Path) -> float:
+    started = time.perf_counter()
+    procs = [
+        subprocess.Popen(argv, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for argv in commands.values()
+    ]
+    for proc in procs:
+        proc.wait()
+    return time.perf_counter() - started
+
+
+def one_round(name: str, repo: Path, python: Path, base: str, work: Path, samples: Samples) -> None:
+    commands = tool_commands(name, python)
+    stages = (
+        "safety,security,quality,size" if PROJECTS[name][2] else "safety,security,size,ruff,mypy"
+    )
+    file_level = "safety,security,ruff"
+
+    def run_gates() -> None:
+        clean_tool_caches(repo)
+        env = cold_env(work)
+        samples.add(
+            "gates cold",
+            sh(gates_argv(repo, base, "--new", "all", "--stages", stages), repo, env).wall,
+        )
+        samples.add(
+            "gates warm",
+            sh(gates_argv(repo, base, "--new", "all", "--stages", stages), repo, env).wall,
+        )
+
+    def run_serial() -> None:
+        clean_tool_caches(repo)
+        total = 0.0
+        for tool, argv in commands.items():
+            timing = sh(argv, repo)
+            samples.add(f"{tool} wall", timing.wall)
+            samples.add(f"{tool} cpu", timing.cpu)
+            total += timing.wall
+        samples.add("serial", total)
+
+    def run_parallel() -> None:
+        clean_tool_caches(repo)
+        samples.add("parallel", parallel(commands, repo))
+
+    def run_diff_scope() -> None:
+        env = {**cold_env(work), "GATES_NO_CACHE": "1"}
+        samples.add(
+            "file-level diff", sh(gates_argv(repo, base, "--stages", file_level), repo, env).wall
+        )
+        samples.add(
+            "file-level all",
+            sh(gates_argv(repo, base, "--new", "all", "--stages", file_level), repo, env).wall,
+        )
+        samples.add(
+            "own work",
+            sh(gates_argv(repo, base, "--new", "all", "--stages", "safety,size"), repo, env).wall,
+        )
+
+    steps: list[Callable[[], None]] = [run_gates, run_serial, run_parallel, run_diff_scope]
+    random.shuffle(steps)  # alternate the order, so drift does not favour one side
+    for step in steps:
+        step()
+
+
+def help_time(samples: Samples) -> None:
+    for _ in range(10):
+        samples.add("help", sh([sys.executable, "-m", "gates", "--help"], ROOT).wall)
+        samples.add("python", sh([sys.executable, "-c", "pass"], ROOT).wall)
+
+
+def report(name: str, samples: Samples, tools: Sequence[str]) -> None:
+    cores = os.cpu_count() or 1
+    print(f"\n== {name} (medians of {len(samples.values['gates cold'])} rounds, {cores} cores)")
+    print(f"{'tool':<18} {'wall s':>8} {'cpu s':>8}")
+    for tool in tools:
+        wall, cpu = samples.median(tool + " wall"), samples.median(tool + " cpu")
+        print(f"{tool:<18} {wall:>8.2f} {cpu:>8.2f}")
+    slowest = max(samples.median(t + " wall") for t in tools)
+    cpu = sum(samples.median(t + " cpu") for t in tools)
+    bound = max(slowest, cpu / cores)
+    cold, warm = samples.median("gates cold"), samples.median("gates warm")
+    print(
+        f"serial {samples.median('serial'):.2f} s, parallel {samples.median('parallel'):.2f} s, "
+        f"gates cold {cold:.2f} s, warm {warm:.2f} s; bound {bound:.2f} s "
+        f"(slowest {slowest:.2f} s, cpu/cores {cpu / cores:.2f} s)"
+    )
+    print(f"P1 gates cold / bound           {cold / bound:6.2f}  (goal <= 1.10)")
+    print(f"   serial / bound               {samples.median('serial') / bound:6.2f}")
+    print(f"   parallel / bound             {samples.median('parallel') / bound:6.2f}")
+    print(
+        f"P2 file-level diff / all files  {samples.median('file-level diff') / samples.median('file-level all'):6.2f}  (goal <= 0.15)"
+    )
+    print(f"P3 warm / cold                  {warm / cold:6.2f}  (goal <= 0.10)")
+    print(
+        f"   own work / gates cold        {samples.median('own work') / cold:6.2f}  (goal <= 0.10)"
+    )
+
+
+def main(argv: Sequence[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--project", default="flask", choices=[*PROJECTS, "all"])
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "gates-bench")
+    args = parser.parse_args(argv)
+    names = list(PROJECTS) if args.project == "all" else [args.project]
+    general = Samples()
+    help_time(general)
+    print(
+        f"P4 gates --help {general.median('help'):.3f} s (python -c pass "
+        f"{general.median('python'):.3f} s; goal < 0.15 s)"
+    )
+    for name in names:
+        repo, python, base = prepare(name, args.work)
+        samples = Samples()
+        for _ in range(args.rounds):
+            one_round(name, repo, python, base, args.work, samples)
+        report(name, samples, list(tool_commands(name, python)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,56 @@
+"""Binary sniffing reads a bounded prefix, never the whole file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from gates.sources import looks_binary
+
+
+def _file(tmp_path: Path, data: bytes, size: int | None = None) -> Path:
+    path = tmp_path / "f"
+    path.write_bytes(data)
+    if size is not None:
+        with path.open("r+b") as handle:
+            handle.truncate(size)  # sparse: the rest reads as NUL bytes
+    return path
+
+
+def test_nul_or_invalid_utf8_in_the_window_is_binary(tmp_path: Path) -> None:
+    assert looks_binary(_file(tmp_path, b"text\x00more"))
+    assert looks_binary(_file(tmp_path, b"caf\xe9 au lait\n"))
+    assert not looks_binary(_file(tmp_path, "café ✓\n".encode()))
+    assert not looks_binary(_file(tmp_path, b""))
+
+
+def test_only_the_window_is_read_on_a_huge_file(tmp_path: Path, monkeypatch) -> None:
+    # 256 MB, NUL after the first 8 KiB: text by a bounded sniff, binary only if read whole.
+    path = _file(tmp_path, b"a" * 8192, size=256 * 1024 * 1024)
+    reads: list[int] = []
+    real_open = Path.open
+
+    def counting_open(self: Path, *args: object, **kwargs: object):  # type: ignore[no-untyped-def]
+        handle = real_open(self, *args, **kwargs)  # type: ignore[arg-type]
+        real_read = handle.read
+
+        def read(n: int = -1) -> bytes:
+            data = real_read(n)
+            reads.append(len(data))
+            return data
+
+        handle.read = read  # type: ignore[method-assign]
+        return handle
+
+    monkeypatch.setattr(Path, "open", counting_open)
+    assert not looks_binary(path)
+    assert sum(reads) == 8192
+
+
+@pytest.mark.parametrize("cut", [1, 2, 3])
+def test_a_character_cut_by_the_window_is_not_binary(tmp_path: Path, cut: int) -> None:
+    char = "\U0001f600".encode()  # 4 bytes
+    data = b"a" * (8192 - cut) + char
+    assert not looks_binary(_file(tmp_path, data))
+    assert looks_binary(_file(tmp_path, data[: 8192 - cut] + char[:cut]))  # truly truncated
