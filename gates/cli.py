@@ -17,10 +17,14 @@ import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import FrameType
+from typing import TYPE_CHECKING
 
 from gates import __version__
 from gates.config import FAIL_ON_CHOICES
 from gates.errors import UsageError
+
+if TYPE_CHECKING:
+    from gates.model import Report
 
 EXIT_PASS = 0
 EXIT_FAIL = 1
@@ -83,6 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="where reports go (default: reports)",
     )
     merge.set_defaults(handler=cmd_merge)
+    _add_publish(sub)
     return parser
 
 
@@ -142,9 +147,75 @@ def cmd_baseline(args: argparse.Namespace) -> int:
     return EXIT_PASS
 
 
+def _add_publish(sub: argparse._SubParsersAction[_Parser]) -> None:
+    env = os.environ
+    pub = sub.add_parser(
+        "publish", help="post a report to GitHub: check run, PR comment, statuses, job summary"
+    )
+    pub.add_argument(
+        "report",
+        nargs="?",
+        default=Path("reports/gates.json"),
+        type=Path,
+        help="the gates.json to publish (default: reports/gates.json)",
+    )
+    pub.add_argument("--dry-run", action="store_true", help="print the requests; send nothing")
+    pub.add_argument(
+        "--strict-publish",
+        action="store_true",
+        help="exit 1 when publishing fails (default: publishing never changes the exit code)",
+    )
+    pub.add_argument(
+        "--check-name",
+        default=env.get("GATES_CHECK_NAME") or "gates",
+        help="name of the check run (env GATES_CHECK_NAME; default: gates)",
+    )
+    pub.add_argument(
+        "--comment",
+        choices=("always", "on-failure", "never"),
+        default=env.get("GATES_COMMENT") or "always",
+        help="when to post the PR comment (env GATES_COMMENT; default: always)",
+    )
+    pub.add_argument(
+        "--statuses",
+        action="store_true",
+        default=env.get("GATES_STATUSES", "").lower() in ("1", "true", "yes"),
+        help="also set one commit status per stage, gates/<stage> (env GATES_STATUSES)",
+    )
+    pub.set_defaults(handler=cmd_publish)
+
+
+def cmd_publish(args: argparse.Namespace) -> int:
+    """Exit with the report's verdict; publishing problems only warn (unless --strict-publish)."""
+    from gates.github.context import load_context
+    from gates.reporters.json_report import load_report
+
+    path: Path = args.report
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot read the report {path}: {exc.strerror}") from None
+    report = load_report(text, str(path))
+    if args.comment not in ("always", "on-failure", "never"):
+        raise UsageError(f"GATES_COMMENT: expected always, on-failure or never: {args.comment!r}")
+    env = dict(os.environ)
+    ctx = load_context(env, require_repo=not args.dry_run)
+
+    from gates.github.client import client_from_env
+    from gates.github.publish import PublishOptions, publish_report
+
+    options = PublishOptions(args.check_name, args.comment, args.statuses, args.dry_run)
+    result = publish_report(report, path, ctx, options, env, sys.stdout, client_from_env)
+    sys.stdout.flush()
+    verdict_code = EXIT_PASS if report.verdict.value == "pass" else EXIT_FAIL
+    if args.strict_publish and (result.errors or (result.fallback and not ctx.is_fork)):
+        print("gates: publishing failed (--strict-publish)", file=sys.stderr)
+        return EXIT_FAIL
+    return verdict_code
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from gates.app import RunRequest, run
-    from gates.outputs import run_outputs, write_github_outputs
     from gates.registry import REGISTRY
     from gates.reporters.terminal import make_progress, render_text
 
@@ -170,7 +241,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     github = os.environ.get("GITHUB_ACTIONS") == "true"
     sys.stdout.write(render_text(outcome.report, github_actions=github))
     print(f"reports: {', '.join(str(p) for p in outcome.written)}")
-    write_github_outputs(os.environ, run_outputs(outcome.report, outcome.written))
+    _step_outputs(outcome.report, outcome.written)
     if stop.is_set():
         return 130
     return EXIT_PASS if outcome.report.verdict.value == "pass" else EXIT_FAIL
@@ -189,7 +260,6 @@ def _staged_revisions(args: argparse.Namespace) -> tuple[str | None, str]:
 def cmd_merge(args: argparse.Namespace) -> int:
     from gates.app import write_reports
     from gates.merge import load_reports, merge_reports
-    from gates.outputs import run_outputs, write_github_outputs
     from gates.reporters.terminal import render_text
 
     report = merge_reports(load_reports(args.reports))
@@ -197,8 +267,20 @@ def cmd_merge(args: argparse.Namespace) -> int:
     github = os.environ.get("GITHUB_ACTIONS") == "true"
     sys.stdout.write(render_text(report, github_actions=github))
     print(f"reports: {', '.join(str(p) for p in written)}")
-    write_github_outputs(os.environ, run_outputs(report, written))
+    _step_outputs(report, written)
     return EXIT_PASS if report.verdict.value == "pass" else EXIT_FAIL
+
+
+def _step_outputs(report: Report, written: Sequence[Path]) -> None:
+    """Under Actions, the step outputs (verdict, report, sarif, findings) for later steps; a
+    runner file that cannot be written is a warning, never a changed verdict."""
+    from gates.github.workflow import report_outputs, write_outputs
+
+    (report_path,) = [p for p in written if p.name == "gates.json"]
+    try:
+        write_outputs(report_outputs(report, report_path), os.environ)
+    except OSError as exc:
+        print(f"gates: warning: cannot write GITHUB_OUTPUT: {exc}", file=sys.stderr)
 
 
 def _trap_signals(stop: threading.Event) -> Callable[[], None]:
