@@ -10,11 +10,13 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from actions_runner import ActionRun, load_action, run_action, runner_env
 from conftest import Repo, git
+from fake_github import FakeGitHub
 
 ROOT = Path(__file__).resolve().parents[1]
 ACTION = load_action(ROOT / "action.yml")
@@ -24,7 +26,9 @@ TOKEN = "ghs_test-token-never-for-tools"
 class Checkout:
     """origin with a base and a PR, and a workspace holding a depth-1 clone of the merge."""
 
-    def __init__(self, tmp: Path, pr_files: dict[str, str]) -> None:
+    def __init__(self, tmp: Path, pr_files: dict[str, str], api: FakeGitHub) -> None:
+        self.api = api
+        self.runs = 0
         origin = Repo(tmp / "origin")
         origin.write("pyproject.toml", '[tool.ruff.lint]\nselect = ["F"]\n')
         origin.write("old.py", "import os\n")
@@ -80,25 +84,39 @@ class Checkout:
                 "GITHUB_SHA": self.merge,
                 "GITHUB_REF": "refs/pull/7/merge",
                 "GITHUB_SERVER_URL": "https://github.example",
-                "GITHUB_API_URL": "http://127.0.0.1:9/api/v3",  # unreachable unless a test sets it
+                "GITHUB_API_URL": self.api.url,
+                "GITHUB_RUN_ID": "42",
+                "GATES_PUBLISH_WRITE_INTERVAL": "0",
             }
         )
         return env
 
     def run(self, skip: set[str], **inputs: str) -> ActionRun:
+        self.runs += 1
         github = {"action_path": str(ROOT), "token": TOKEN, "workspace": str(self.workspace)}
         return run_action(
-            ACTION, inputs, github, self.env(), self.workspace, self.tmp / "steps", skip
+            ACTION, inputs, github, self.env(), self.workspace, self.tmp / f"steps{self.runs}", skip
         )
+
+
+@pytest.fixture
+def api() -> Iterator[FakeGitHub]:
+    """The fake GitHub API (tests/github/fake_github.py): enforces GitHub's write schemas."""
+    with FakeGitHub() as fake:
+        yield fake
+    assert fake.over_limit() == []
+    assert [r.path for r in fake.requests if r.status == 422] == []
 
 
 FAILING = {"new.py": "import sys\n", "old.py": "import os\nx = 1\n"}
 PASSING = {"new.py": "import sys\nprint(sys)\n"}
 
 
-def test_failing_pr_sets_outputs_and_fails_with_the_runs_exit_code(tmp_path: Path) -> None:
-    checkout = Checkout(tmp_path, FAILING)
-    result = checkout.run(skip={"install", "publish"})
+def test_failing_pr_sets_outputs_and_fails_with_the_runs_exit_code(
+    tmp_path: Path, api: FakeGitHub
+) -> None:
+    checkout = Checkout(tmp_path, FAILING, api)
+    result = checkout.run(skip={"install"})
     run = result.step("run")
     assert run.returncode == 0, run.stderr  # the run step records the code, never fails itself
     assert run.outputs["exit-code"] == "1"
@@ -111,18 +129,33 @@ def test_failing_pr_sets_outputs_and_fails_with_the_runs_exit_code(tmp_path: Pat
     assert new == ["new.py"]  # the old finding in old.py is not the PR's
     verdict = result.steps[-1]
     assert verdict.ran and verdict.returncode == 1 and result.failed
+    publish = result.step("publish")
+    assert publish.returncode == 0, publish.stdout + publish.stderr  # the verdict is not its job
+    (check,) = api.check_runs.values()
+    assert check["head_sha"] == checkout.head  # the PR's head, not the merge commit
+    assert (check["name"], check["conclusion"]) == ("gates", "failure")
+    (annotation,) = next(iter(api.annotations.values()))
+    assert (annotation["path"], annotation["start_line"]) == ("new.py", 1)
+    (comment,) = api.comments[7]
+    assert "new.py" in comment["body"]
+    assert "gates" in (checkout.tmp / "summary.md").read_text()
+    again = checkout.run(skip={"install"})  # a new push: the same comment is edited in place
+    assert again.outputs["verdict"] == "fail" and len(api.comments[7]) == 1
 
 
-def test_passing_pr_passes(tmp_path: Path) -> None:
-    result = Checkout(tmp_path, PASSING).run(skip={"install", "publish"})
+def test_passing_pr_passes_and_on_failure_posts_no_comment(tmp_path: Path, api: FakeGitHub) -> None:
+    result = Checkout(tmp_path, PASSING, api).run(skip={"install"}, comment="on-failure")
     assert result.outputs["verdict"] == "pass" and result.outputs["findings"] == "0"
     assert not result.failed and result.steps[-1].returncode == 0
+    (check,) = api.check_runs.values()
+    assert check["conclusion"] == "success"
+    assert api.comments.get(7, []) == []
 
 
-def test_inputs_reach_the_run(tmp_path: Path) -> None:
-    checkout = Checkout(tmp_path, FAILING)
+def test_inputs_reach_the_run(tmp_path: Path, api: FakeGitHub) -> None:
+    checkout = Checkout(tmp_path, FAILING, api)
     result = checkout.run(
-        skip={"install", "publish"},
+        skip={"install"},
         **{"fail-on": "never", "stages": "quality", "extra-args": "--new all  --output-dir out"},
     )
     assert result.outputs["verdict"] == "pass", result.step("run").stdout
@@ -132,22 +165,25 @@ def test_inputs_reach_the_run(tmp_path: Path) -> None:
     assert {g["fail_on"] for g in report["gates"]} == {"never"}
 
 
-def test_hostile_inputs_are_data_not_code(tmp_path: Path) -> None:
+def test_hostile_inputs_are_data_not_code(tmp_path: Path, api: FakeGitHub) -> None:
     """An input is never evaluated by the shell: a stage name with $(...) is just a bad name."""
-    checkout = Checkout(tmp_path, PASSING)
+    checkout = Checkout(tmp_path, PASSING, api)
     marker = tmp_path / "pwned"
     result = checkout.run(
-        skip={"install", "publish"},
+        skip={"install"},
         stages=f"$(touch {marker})",
         **{"extra-args": f"; touch {marker} `touch {marker}` *"},
     )
     assert not marker.exists()
     assert result.step("run").outputs["exit-code"] == "2"
     assert result.steps[-1].returncode == 2
+    publish = result.step("publish")  # no report to publish: a warning, no request
+    assert publish.returncode == 0 and "nothing to publish" in publish.stdout
+    assert api.requests == []
 
 
-def test_the_token_reaches_only_the_publish_step(tmp_path: Path) -> None:
-    result = Checkout(tmp_path, PASSING).run(skip={"install"})
+def test_the_token_reaches_only_the_publish_step(tmp_path: Path, api: FakeGitHub) -> None:
+    result = Checkout(tmp_path, PASSING, api).run(skip={"install"})
     for step in result.steps:
         holders = [k for k, v in step.env.items() if TOKEN in v]
         assert holders == (["GITHUB_TOKEN"] if step.id == "publish" else []), step.id
@@ -156,8 +192,10 @@ def test_the_token_reaches_only_the_publish_step(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("comment", "code"), [("sometimes", 2)])
-def test_a_bad_comment_input_is_named(tmp_path: Path, comment: str, code: int) -> None:
-    result = Checkout(tmp_path, PASSING).run(skip={"install"}, comment=comment)
+def test_a_bad_comment_input_is_named(
+    tmp_path: Path, api: FakeGitHub, comment: str, code: int
+) -> None:
+    result = Checkout(tmp_path, PASSING, api).run(skip={"install"}, comment=comment)
     publish = result.step("publish")
     assert publish.returncode == code and "input 'comment'" in publish.stdout
 
