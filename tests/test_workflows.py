@@ -5,6 +5,8 @@ Validation uses check-jsonschema's bundled GitHub Action and Workflow schemas (n
 
 from __future__ import annotations
 
+import json
+import os
 import re
 import subprocess
 import sys
@@ -194,3 +196,98 @@ def test_every_run_script_is_valid_bash() -> None:
         for script in run_scripts(data):
             result = subprocess.run(["bash", "-n", "-c", script], capture_output=True, text=True)
             assert result.returncode == 0, f"{name}: {result.stderr}\n{script}"
+
+
+def _publisher_step() -> dict[str, Any]:
+    (publisher,) = [
+        yaml.safe_load(t)
+        for t in readme_examples()
+        if kind(t) == "workflow" and "workflow_run" in yaml.safe_load(t)[True]
+    ]
+    return next(s for s in publisher["jobs"]["publish"]["steps"] if s.get("name") == "Publish")
+
+
+HEAD = "a" * 40
+
+
+def _run_publisher(
+    tmp: Path, api: Any, number: str, pr_head: str
+) -> subprocess.CompletedProcess[str]:
+    """The README's Publish script, with `gh` answering from a file, against the fake API."""
+    from gates.app import write_reports
+    from gates.model import DiffInfo, Finding, GateResult, Report, Severity, Stage, Status, Verdict
+
+    finding = Finding("ruff", "ruff", "F401", Severity.ERROR, "new.py", "unused", line=1, new=True)
+    gate = GateResult("ruff", Stage.QUALITY, Status.FAIL, (finding.replace(fingerprint="f" * 32),))
+    diff = DiffInfo("b" * 40, HEAD, "b" * 40, "diff", "note", 1, 1, 0)
+    write_reports(Report(Verdict.FAIL, diff, (gate,), "", 1.0), tmp / "pr-reports")
+    (tmp / "pr-reports/pr-number").write_text(number + "\n")
+    pull = {
+        "number": 7,
+        "head": {"sha": pr_head, "repo": {"full_name": "someone/fork"}},
+        "base": {"sha": "b" * 40, "repo": {"full_name": "o/r"}},
+    }
+    (tmp / "pull.fixture.json").write_text(json.dumps(pull))
+    bindir = tmp / "bin"
+    bindir.mkdir()
+    (bindir / "gh").write_text(
+        '#!/bin/sh\n[ "$1 $2" = "api repos/o/r/pulls/7" ] || exit 9\ncat "$PULL_FIXTURE"\n'
+    )
+    (bindir / "gh").chmod(0o755)
+    workflow_event = tmp / "workflow_run.json"
+    workflow_event.write_text(json.dumps({"workflow_run": {"head_sha": HEAD}}))
+    step = _publisher_step()
+    assert set(step["env"]) == {"GITHUB_TOKEN", "GH_TOKEN", "HEAD_SHA"}
+    env = {
+        "PATH": os.pathsep.join(
+            [str(bindir), str(Path(sys.executable).parent), os.environ["PATH"]]
+        ),
+        "PYTHONPATH": os.environ.get("PYTHONPATH", ""),
+        "HOME": str(tmp),
+        "PULL_FIXTURE": str(tmp / "pull.fixture.json"),
+        "GITHUB_ACTIONS": "true",
+        "GITHUB_REPOSITORY": "o/r",
+        "GITHUB_EVENT_NAME": "workflow_run",
+        "GITHUB_EVENT_PATH": str(workflow_event),
+        "GITHUB_SHA": "c" * 40,
+        "GITHUB_API_URL": api.url,
+        "GATES_PUBLISH_WRITE_INTERVAL": "0",
+        "GITHUB_TOKEN": "t0k",
+        "GH_TOKEN": "t0k",
+        "HEAD_SHA": HEAD,
+    }
+    return subprocess.run(
+        ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]],
+        cwd=tmp,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_fork_safe_publisher_posts_a_forks_report(tmp_path: Path) -> None:
+    from fake_github import FakeGitHub
+
+    with FakeGitHub() as api:
+        result = _run_publisher(tmp_path, api, "7", HEAD)
+    assert result.returncode == 0, result.stdout + result.stderr
+    (check,) = api.check_runs.values()
+    assert (check["head_sha"], check["conclusion"]) == (HEAD, "failure")
+    (comment,) = api.comments[7]
+    assert "new.py" in comment["body"]
+
+
+@pytest.mark.parametrize(
+    ("number", "pr_head", "needle"),
+    [("7; touch pwned", HEAD, "bad PR number"), ("7", "c" * 40, "is not at")],
+)
+def test_fork_safe_publisher_refuses_a_forged_artifact(
+    tmp_path: Path, number: str, pr_head: str, needle: str
+) -> None:
+    from fake_github import FakeGitHub
+
+    with FakeGitHub() as api:
+        result = _run_publisher(tmp_path, api, number, pr_head)
+    assert result.returncode == 1 and needle in result.stdout
+    assert api.requests == [] and not (tmp_path / "pwned").exists()
