@@ -139,8 +139,10 @@ def test_failing_pr_sets_outputs_and_fails_with_the_runs_exit_code(
     (comment,) = api.comments[7]
     assert "new.py" in comment["body"]
     assert "gates" in (checkout.tmp / "summary.md").read_text()
-    again = checkout.run(skip={"install"})  # a new push: the same comment is edited in place
+    assert api.statuses == []  # statuses are opt-in
+    again = checkout.run(skip={"install"}, statuses="true")  # a new push: the comment is edited
     assert again.outputs["verdict"] == "fail" and len(api.comments[7]) == 1
+    assert {s["context"] for s in api.statuses} >= {"gates/quality"}
 
 
 def test_passing_pr_passes_and_on_failure_posts_no_comment(tmp_path: Path, api: FakeGitHub) -> None:
