@@ -1,6 +1,6 @@
 """`python -m gates`."""
 
-from gates.cli import main
+from gates.cli import entry
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(entry())

@@ -311,6 +311,33 @@ def _trap_signals(stop: threading.Event) -> Callable[[], None]:
     return restore
 
 
+# Commands that run the PR's code (through its tests) and never need a credential.
+_UNTRUSTED_COMMANDS = ("run", "baseline")
+_SCRUBBED_MARK = "GATES_ENV_SCRUBBED"
+
+
+def entry() -> int:
+    """The program entry (`gates`, `python -m gates`).
+
+    `run` starts tools that execute the PR's code, and that code can read the environment of
+    its ancestors in /proc/<pid>/environ, which no later change to os.environ erases. So when
+    the environment holds a credential, `run` first replaces itself with a copy of itself
+    started without any: the token is then not in this process at all.
+    """
+    argv = sys.argv[1:]
+    command = next((a for a in argv if not a.startswith("-")), "")
+    if command in _UNTRUSTED_COMMANDS and not os.environ.get(_SCRUBBED_MARK):
+        from gates.proc import is_secret_name, scrubbed_env
+
+        if any(is_secret_name(key) for key in os.environ):
+            env = {**scrubbed_env(), _SCRUBBED_MARK: "1"}
+            for name in ("GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY"):
+                if name in os.environ:  # gates itself still writes the outputs and summary
+                    env[name] = os.environ[name]
+            os.execve(sys.executable, [sys.executable, "-m", "gates", *argv], env)  # noqa: S606
+    return main(argv)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     try:

@@ -32,15 +32,25 @@ _SECRET_ENV = re.compile(
     re.IGNORECASE,
 )
 _KEEP_ENV = frozenset({"GITHUB_ACTIONS", "CI"})
+# The runner's file commands: a tool that could append to these could forge the action's
+# outputs, or set environment variables (LD_PRELOAD ...) for the later step that holds the
+# token. Tools never get their paths.
+_FILE_COMMANDS = frozenset(
+    {"GITHUB_ENV", "GITHUB_OUTPUT", "GITHUB_PATH", "GITHUB_STATE", "GITHUB_STEP_SUMMARY"}
+)
+
+
+def is_secret_name(key: str) -> bool:
+    return key not in _KEEP_ENV and bool(_SECRET_ENV.match(key))
 
 
 def scrubbed_env(base: Mapping[str, str] | None = None) -> dict[str, str]:
-    """The environment a tool may see: everything but credentials."""
+    """The environment a tool may see: no credentials, no runner file commands."""
     source = os.environ if base is None else base
     return {
         key: value
         for key, value in source.items()
-        if key in _KEEP_ENV or not _SECRET_ENV.match(key)
+        if not is_secret_name(key) and key not in _FILE_COMMANDS
     }
 
 

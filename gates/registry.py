@@ -6,12 +6,16 @@ from collections.abc import Mapping
 
 from gates.checks.size import SizeGate
 from gates.gate import Gate
+from gates.tools.mypy import MypyGate
+from gates.tools.pytest_cov import CoverageGate
 from gates.tools.ruff import RuffGate
 
 
 def _gates() -> tuple[Gate, ...]:
     return (
         RuffGate(),
+        MypyGate(),
+        CoverageGate(),
         SizeGate(),
     )
 

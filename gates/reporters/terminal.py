@@ -7,6 +7,7 @@ imported only when a live display is wanted.
 
 from __future__ import annotations
 
+import secrets
 import sys
 import threading
 import time
@@ -25,8 +26,10 @@ _STATUS_WORD = {
 
 
 def _safe(text: str) -> str:
-    """Terminal-safe: no escape sequences or invisible characters from untrusted text, and no
-    line that a CI runner could take for a workflow command."""
+    """Terminal-safe: untrusted text stays on one visible line (a newline in a file name must
+    not start a new log line), carries no escape sequences or invisible characters, and never
+    reads as a workflow command."""
+    text = text.replace("\r", "\\r").replace("\n", "\\n")
     text = reveal_invisible(text).replace("\x1b", "<ESC>")
     return text.replace("::", ":\u200a:") if text.lstrip().startswith("::") else text
 
@@ -143,13 +146,13 @@ def _finding_line(f: Finding) -> str:
 def render_text(report: Report, github_actions: bool = False, limit: int = 200) -> str:
     """The final report as plain text; under Actions each gate's findings are a log group."""
     out: list[str] = []
-    out.append(f"gates {report.verdict.value.upper()}  ({report.diff.note})")
+    out.append(f"gates {report.verdict.value.upper()}  ({_safe(report.diff.note)})")
     out.append("")
     out.append(f"  {'stage':9} {'gate':18} {'status':7} {'new/total':>10} {'time':>8}")
     for g in report.gates:
         counts = f"{g.new_count}/{len(g.findings)}"
         out.append(
-            f"  {g.stage.value:9} {g.name:18} {_STATUS_WORD[g.status]:7} {counts:>10} "
+            f"  {g.stage.value:9} {_safe(g.name):18} {_STATUS_WORD[g.status]:7} {counts:>10} "
             f"{g.duration_s:>7.1f}s"
         )
     for g in report.gates:
@@ -157,6 +160,9 @@ def render_text(report: Report, github_actions: bool = False, limit: int = 200) 
             continue
         title = f"{g.name}: {g.status.value}, {g.new_count} new of {len(g.findings)} findings"
         out.append(f"::group::{escape_workflow_data(title)}" if github_actions else f"\n== {title}")
+        stop_token = secrets.token_hex(16)
+        if github_actions:  # nothing untrusted below may be read as a command, whatever it is
+            out.append(f"::stop-commands::{stop_token}")
         if g.detail:
             out += [f"  {_safe(line)}" for line in g.detail.splitlines()[-40:]]
         shown = sorted(g.findings, key=lambda f: (not f.new, f.path, f.line or 0))[:limit]
@@ -169,7 +175,7 @@ def render_text(report: Report, github_actions: bool = False, limit: int = 200) 
         if len(g.findings) > limit:
             out.append(f"  … {len(g.findings) - limit} more in gates.json")
         if github_actions:
-            out.append("::endgroup::")
+            out += [f"::{stop_token}::", "::endgroup::"]
     out.append("")
     out.append(_verdict_sentence(report))
     return "\n".join(out) + "\n"

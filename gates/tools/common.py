@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
@@ -40,6 +41,17 @@ def require_ran(result: ProcResult, install_hint: str) -> None:
         raise GateError(f"{result.describe_failure()}; install it with: {install_hint}")
     if result.timed_out or result.crashed:
         raise GateError(result.describe_failure(), result.tail())
+
+
+def require_module(result: ProcResult, module: str, install_hint: str) -> None:
+    """Raise GateError when `python -m module` failed because the module is not installed.
+
+    The interpreter exists, so the process ran: only its message tells a missing tool apart.
+    """
+    pattern = re.compile(rf"No module named '?{re.escape(module)}'?\s*$", re.MULTILINE)
+    if result.returncode == 1 and pattern.search(result.stderr + "\n" + result.stdout):
+        python = result.argv[0] if result.argv else "python"
+        raise GateError(f"{module} is not installed in {python}; install it with: {install_hint}")
 
 
 def tool_failure(result: ProcResult, why: str) -> GateError:

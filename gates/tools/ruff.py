@@ -10,11 +10,20 @@ from typing import Any
 
 from gates.gate import GateContext, GateOutcome, Option, Scope
 from gates.model import Finding, Severity, Stage
-from gates.tools.common import batches, python_files, relative, require_ran, tool_failure
+from gates.tools.common import (
+    batches,
+    python_files,
+    relative,
+    require_module,
+    require_ran,
+    tool_failure,
+)
 
 INSTALL = "pip install ruff"
 # ruff exits 0 (clean) or 1 (violations); 2 means it failed (bad config, internal error).
 _OK_CODES = (0, 1)
+# How ruff names a file it cannot parse: older releases, then ruff 0.17.
+_SYNTAX_CODES = ("syntax-error", "invalid-syntax")
 
 
 def parse_ruff_json(text: str, root: Path, gate: str = "ruff") -> list[Finding]:
@@ -33,7 +42,7 @@ def _finding(item: Mapping[str, Any], root: Path, gate: str) -> Finding:
         gate=gate,
         tool="ruff",
         rule=str(code),
-        severity=Severity.ERROR if code == "syntax-error" else Severity.WARNING,
+        severity=Severity.ERROR if code in _SYNTAX_CODES else Severity.WARNING,
         path=relative(root, str(item.get("filename", ""))),
         line=start.get("row"),
         end_line=end.get("row"),
@@ -49,17 +58,39 @@ _WOULD_REFORMAT = re.compile(r"^Would reformat: (.+)$", re.MULTILINE)
 
 
 def parse_format_check(text: str, root: Path, gate: str = "ruff") -> list[Finding]:
+    """One finding per file `ruff format --check` would change.
+
+    Reads `--output-format=json` (ruff >= 0.16) and the older `Would reformat: FILE` lines.
+    Syntax errors are left to `ruff check`, which reports them at their line.
+    """
+    if text.lstrip().startswith("["):
+        data = json.loads(text)
+        if not isinstance(data, list):
+            raise ValueError("ruff format JSON output is not a list")
+        names = [str(i.get("filename", "")) for i in data if i.get("code") == "unformatted"]
+    else:
+        names = [name.strip() for name in _WOULD_REFORMAT.findall(text)]
     return [
         Finding(
             gate=gate,
             tool="ruff-format",
             rule="format",
             severity=Severity.WARNING,
-            path=relative(root, name.strip()),
+            path=path,
             message="file is not formatted with `ruff format`",
         )
-        for name in _WOULD_REFORMAT.findall(text)
+        for path in sorted({relative(root, name) for name in names})
     ]
+
+
+def _only_syntax_errors(text: str) -> bool:
+    """`ruff format --check` exits 2 on unparsable files; `ruff check` reports those."""
+    try:
+        data = json.loads(text or "[]")
+    except ValueError:
+        return False
+    codes = {i.get("code") for i in data} if isinstance(data, list) else {None}
+    return bool(codes) and codes <= {"unformatted", *_SYNTAX_CODES}
 
 
 class RuffGate:
@@ -85,6 +116,7 @@ class RuffGate:
             argv = ["check", "--output-format=json", "--force-exclude", "--no-cache", *extra]
             result = ctx.python_module("ruff", *argv, "--", *batch)
             require_ran(result, INSTALL)
+            require_module(result, "ruff", INSTALL)  # else its exit 1 and no JSON read as clean
             if result.returncode not in _OK_CODES:
                 raise tool_failure(result, "ruff could not check the files")
             try:
@@ -96,8 +128,12 @@ class RuffGate:
         return GateOutcome(findings=findings)
 
     def _format_check(self, ctx: GateContext, batch: list[str]) -> list[Finding]:
-        result = ctx.python_module("ruff", "format", "--check", "--force-exclude", "--", *batch)
+        argv = ("format", "--check", "--output-format=json", "--force-exclude", "--no-cache")
+        result = ctx.python_module("ruff", *argv, "--", *batch)
         require_ran(result, INSTALL)
-        if result.returncode not in _OK_CODES:
+        if result.returncode not in _OK_CODES and not _only_syntax_errors(result.stdout):
             raise tool_failure(result, "ruff format --check failed")
-        return parse_format_check(result.stdout + result.stderr, ctx.root, self.name)
+        try:
+            return parse_format_check(result.stdout, ctx.root, self.name)
+        except ValueError as exc:
+            raise tool_failure(result, f"unreadable JSON output ({exc})") from None

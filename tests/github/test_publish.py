@@ -295,3 +295,25 @@ def test_app_token_author_from_env(github: FakeGitHub, tmp_path: Path) -> None:
             report, path, load_context(env), PublishOptions(), env, io.StringIO(), client_from_env
         )
     assert len(_ours(github)) == 1 and not [r for r in github.requests if r.path == "/user"]
+
+
+@pytest.mark.parametrize(
+    ("status", "path"),
+    [(404, r"/check-runs$"), (422, r"/check-runs$"), (404, r"/issues/7/comments$")],
+)
+def test_client_errors_are_reported_once_and_the_rest_still_publishes(
+    github: FakeGitHub, tmp_path: Path, status: int, path: str
+) -> None:
+    """A 404 (repository or PR gone) or 422 (refused body) is not retried and not fatal: one
+    error in the result, the other writes still happen, the verdict is unchanged."""
+    github.fail("POST", path, status, times=100)
+    done = publish(make_report([finding(1)]), tmp_path, actions_env(tmp_path, github))
+    assert [e for e in done.result.errors if f"HTTP {status}" in e]
+    failed = [r for r in github.requests if r.status == status]
+    assert len(failed) == 1  # a client error is final: no retry storm
+    if "check-runs" in path:
+        assert len(_ours(github)) == 1  # the comment still arrives
+        assert "::error file=src/mod1.py" in done.stdout
+    else:
+        assert len(github.check_runs) == 1
+    github.requests = [r for r in github.requests if r.status != 422]  # injected, not ours

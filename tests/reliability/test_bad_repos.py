@@ -92,6 +92,9 @@ def test_binary_invalid_utf8_utf16_and_nul_files(repo: Repo) -> None:
     assert "Traceback" not in result.stderr
     gates = report(repo.path)["gates"]
     assert all(g["status"] != "error" for g in gates), gates
+    rules = {(f["path"], f["gate"], f["rule"]) for g in gates for f in g["findings"]}
+    assert ("latin1.py", "mypy", "decode-error") in rules  # reported, and the rest still checked
+    assert ("ok.py", "ruff", "F401") in rules
 
 
 def test_submodule_is_not_entered(repo: Repo, tmp_path: Path) -> None:

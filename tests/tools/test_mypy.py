@@ -1,0 +1,206 @@
+"""The mypy gate: its JSON parser on captured real output, and real mypy on real repos."""
+
+from __future__ import annotations
+
+import threading
+import venv
+from pathlib import Path
+
+import pytest
+from conftest import Repo
+
+from gates.app import RunRequest, run
+from gates.model import Finding, GateResult, Severity, Status
+from gates.registry import REGISTRY
+from gates.runner import NoProgress
+from gates.tools.mypy import (
+    blocking_messages,
+    config_file_arg,
+    excluded_by_config,
+    mypy_config,
+    parse_mypy_json,
+)
+
+GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "mypy"
+ROOT = Path("/work/proj")
+
+
+def _golden(name: str) -> list[Finding]:
+    return parse_mypy_json((GOLDEN / name).read_text(encoding="utf-8"), ROOT)
+
+
+def test_parse_errors_keeps_codes_columns_and_severities() -> None:
+    findings = _golden("errors.jsonl")
+    first = next(f for f in findings if f.rule == "return-value")
+    assert (first.path, first.line, first.rule, first.severity) == (
+        "pkg/a.py",
+        5,
+        "return-value",
+        Severity.ERROR,
+    )
+    # `    return x`: mypy's 0-based column 11 is the 12th character; end is exclusive.
+    assert (first.column, first.end_line, first.end_column) == (12, 5, 13)
+    assert first.message == 'Incompatible return value type (got "int", expected "str")'
+    reveal = next(f for f in findings if f.message.startswith("Revealed type"))
+    assert reveal.severity is Severity.NOTE and reveal.rule == "misc"
+    assert {f.rule for f in findings} >= {"attr-defined", "arg-type", "import-not-found"}
+
+
+def test_parse_folds_attached_notes_and_links() -> None:
+    findings = _golden("errors.jsonl")
+    missing = next(f for f in findings if f.rule == "import-not-found")
+    assert missing.help_uri == (
+        "https://mypy.readthedocs.io/en/stable/running_mypy.html#missing-imports"
+    )
+    assert "See" not in missing.message
+    overload = next(f for f in findings if f.rule == "call-overload")
+    assert "Possible overload variants: def get" in overload.message
+    assert "\n" not in overload.message
+
+
+def test_parse_syntax_error_is_a_finding_at_its_line() -> None:
+    findings = _golden("syntax.jsonl")
+    assert [(f.path, f.line, f.rule) for f in findings] == [("pkg/b.py", 1, "syntax")] * 2
+
+
+def test_parse_drops_error_context_notes_without_position() -> None:
+    findings = _golden("error_context.jsonl")
+    assert all(f.line for f in findings)
+    assert not any(f.message.startswith("In function") for f in findings)
+
+
+def test_parse_ignores_plain_text_and_rejects_garbage() -> None:
+    assert parse_mypy_json((GOLDEN / "usage.out").read_text(encoding="utf-8"), ROOT) == []
+    with pytest.raises(ValueError):
+        parse_mypy_json("{not json", ROOT)
+
+
+def test_config_is_found_where_mypy_looks(tmp_path: Path) -> None:
+    assert mypy_config(tmp_path) == {}
+    (tmp_path / "setup.cfg").write_text("[mypy]\nfiles = src\n")
+    assert mypy_config(tmp_path)["files"] == "src"
+    (tmp_path / "mypy.ini").write_text("")  # found first, counts even empty: no files
+    assert mypy_config(tmp_path) == {}
+    assert mypy_config(tmp_path, "setup.cfg")["files"] == "src"
+    (tmp_path / "mypy.ini").unlink()
+    (tmp_path / "pyproject.toml").write_text('[tool.mypy]\nfiles = ["src"]\n')
+    assert mypy_config(tmp_path)["files"] == ["src"]
+
+
+def test_config_exclude_applies_to_the_files_the_gate_names() -> None:
+    files = ["pkg/a.py", "build/lib/pkg/a.py", "migrations/0001.py", "setup.py"]
+    assert excluded_by_config(files, {}) == files
+    assert excluded_by_config(files, {"exclude": "^build/"}) == [
+        "pkg/a.py",
+        "migrations/0001.py",
+        "setup.py",
+    ]
+    assert excluded_by_config(files, {"exclude": ["^build/", "migrations/", "("]}) == [
+        "pkg/a.py",
+        "setup.py",
+    ]
+
+
+def test_config_file_argument_is_found() -> None:
+    assert config_file_arg(["--strict", "--config-file", "ci/mypy.ini"]) == "ci/mypy.ini"
+    assert config_file_arg(["--config-file=ci/mypy.ini"]) == "ci/mypy.ini"
+    assert config_file_arg(["--strict"]) is None
+
+
+def _run(repo: Repo, base: str | None, *stages: str) -> dict[str, GateResult]:
+    request = RunRequest(path=repo.path, base=base, stages=list(stages), env={})
+    outcome = run(request, REGISTRY, NoProgress(), threading.Event())
+    return {g.name: g for g in outcome.report.gates}
+
+
+OLD = 'def old() -> int:\n    return "x"\n'
+
+
+def test_new_error_on_changed_line_blocks_old_one_does_not(repo: Repo) -> None:
+    repo.write("pkg/__init__.py", "")
+    repo.write("pkg/old.py", OLD)
+    repo.write("pkg/new.py", "def ok() -> int:\n    return 1\n")
+    base = repo.commit("base")
+    repo.write("pkg/new.py", "def ok() -> int:\n    return 1\n\n\ny: str = ok()\n")
+    repo.commit("pr")
+    result = _run(repo, base, "mypy")["mypy"]
+    assert result.status is Status.FAIL, result.detail
+    by_path = {f.path: f for f in result.findings}
+    assert by_path["pkg/new.py"].line == 5 and by_path["pkg/new.py"].new
+    assert by_path["pkg/new.py"].rule == "assignment"
+    assert by_path["pkg/old.py"].rule == "return-value" and not by_path["pkg/old.py"].new
+
+
+def test_only_old_errors_pass_and_config_files_are_respected(repo: Repo) -> None:
+    repo.write("pyproject.toml", '[tool.mypy]\nfiles = ["src"]\n')
+    repo.write("src/old.py", OLD)
+    repo.write("scripts/bad.py", "x: int = 'not checked: outside files'\n")
+    base = repo.commit("base")
+    repo.write("src/more.py", "def fine() -> int:\n    return 1\n")
+    repo.commit("pr")
+    result = _run(repo, base, "mypy")["mypy"]
+    assert result.status is Status.PASS, result.detail
+    assert [(f.path, f.new) for f in result.findings] == [("src/old.py", False)]
+
+
+def test_syntax_error_is_a_new_finding_and_the_run_completes(repo: Repo) -> None:
+    repo.write("a.py", "x = 1\n")
+    base = repo.commit("base")
+    repo.write("b.py", "def broken(:\n    pass\n")
+    repo.commit("pr")
+    result = _run(repo, base, "mypy")["mypy"]
+    assert result.status is Status.FAIL, result.detail
+    assert {(f.path, f.line, f.rule, f.new) for f in result.findings} == {
+        ("b.py", 1, "syntax", True)
+    }
+
+
+def test_mypy_usage_error_is_a_gate_error(repo: Repo) -> None:
+    repo.write("pyproject.toml", '[tool.mypy]\nfiles = ["does_not_exist.py"]\n')
+    repo.commit()
+    result = _run(repo, None, "mypy")["mypy"]
+    assert result.status is Status.ERROR
+    assert "exited with code 2" in result.detail and "does_not_exist" in result.detail
+
+
+@pytest.mark.parametrize("interpreter", ["bare-venv", "no-such-python"])
+def test_missing_mypy_says_how_to_install(repo: Repo, tmp_path: Path, interpreter: str) -> None:
+    python = tmp_path / interpreter / "bin" / "python"
+    if interpreter == "bare-venv":
+        venv.create(tmp_path / interpreter, with_pip=False, symlinks=True)
+    repo.write("pyproject.toml", f'[tool.gates]\npython = "{python}"\n')
+    repo.write("a.py", "x = 1\n")
+    repo.commit()
+    result = _run(repo, None, "mypy")["mypy"]
+    assert result.status is Status.ERROR and "pip install mypy" in result.detail, result.detail
+
+
+def test_blocking_error_is_named_not_reported_as_a_finding() -> None:
+    text = (GOLDEN / "duplicate-module.jsonl").read_text(encoding="utf-8")
+    assert parse_mypy_json(text, ROOT)[0].line is None
+    assert blocking_messages(text) == [
+        'tests/b/conftest.py: Duplicate module named "conftest" (also at "tests/a/conftest.py")'
+    ]
+
+
+def test_duplicate_modules_make_a_gate_error_naming_them_stubs_win(repo: Repo) -> None:
+    repo.write("m.py", "def f(x):\n    return x\n")
+    repo.write("m.pyi", "def f(x: int) -> int: ...\n")  # passed alone: no duplicate
+    repo.write("tests/a/conftest.py", "")
+    repo.write("tests/b/conftest.py", "")
+    repo.commit()
+    result = _run(repo, None, "mypy")["mypy"]
+    assert result.status is Status.ERROR
+    assert 'Duplicate module named "conftest"' in result.detail
+    assert '"m"' not in result.detail
+
+
+def test_project_exclude_is_honoured_without_files(repo: Repo) -> None:
+    repo.write("pyproject.toml", '[tool.mypy]\nexclude = ["^tests/", "^build/"]\n')
+    repo.write("tests/a/conftest.py", "x: int = 'excluded, and a duplicate module'\n")
+    repo.write("tests/b/conftest.py", "")
+    repo.write("build/lib/m.py", "y: int = 'excluded'\n")
+    repo.write("m.py", "z: int = 'checked'\n")
+    repo.commit()
+    result = _run(repo, None, "mypy")["mypy"]
+    assert [(f.path, f.rule) for f in result.findings] == [("m.py", "assignment")], result.detail

@@ -1,0 +1,72 @@
+"""The ruff gate: format-check parsing on captured output, and real ruff on real repos."""
+
+from __future__ import annotations
+
+import threading
+import venv
+from pathlib import Path
+
+from conftest import Repo
+
+from gates.app import RunRequest, run
+from gates.model import GateResult, Severity, Status
+from gates.registry import REGISTRY
+from gates.runner import NoProgress
+from gates.tools.ruff import parse_format_check, parse_ruff_json
+
+GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "ruff"
+ROOT = Path("/tmp/q/rf")
+
+
+def test_format_check_json_is_one_finding_per_unformatted_file() -> None:
+    findings = parse_format_check((GOLDEN / "format-check.json").read_text(), ROOT)
+    assert [(f.path, f.rule, f.line) for f in findings] == [("bad.py", "format", None)]
+
+
+def test_format_check_reads_the_older_text_output() -> None:
+    text = "Would reformat: ./a.py\nWould reformat: b/c.py\n2 files would be reformatted\n"
+    findings = parse_format_check(text, ROOT)
+    assert [f.path for f in findings] == ["a.py", "b/c.py"]
+
+
+def test_syntax_error_is_an_error_finding_at_its_line() -> None:
+    findings = parse_ruff_json((GOLDEN / "check-syntax.json").read_text(), ROOT)
+    assert {(f.path, f.line, f.severity) for f in findings} == {
+        ("syn.py", 1, Severity.ERROR),
+        ("syn.py", 2, Severity.ERROR),
+    }
+
+
+def _run(repo: Repo, base: str) -> GateResult:
+    request = RunRequest(path=repo.path, base=base, stages=["ruff"], env={})
+    outcome = run(request, REGISTRY, NoProgress(), threading.Event())
+    return outcome.report.gates[0]
+
+
+def test_format_true_reports_each_unformatted_changed_file(repo: Repo) -> None:
+    config = '[tool.ruff.lint]\nselect = ["F"]\n[tool.gates.ruff]\nformat = true\n'
+    repo.write("pyproject.toml", config)
+    repo.write("old.py", "x   =  1\n")
+    base = repo.commit("base")
+    repo.write("new.py", "y   =  2\nz = 3\n")
+    repo.write("tidy.py", "w = 4\n")
+    repo.write("broken.py", "def f(:\n")
+    repo.commit("pr")
+    result = _run(repo, base)
+    assert result.status is Status.FAIL, result.detail
+    got = sorted((f.path, f.tool, f.rule, f.new) for f in result.findings)
+    assert [g for g in got if g[1] == "ruff-format"] == [("new.py", "ruff-format", "format", True)]
+    assert {(g[0], g[2]) for g in got if g[1] == "ruff"} == {("broken.py", "invalid-syntax")}
+
+
+def test_ruff_missing_from_the_interpreter_is_an_error_not_a_pass(
+    repo: Repo, tmp_path: Path
+) -> None:
+    venv.create(tmp_path / "bare", with_pip=False, symlinks=True)
+    repo.write("pyproject.toml", f'[tool.gates]\npython = "{tmp_path / "bare/bin/python"}"\n')
+    base = repo.commit("base")
+    repo.write("a.py", "import os\n")
+    repo.commit("pr")
+    result = _run(repo, base)
+    assert result.status is Status.ERROR, result.detail
+    assert "ruff is not installed" in result.detail and "pip install ruff" in result.detail
