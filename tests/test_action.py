@@ -92,6 +92,8 @@ class Checkout:
         return env
 
     def run(self, skip: set[str], **inputs: str) -> ActionRun:
+        """Run the action; only the ruff gate unless a test asks for more (keeps tests fast)."""
+        inputs.setdefault("stages", "ruff")
         self.runs += 1
         github = {"action_path": str(ROOT), "token": TOKEN, "workspace": str(self.workspace)}
         return run_action(
@@ -116,7 +118,7 @@ def test_failing_pr_sets_outputs_and_fails_with_the_runs_exit_code(
     tmp_path: Path, api: FakeGitHub
 ) -> None:
     checkout = Checkout(tmp_path, FAILING, api)
-    result = checkout.run(skip={"install"})
+    result = checkout.run(skip={"install"}, stages="")  # every configured stage, as by default
     run = result.step("run")
     assert run.returncode == 0, run.stderr  # the run step records the code, never fails itself
     assert run.outputs["exit-code"] == "1"
@@ -239,7 +241,8 @@ def test_fail_on_on_the_command_line_overrides_the_config(repo: Repo) -> None:
     repo.commit("pr")
 
     def gates_run(*args: str) -> int:
-        cmd = [sys.executable, "-m", "gates", "run", str(repo.path), "--base", base, *args]
+        cmd = [sys.executable, "-m", "gates", "run", str(repo.path), "--base", base]
+        cmd += ["--stages", "ruff", *args]
         return subprocess.run(cmd, capture_output=True, timeout=300).returncode
 
     assert gates_run() == 0

@@ -36,7 +36,15 @@ def test_hook_checks_only_the_staged_changes_and_leaves_the_index_alone(repo: Re
     env = {**os.environ, "GIT_INDEX_FILE": str(repo.path / ".git/index")}
     result = subprocess.run(
         # compare mode also checks out the base in a worktree: the riskier case for the index
-        [*_hook_argv(), "--new", "compare", "--output-dir", str(repo.path.parent / "out")],
+        [
+            *_hook_argv(),
+            "--new",
+            "compare",
+            "--stages",
+            "ruff",
+            "--output-dir",
+            str(repo.path.parent / "out"),
+        ],
         cwd=repo.path,
         env=env,
         capture_output=True,
@@ -58,7 +66,11 @@ def test_nothing_staged_passes(repo: Repo) -> None:
     repo.write("old.py", "import os\n")
     repo.commit("base")
     result = subprocess.run(
-        [*_hook_argv()], cwd=repo.path, capture_output=True, text=True, timeout=300
+        [*_hook_argv(), "--stages", "ruff"],
+        cwd=repo.path,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert result.returncode == 0, result.stdout + result.stderr
 
