@@ -16,13 +16,13 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from gates import __version__
 from gates.cache import ResultCache, cache_root, tool_cache_env, tool_versions
 from gates.compare import mark_against_base, run_base
-from gates.config import Config, load_config
+from gates.config import FAIL_ON_CHOICES, Config, load_config
 from gates.diff import Diff, compute_diff
 from gates.errors import UsageError
 from gates.filters.baseline import (
@@ -61,6 +61,7 @@ class RunRequest:
     config: Path | None = None
     output_dir: Path | None = None
     new: str | None = None
+    fail_on: str | None = None  # overrides every gate's fail_on (the action's `fail-on` input)
     env: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
 
 
@@ -94,7 +95,17 @@ def load(request: RunRequest, registry: Mapping[str, Gate]) -> tuple[Path, Confi
             {registry[g].stage.value for g in only_gates}, key=[s.value for s in STAGE_ORDER].index
         )
     config = load_config(root, registry, request.config, overrides)
+    if request.fail_on is not None:
+        config = with_fail_on(config, request.fail_on)
     return root, config, only_gates
+
+
+def with_fail_on(config: Config, fail_on: str) -> Config:
+    """The config with one threshold for every gate: a command-line choice beats the file's."""
+    if fail_on not in FAIL_ON_CHOICES:
+        raise UsageError(f"--fail-on: must be one of {', '.join(FAIL_ON_CHOICES)}, got {fail_on!r}")
+    gates = {name: replace(g, fail_on=fail_on) for name, g in config.gates.items()}
+    return replace(config, gates=gates)
 
 
 def output_dir_for(request: RunRequest, root: Path, config: Config) -> Path:

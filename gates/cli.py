@@ -17,9 +17,14 @@ import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import FrameType
+from typing import TYPE_CHECKING
 
 from gates import __version__
+from gates.config import FAIL_ON_CHOICES
 from gates.errors import UsageError
+
+if TYPE_CHECKING:
+    from gates.model import Report
 
 EXIT_PASS = 0
 EXIT_FAIL = 1
@@ -46,6 +51,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="run the gates on a checkout (local dry run: posts nothing)")
     _add_run_arguments(run)
+    run.add_argument(
+        "--fail-on",
+        choices=FAIL_ON_CHOICES,
+        help="lowest severity of a new finding that fails its gate, for every gate "
+        "(overrides fail_on in the config)",
+    )
+    run.add_argument(
+        "--staged",
+        action="store_true",
+        help="check the staged changes (the index) against HEAD, as a pre-commit hook does; "
+        "unstaged edits are left out",
+    )
     run.set_defaults(handler=cmd_run)
 
     baseline = sub.add_parser(
@@ -60,6 +77,16 @@ def build_parser() -> argparse.ArgumentParser:
         "--prune", action="store_true", help="only remove fixed entries; never add any"
     )
     baseline.set_defaults(handler=cmd_baseline)
+
+    merge = sub.add_parser("merge", help="combine the reports of sharded runs into one report")
+    merge.add_argument("reports", nargs="+", type=Path, metavar="REPORT", help="gates.json files")
+    merge.add_argument(
+        "--output-dir",
+        type=Path,
+        default=Path("reports"),
+        help="where reports go (default: reports)",
+    )
+    merge.set_defaults(handler=cmd_merge)
     _add_publish(sub)
     return parser
 
@@ -192,14 +219,16 @@ def cmd_run(args: argparse.Namespace) -> int:
     from gates.registry import REGISTRY
     from gates.reporters.terminal import make_progress, render_text
 
+    base, head = _staged_revisions(args) if args.staged else (args.base, args.head)
     request = RunRequest(
         path=args.path,
-        base=args.base,
-        head=args.head,
+        base=base,
+        head=head,
         stages=args.stages,
         config=args.config,
         output_dir=args.output_dir,
         new=args.new,
+        fail_on=args.fail_on,
     )
     stop = threading.Event()
     restore = _trap_signals(stop)
@@ -212,9 +241,46 @@ def cmd_run(args: argparse.Namespace) -> int:
     github = os.environ.get("GITHUB_ACTIONS") == "true"
     sys.stdout.write(render_text(outcome.report, github_actions=github))
     print(f"reports: {', '.join(str(p) for p in outcome.written)}")
+    _step_outputs(outcome.report, outcome.written)
     if stop.is_set():
         return 130
     return EXIT_PASS if outcome.report.verdict.value == "pass" else EXIT_FAIL
+
+
+def _staged_revisions(args: argparse.Namespace) -> tuple[str | None, str]:
+    """--staged: base HEAD, head a commit of the index (see gates.git.staged_commit)."""
+    from gates.git import Git, repo_root, staged_commit
+
+    if args.base is not None or args.head != "HEAD":
+        raise UsageError("--staged compares the index with HEAD; it takes no --base or --head")
+    head, base = staged_commit(Git(repo_root(args.path)))
+    return base, head
+
+
+def cmd_merge(args: argparse.Namespace) -> int:
+    from gates.app import write_reports
+    from gates.merge import load_reports, merge_reports
+    from gates.reporters.terminal import render_text
+
+    report = merge_reports(load_reports(args.reports))
+    written = write_reports(report, args.output_dir.resolve())
+    github = os.environ.get("GITHUB_ACTIONS") == "true"
+    sys.stdout.write(render_text(report, github_actions=github))
+    print(f"reports: {', '.join(str(p) for p in written)}")
+    _step_outputs(report, written)
+    return EXIT_PASS if report.verdict.value == "pass" else EXIT_FAIL
+
+
+def _step_outputs(report: Report, written: Sequence[Path]) -> None:
+    """Under Actions, the step outputs (verdict, report, sarif, findings) for later steps; a
+    runner file that cannot be written is a warning, never a changed verdict."""
+    from gates.github.workflow import report_outputs, write_outputs
+
+    (report_path,) = [p for p in written if p.name == "gates.json"]
+    try:
+        write_outputs(report_outputs(report, report_path), os.environ)
+    except OSError as exc:
+        print(f"gates: warning: cannot write GITHUB_OUTPUT: {exc}", file=sys.stderr)
 
 
 def _trap_signals(stop: threading.Event) -> Callable[[], None]:

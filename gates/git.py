@@ -29,9 +29,17 @@ class Git:
         self.timeout_s = timeout_s
 
     def run(
-        self, *args: str, timeout_s: float | None = None, stdin: bytes | None = None
+        self,
+        *args: str,
+        timeout_s: float | None = None,
+        stdin: bytes | None = None,
+        index: bool = False,
     ) -> ProcResult:
+        """Run git. Inside a git hook GIT_INDEX_FILE names the hook's index; only commands that
+        mean to read it (`index=True`) see it: `worktree add` with it set would overwrite it."""
         env = scrubbed_env()
+        if not index:
+            env.pop("GIT_INDEX_FILE", None)
         env.update({"GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C", "GIT_OPTIONAL_LOCKS": "0"})
         return run_process(
             ["git", "-c", "core.quotePath=true", *args],
@@ -81,6 +89,27 @@ class Git:
         else:
             out = self.out("ls-tree", "-r", "-z", "--name-only", rev)
         return [p for p in (out or "").split("\0") if p]
+
+
+def staged_commit(git: Git) -> tuple[str, str | None]:
+    """A commit holding exactly the index (the staged changes) on top of HEAD, and HEAD.
+
+    Nothing moves: no ref, no work tree file, no index entry; the commit object is unreachable
+    and git's gc removes it. Running on it checks what `git commit` would record, without the
+    unstaged edits, so a pre-commit hook can diff HEAD..staged like any other pair of commits.
+    """
+    tree = git.run("write-tree", index=True)
+    if not tree.ok:
+        raise UsageError(f"cannot read the staged changes (git write-tree): {tree.tail(300)}")
+    head = git.rev("HEAD")
+    parents = ["-p", head] if head else []
+    identity = ("-c", "user.name=gates", "-c", "user.email=gates@localhost")
+    made = git.run(
+        *identity, "commit-tree", *parents, "-m", "gates: staged changes", tree.stdout.strip()
+    )
+    if not made.ok:
+        raise UsageError(f"cannot record the staged changes (git commit-tree): {made.tail(300)}")
+    return made.stdout.strip(), head
 
 
 def repo_root(path: Path) -> Path:

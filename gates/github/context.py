@@ -62,6 +62,9 @@ def _dig(data: Mapping[str, Any], *keys: str) -> Any:
     return cur
 
 
+WRITE_TOKEN_EVENTS = ("pull_request_target", "workflow_run")
+
+
 def load_context(env: Mapping[str, str], require_repo: bool = True) -> PublishContext:
     """Build the context; a missing repository or commit is a UsageError (exit 2)."""
     event = read_event(env)
@@ -78,9 +81,10 @@ def load_context(env: Mapping[str, str], require_repo: bool = True) -> PublishCo
         number = int(raw_number) if isinstance(raw_number, int) else None
         head_repo = _dig(pr, "head", "repo", "full_name")
         base_repo = _dig(pr, "base", "repo", "full_name") or repo
-        # pull_request_target runs in the base repository with a write token, forks included.
+        # pull_request_target and workflow_run (the fork-safe publisher, given the PR's event)
+        # run in the base repository with a write token, forks included.
         from_fork = bool(head_repo) and head_repo != base_repo
-        is_fork = from_fork and env.get("GITHUB_EVENT_NAME") != "pull_request_target"
+        is_fork = from_fork and env.get("GITHUB_EVENT_NAME") not in WRITE_TOKEN_EVENTS
     sha = sha or env.get("GITHUB_SHA", "")
     if require_repo and not sha:
         raise UsageError("no target commit: neither pull_request.head.sha nor GITHUB_SHA is set")

@@ -64,6 +64,8 @@ def test_context_targets_head_sha_and_detects_forks(tmp_path: Path) -> None:
     assert ctx.api_url == "https://api.github.com"
     target = load_context(env | {"GITHUB_EVENT_NAME": "pull_request_target"})
     assert not target.is_fork  # that event's token can write
+    publisher = load_context(env | {"GITHUB_EVENT_NAME": "workflow_run"})
+    assert not publisher.is_fork  # the fork-safe publisher in README.md
     push = load_context({"GITHUB_REPOSITORY": "octo/demo", "GITHUB_SHA": "m" * 40})
     assert (push.sha, push.pr_number, push.is_fork) == ("m" * 40, None, False)
 
