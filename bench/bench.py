@@ -162,7 +162,7 @@ def tool_commands(name: str, python: Path) -> dict[str, list[str]]:
     rules = str(ROOT / "gates" / "rules")
     py = str(python)
     commands = {
-        "ruff": [py, "-m", "ruff", "check", "--no-cache", "--output-format=json", "."],
+        "ruff": [py, "-m", "ruff", "check", "--no-cache", "--no-fix", "--output-format=json", "."],
         "mypy": [py, "-m", "mypy", "--no-incremental", "-O", "json", package],
         "bandit": [py, "-m", "bandit", "-q", "-f", "json", "-r", package],
         "semgrep": [

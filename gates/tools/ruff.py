@@ -113,7 +113,8 @@ class RuffGate:
         findings: list[Finding] = []
         extra = [str(a) for a in ctx.options.get("args", [])]  # type: ignore[attr-defined]
         for batch in batches(files):
-            argv = ["check", "--output-format=json", "--force-exclude", *extra]
+            # --no-fix: a project may set `fix = true`; a gate never changes what it judges.
+            argv = ["check", "--output-format=json", "--force-exclude", *extra, "--no-fix"]
             result = ctx.python_module("ruff", *argv, "--", *batch)
             require_ran(result, INSTALL)
             require_module(result, "ruff", INSTALL)  # else its exit 1 and no JSON read as clean

@@ -70,3 +70,15 @@ def test_ruff_missing_from_the_interpreter_is_an_error_not_a_pass(
     result = _run(repo, base)
     assert result.status is Status.ERROR, result.detail
     assert "ruff is not installed" in result.detail and "pip install ruff" in result.detail
+
+
+def test_project_fix_setting_never_changes_the_checkout(repo: Repo) -> None:
+    """A project with `[tool.ruff] fix = true` (flask has it) is judged, never rewritten."""
+    repo.write("pyproject.toml", '[tool.ruff]\nfix = true\n[tool.ruff.lint]\nselect = ["F", "I"]\n')
+    base = repo.commit("base")
+    source = "import sys\nimport os\n\nprint(os, sys)\nimport json\n"
+    repo.write("mod.py", source)
+    repo.commit("pr")
+    result = _run(repo, base)
+    assert {f.rule for f in result.findings} >= {"I001", "F401"}
+    assert (repo.path / "mod.py").read_text() == source
