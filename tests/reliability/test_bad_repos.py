@@ -145,3 +145,25 @@ def test_two_hundred_megabyte_file(repo: Repo) -> None:
     assert result.returncode == 1 and "Traceback" not in result.stderr
     found = {(f["path"], f["gate"]) for g in report(repo.path)["gates"] for f in g["findings"]}
     assert found == {("ok.py", "ruff"), ("huge.txt", "size")}  # the size gate flags it, once
+
+
+def test_a_full_run_leaves_the_checkout_untouched(repo: Repo) -> None:
+    """Every gate, on a project whose own config asks tools to fix and cache in place: the
+    only new thing in the work tree afterwards is the report directory."""
+    repo.write(".gitignore", "")
+    repo.write(
+        "pyproject.toml",
+        '[tool.ruff]\nfix = true\n[tool.ruff.lint]\nselect = ["F", "I"]\n'
+        "[tool.mypy]\nincremental = true\n",
+    )
+    repo.write("pkg/__init__.py", "")
+    base = repo.commit("base")
+    repo.write("pkg/mod.py", "import sys\nimport os\n\n\ndef f(x: int) -> int:\n    return x\n")
+    repo.write(
+        "tests/test_mod.py", "from pkg.mod import f\n\n\ndef test_f():\n    assert f(1) == 1\n"
+    )
+    repo.commit("pr")
+    result = gates_run(repo.path, "--base", base)
+    assert result.returncode in (0, 1), result.stderr
+    status = git(repo.path, "status", "--porcelain", "--untracked-files=all", "--ignored")
+    assert [line for line in status.splitlines() if not line[3:].startswith("reports/")] == []
