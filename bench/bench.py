@@ -128,6 +128,12 @@ def prepare(name: str, work: Path) -> tuple[Path, Path, str]:
     ]
     subprocess.run([*pip, "ruff", "mypy", "bandit", "semgrep", "coverage", "pytest"], check=True)
     subprocess.run([*pip, "-e", str(repo)], check=True)
+    tests_requirements = repo / "requirements" / "tests.txt"
+    if tests_requirements.exists():  # what the project's own test suite needs to run
+        subprocess.run(
+            [str(venv / "bin/python"), "-m", "pip", "install", "-q", "-r", str(tests_requirements)],
+            check=True,
+        )
     (repo / ".gates.toml").write_text(
         f'python = "{venv / "bin/python"}"\n[coverage]\nmin_total = 0\nmin_diff = 0\n'
         f'[mypy]\npaths = ["{package}"]\n'
