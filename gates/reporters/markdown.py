@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from urllib.parse import quote
 
 from gates.model import Finding, GateResult, Report, Status, Table, Verdict
+from gates.reporters.headline import headline_metrics
 from gates.text import code_span, escape_html, escape_markdown, one_line
 
 STATUS_ICON = {
@@ -63,12 +64,8 @@ def gate_table(gates: Iterable[GateResult]) -> list[str]:
 
 
 def _metric_note(g: GateResult) -> str:
-    shown = [
-        f"{escape_markdown(k)} {v:.1f}%" if isinstance(v, float) else f"{escape_markdown(k)} {v}"
-        for k, v in g.metrics.items()
-        if k.endswith("_pct") or k.endswith("coverage")
-    ]
-    return f" ({', '.join(shown)})" if shown else ""
+    shown = headline_metrics(g)
+    return f" ({escape_markdown(', '.join(shown))})" if shown else ""
 
 
 def finding_line(f: Finding, link_base: str | None = None) -> str:

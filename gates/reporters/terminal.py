@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from typing import Any, TextIO
 
 from gates.model import Finding, GateResult, Report, Stage, Status, Verdict
+from gates.reporters.headline import headline_metrics
 from gates.text import escape_workflow_data, one_line, reveal_invisible
 
 _STATUS_WORD = {
@@ -154,6 +155,7 @@ def render_text(report: Report, github_actions: bool = False, limit: int = 200) 
         out.append(
             f"  {g.stage.value:9} {_safe(g.name):18} {_STATUS_WORD[g.status]:7} {counts:>10} "
             f"{g.duration_s:>7.1f}s"
+            + (f"  {', '.join(headline_metrics(g))}" if headline_metrics(g) else "")
         )
     for g in report.gates:
         if not g.findings and not g.detail:
