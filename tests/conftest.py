@@ -66,7 +66,7 @@ def _report_texts(root: Path) -> Iterator[tuple[str, str]]:
             name in _OUTPUT_NAMES
             or path.parent.name.startswith("reports")
             or "summary" in name
-            or "github_output" in name
+            or "output" in name
             or name.endswith(".log")
         )
         if wanted and path.is_file() and not path.is_symlink():
