@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from gates.gate import Gate
+from gates.tools.bandit import BanditGate
 from gates.tools.ruff import RuffGate
 
 
 def _gates() -> tuple[Gate, ...]:
-    return (RuffGate(),)
+    return (RuffGate(), BanditGate())
 
 
 REGISTRY: Mapping[str, Gate] = {gate.name: gate for gate in _gates()}
