@@ -7,10 +7,11 @@ from collections.abc import Mapping
 from gates.gate import Gate
 from gates.tools.bandit import BanditGate
 from gates.tools.ruff import RuffGate
+from gates.tools.semgrep import SemgrepGate
 
 
 def _gates() -> tuple[Gate, ...]:
-    return (RuffGate(), BanditGate())
+    return (RuffGate(), BanditGate(), SemgrepGate())
 
 
 REGISTRY: Mapping[str, Gate] = {gate.name: gate for gate in _gates()}
