@@ -21,6 +21,7 @@ from gates import __version__
 from gates.config import Config, load_config
 from gates.diff import Diff, compute_diff
 from gates.errors import UsageError
+from gates.filters.dedupe import merge_duplicates
 from gates.gate import Gate
 from gates.git import Git, Revisions, Worktree, repo_root, resolve_revisions
 from gates.model import STAGE_ORDER, DiffInfo, GateResult, Report, Verdict, decide_verdict
@@ -171,6 +172,7 @@ def build_report(
     duration: float,
     incomplete: bool = False,
 ) -> Report:
+    results = merge_duplicates(results)
     verdict = decide_verdict(results)
     if incomplete and verdict is Verdict.PASS:
         verdict = Verdict.ERROR  # an interrupted run never passes
