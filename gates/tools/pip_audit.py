@@ -1,11 +1,14 @@
 """pip-audit: known vulnerabilities in the project's dependencies, on the line that declares them.
 
 What is audited, first found wins: the `requirements*.txt` files (all of them, `-r` each), else
-`pyproject.toml` (pip-audit's project mode), else the installed environment of the configured
-interpreter. pip-audit needs the network (PyPI's JSON API or OSV), so a short TCP probe of the
-vulnerability service (or of the HTTPS proxy) decides first: offline, the gate is `skipped` with
-the reason, or `error` when `required = true`. Connection errors during the run, and a run in
-which no dependency could be looked up, are treated the same way.
+`pyproject.toml` (pip-audit's project mode), else, with `environment = true`, the installed
+environment of the configured interpreter (opt-in: by default that interpreter is the one gates
+itself runs in, whose packages are gates' tools rather than the project's).
+
+pip-audit needs the network (PyPI's JSON API or OSV), so a short TCP probe of the vulnerability
+service (or of the HTTPS proxy) decides first: offline, the gate is `skipped` with the reason,
+or `error` when `required = true`. Connection errors during the run, and a run in which no
+dependency could be looked up, are treated the same way.
 """
 
 from __future__ import annotations
@@ -49,6 +52,10 @@ _OFFLINE_WORDS = (
     "Read timed out",
 )
 _DESCRIPTION_CHARS = 300
+_NOTHING_TO_AUDIT = (
+    "nothing to audit: no requirements*.txt and no [project] dependencies "
+    "(set environment = true to audit the installed environment of `python`)"
+)
 
 
 @dataclass(frozen=True)
@@ -255,18 +262,23 @@ class AuditGate:
     default_fail_on = "error"
     options: Mapping[str, Option] = {
         "required": Option(bool, False, help="offline is an error instead of skipped"),
+        "environment": Option(
+            bool, False, help="without declared dependencies, audit the environment of python"
+        ),
         "service": Option(str, "pypi", choices=tuple(SERVICE_HOSTS), help="vulnerability DB"),
         "probe": Option(str, "", check=_check_probe, help="HOST:PORT to probe instead"),
         "args": Option(list, [], item=str, help="extra arguments for pip-audit"),
     }
 
     def run(self, ctx: GateContext) -> GateOutcome:
+        plan = plan_audit(ctx.root, ctx.files)
+        if not plan.args and not ctx.options.get("environment"):
+            return GateOutcome.skipped(_NOTHING_TO_AUDIT)
         service = str(ctx.options.get("service", "pypi"))
         host, port = probe_target(service, str(ctx.options.get("probe", "")), ctx.env)
         reason = probe(host, port)
         if reason:
             return self._offline(ctx, reason)
-        plan = plan_audit(ctx.root, ctx.files)
         result = self._audit(ctx, plan, service)
         try:
             findings, unaudited = parse_audit_json(

@@ -180,3 +180,12 @@ def test_no_dependency_audited_is_skipped_not_passed(
     result = audit(repo, base)
     assert result.status is Status.SKIPPED
     assert result.detail.startswith("vulnerability data unavailable: no dependency could be")
+
+
+def test_nothing_declared_is_skipped_without_probing(repo: Repo) -> None:
+    base = repo.commit("base")
+    repo.write(".gates.toml", '[audit]\nprobe = "127.0.0.1:9"\nrequired = true\n')
+    repo.write("a.py", "x = 1\n")
+    repo.commit("pr")
+    result = audit(repo, base)
+    assert result.status is Status.SKIPPED and result.detail.startswith("nothing to audit")
