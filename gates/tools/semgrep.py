@@ -156,6 +156,8 @@ def config_args(root: Path, shipped: Path | None, user: Sequence[str]) -> list[s
     for config in user:
         path = root / config
         if path.exists():
+            if not _inside(root, path):
+                raise GateError(f"semgrep config {config!r} is outside the repository")
             args += ["--config", str(path)]
         elif _REGISTRY_CONFIG.search(config):
             args += ["--config", config]  # fetched from the registry: needs network
@@ -164,6 +166,14 @@ def config_args(root: Path, shipped: Path | None, user: Sequence[str]) -> list[s
                 f"semgrep config {config!r} is neither a file in the repo nor a registry id"
             )
     return args
+
+
+def _inside(root: Path, path: Path) -> bool:
+    try:
+        path.resolve().relative_to(root.resolve())
+    except (OSError, ValueError):
+        return False
+    return True
 
 
 def semgrep_command(python: str) -> list[str]:

@@ -67,6 +67,8 @@ def test_config_args(tmp_path: Path) -> None:
     with pytest.raises(GateError, match="neither a file"):
         config_args(tmp_path, shipped, ["typo.yml"])
     assert config_args(tmp_path, None, []) == []
+    with pytest.raises(GateError, match="outside the repository"):
+        config_args(tmp_path / "rules", None, [".."])
 
 
 def test_semgrep_is_found_next_to_the_interpreter(tmp_path: Path) -> None:
