@@ -87,6 +87,13 @@ def _overlap(a: Finding, b: Finding) -> bool:
     return a.line <= (b.end_line or b.line) and b.line <= (a.end_line or a.line)
 
 
+def _mergeable(finding: Finding) -> bool:
+    """Only findings at a line that name an issue (table entry or CWE) can have duplicates."""
+    if not finding.path or finding.line is None:
+        return False
+    return _key(finding) in EQUIVALENT or bool(_cwes(finding))
+
+
 def same_issue(a: Finding, b: Finding) -> bool:
     """Different tools, same place, same issue (table first, CWE otherwise)."""
     if a.tool == b.tool or not _overlap(a, b):
@@ -106,7 +113,7 @@ def merge_duplicates(results: Sequence[GateResult]) -> tuple[GateResult, ...]:
     ]
     by_path: dict[str, list[tuple[int, int, Finding, str]]] = {}
     for entry in sorted(entries, key=lambda e: _rank(e[2], e[3], e[0])):
-        if entry[2].path and entry[2].line is not None:
+        if _mergeable(entry[2]):
             by_path.setdefault(entry[2].path, []).append(entry)
     absorbed: set[tuple[int, int]] = set()
     also: dict[tuple[int, int], list[str]] = {}
