@@ -28,8 +28,10 @@ def tls(url, sock):
 
 
 def hashes(password, data):
-    # ruleid: gates.python.weak-password-hash, gates.python.weak-hash
+    # ruleid: gates.python.weak-password-hash
     stored = hashlib.md5(password.encode()).hexdigest()
+    # ruleid: gates.python.weak-password-hash
+    stored = hashlib.sha1(password.encode()).hexdigest()  # and not weak-hash a second time
     # ok: gates.python.weak-password-hash
     stored = hashlib.pbkdf2_hmac("sha256", password.encode(), os.urandom(16), 600_000)
     # ruleid: gates.python.weak-hash
