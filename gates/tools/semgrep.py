@@ -37,10 +37,11 @@ _SEVERITY = {
 }
 _CWE_ID = re.compile(r"CWE-\d+", re.IGNORECASE)
 _REGISTRY_CONFIG = re.compile(r"^(p|r|s|c)/|^https?://|^auto$")
+# No login: semgrep only uses an account through SEMGREP_APP_TOKEN, which the scrubbed
+# environment never passes on (it matches *_TOKEN), or a token in HOME, which is a scratch dir.
 SCRATCH_ENV = {
     "SEMGREP_SEND_METRICS": "off",
     "SEMGREP_ENABLE_VERSION_CHECK": "0",
-    "SEMGREP_NO_LOGIN": "1",
 }
 
 
