@@ -32,6 +32,7 @@ from gates.filters.baseline import (
     render_baseline,
     updated_baseline,
 )
+from gates.filters.dedupe import merge_duplicates
 from gates.filters.markers import MarkerReview, review_markers, suppression_counts
 from gates.gate import Gate
 from gates.git import Git, Revisions, Worktree, repo_root, resolve_revisions
@@ -90,10 +91,11 @@ def load(request: RunRequest, registry: Mapping[str, Gate]) -> tuple[Path, Confi
     root = repo_root(request.path)
     stages, only_gates = parse_selection(request.stages, registry)
     overrides: dict[str, object] = {"new": request.new}
+    if only_gates and stages:  # `safety,ruff`: every safety gate, and ruff
+        only_gates += [n for n, g in registry.items() if g.stage.value in stages]
     if stages or only_gates:
-        overrides["stages"] = stages or sorted(
-            {registry[g].stage.value for g in only_gates}, key=[s.value for s in STAGE_ORDER].index
-        )
+        wanted = set(stages) | {registry[g].stage.value for g in only_gates}
+        overrides["stages"] = [s.value for s in STAGE_ORDER if s.value in wanted]
     config = load_config(root, registry, request.config, overrides)
     if request.fail_on is not None:
         config = with_fail_on(config, request.fail_on)
@@ -256,6 +258,7 @@ def build_report(
     duration: float,
     incomplete: bool = False,
 ) -> Report:
+    results = merge_duplicates(results)
     verdict = decide_verdict(results)
     if incomplete and verdict is Verdict.PASS:
         verdict = Verdict.ERROR  # an interrupted run never passes

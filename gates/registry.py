@@ -9,20 +9,26 @@ from gates.checks.secrets import SecretsGate
 from gates.checks.size import SizeGate
 from gates.checks.unicode import HiddenUnicodeGate
 from gates.gate import Gate
+from gates.tools.bandit import BanditGate
 from gates.tools.mypy import MypyGate
+from gates.tools.pip_audit import AuditGate
 from gates.tools.pytest_cov import CoverageGate
 from gates.tools.ruff import RuffGate
+from gates.tools.semgrep import SemgrepGate
 
 
 def _gates() -> tuple[Gate, ...]:
     return (
+        HiddenUnicodeGate(),
+        SecretsGate(),
+        PiiGate(),
+        BanditGate(),
+        SemgrepGate(),
+        AuditGate(),
         RuffGate(),
         MypyGate(),
         CoverageGate(),
         SizeGate(),
-        HiddenUnicodeGate(),
-        SecretsGate(),
-        PiiGate(),
     )
 
 

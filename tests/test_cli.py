@@ -163,3 +163,12 @@ def test_head_other_than_checkout_runs_in_a_worktree(repo: Repo) -> None:
     assert any(f["path"] == "new.py" and f["new"] for g in report["gates"] for f in g["findings"])
     assert not (repo.path / "new.py").exists()  # the user's checkout was not touched
     assert git(repo.path, "worktree", "list").count("\n") == 1
+
+
+def test_stages_and_gate_names_mix_as_a_union(repo: Repo) -> None:
+    repo.write("a.py", "import os\n")
+    repo.commit()
+    result = gates_run(repo.path, "--stages", "size,ruff")
+    assert result.returncode == 1, result.stderr
+    report = json.loads((repo.path / "reports/gates.json").read_text())
+    assert [g["name"] for g in report["gates"]] == ["ruff", "size"]

@@ -1,0 +1,191 @@
+"""pip-audit: parsing golden JSON, locating requirements, and the offline path. No network."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import Repo
+
+from gates.app import RunRequest, run
+from gates.model import GateResult, Severity, Status
+from gates.runner import NoProgress
+from gates.tools.pip_audit import (
+    AuditGate,
+    Declared,
+    all_pinned,
+    parse_audit_json,
+    plan_audit,
+    probe_target,
+    pyproject_lines,
+    requirement_lines,
+)
+
+GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "pip_audit"
+REQUIREMENTS = "# pinned\nFlask == 0.12  # web\n\nrequests==2.19.0 \\\n    --hash=sha256:abc\n"
+
+
+def test_parse_vulnerabilities_onto_declaring_lines() -> None:
+    declared = requirement_lines("requirements.txt", REQUIREMENTS)
+    assert declared == {
+        "flask": Declared("requirements.txt", 2),
+        "requests": Declared("requirements.txt", 4),
+    }
+    text = (GOLDEN / "vulnerable_requests_flask.json").read_text()
+    findings, unaudited = parse_audit_json(text, declared, "requirements.txt")
+    assert [(f.rule, f.line) for f in findings] == [
+        ("PYSEC-2018-28", 4),
+        ("PYSEC-2023-74", 4),
+        ("PYSEC-2019-179", 2),
+    ]
+    first = findings[0]
+    assert first.path == "requirements.txt" and first.severity is Severity.ERROR
+    assert first.message == (
+        "requests 2.19.0 has known vulnerability PYSEC-2018-28 "
+        "(aliases: CVE-2018-18074, GHSA-x84v-xcm2-53pg); fixed in 2.20.0"
+    )
+    assert first.extra["package"] == "requests" and first.extra["fix_versions"] == "2.20.0"
+    assert first.help_uri == "https://osv.dev/vulnerability/PYSEC-2018-28"
+    assert unaudited == [
+        "private-lib: Dependency not found on PyPI and could not be audited: private-lib (1.0)"
+    ]
+
+
+def test_undeclared_dependency_goes_to_the_fallback_file() -> None:
+    text = (GOLDEN / "vulnerable_requests_flask.json").read_text()
+    findings, _ = parse_audit_json(text, {}, "requirements.txt")
+    assert {(f.path, f.line) for f in findings} == {("requirements.txt", None)}
+
+
+def test_real_output_without_vulnerability_data() -> None:
+    text = (GOLDEN / "real_not_found_on_index.json").read_text()
+    findings, unaudited = parse_audit_json(text, {}, "requirements.txt")
+    assert findings == [] and len(unaudited) == 2
+
+
+@pytest.mark.parametrize("text", ["", "[]", "{}", "Traceback ..."])
+def test_unreadable_output(text: str) -> None:
+    with pytest.raises(ValueError):
+        parse_audit_json(text, {}, "")
+
+
+def test_pins_and_pyproject_lines() -> None:
+    assert all_pinned(REQUIREMENTS)
+    assert not all_pinned("requests>=2\n")
+    assert not all_pinned("-e .\n")
+    assert not all_pinned("# nothing\n")
+    pyproject = "\n".join(
+        [
+            "[project]",
+            "dependencies = [",
+            '  "Jinja2>=3",',
+            "  \"zope.interface ; python_version>'3'\",",
+            "]",
+        ]
+    )
+    found = pyproject_lines("pyproject.toml", pyproject, ["jinja2", "zope-interface", "absent"])
+    assert found == {
+        "jinja2": Declared("pyproject.toml", 3),
+        "zope-interface": Declared("pyproject.toml", 4),
+    }
+
+
+def test_plan_prefers_requirements_then_pyproject_then_environment(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "x"\ndependencies = ["rich>=13"]\n')
+    (tmp_path / "requirements-dev.txt").write_text("pytest>=8\n")
+    (tmp_path / "requirements.txt").write_text("requests==2.19.0\n")
+    plan = plan_audit(tmp_path, ["pyproject.toml", "requirements-dev.txt", "requirements.txt"])
+    assert plan.args == ("-r", "requirements-dev.txt", "-r", "requirements.txt")
+    plan = plan_audit(tmp_path, ["requirements.txt"])
+    assert plan.args == ("-r", "requirements.txt", "--no-deps", "--disable-pip")
+    plan = plan_audit(tmp_path, ["pyproject.toml"])
+    assert plan.args == (".",) and plan.declared == {"rich": Declared("pyproject.toml", 3)}
+    assert plan_audit(tmp_path, ["setup.py"]).args == ()
+
+
+def test_probe_target() -> None:
+    assert probe_target("pypi", "", {}) == ("pypi.org", 443)
+    assert probe_target("osv", "", {}) == ("api.osv.dev", 443)
+    assert probe_target("pypi", "127.0.0.1:9", {}) == ("127.0.0.1", 9)
+    assert probe_target("pypi", "", {"HTTPS_PROXY": "http://proxy.local:3128"}) == (
+        "proxy.local",
+        3128,
+    )
+
+
+def audit(repo: Repo, base: str) -> GateResult:
+    gate = AuditGate()
+    return run(RunRequest(path=repo.path, base=base), {gate.name: gate}, NoProgress()).report.gates[
+        0
+    ]
+
+
+@pytest.mark.parametrize(("required", "status"), [(False, Status.SKIPPED), (True, Status.ERROR)])
+def test_offline_is_skipped_unless_required(repo: Repo, required: bool, status: Status) -> None:
+    base = repo.commit("base")
+    # Nothing listens on the discard port of the loopback address: the probe fails at once.
+    flag = "true" if required else "false"
+    repo.write(".gates.toml", f'[audit]\nprobe = "127.0.0.1:9"\nrequired = {flag}\n')
+    repo.write("requirements.txt", "requests==2.19.0\n")
+    repo.commit("pr")
+    result = audit(repo, base)
+    assert result.status is status
+    assert result.detail.startswith("offline: cannot reach 127.0.0.1:9")
+
+
+@pytest.fixture
+def listening_port() -> Iterator[int]:
+    """A local port that accepts connections, so the probe says online without any network."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    yield server.getsockname()[1]
+    server.close()
+
+
+def test_findings_on_changed_requirement_lines_block(
+    repo: Repo, tmp_path: Path, listening_port: int
+) -> None:
+    # A stand-in interpreter whose `-m pip_audit` prints the golden report and exits 1, as
+    # pip-audit does when it found vulnerabilities.
+    fake = tmp_path / "fake-python"
+    fake.write_text(f"#!/bin/sh\ncat '{GOLDEN / 'vulnerable_requests_flask.json'}'\nexit 1\n")
+    fake.chmod(0o755)
+    repo.write("requirements.txt", "flask==0.12\n")
+    base = repo.commit("base")
+    repo.write("requirements.txt", "flask==0.12\nrequests==2.19.0\n")
+    repo.write(".gates.toml", f'python = "{fake}"\n[audit]\nprobe = "127.0.0.1:{listening_port}"\n')
+    repo.commit("pr")
+    result = audit(repo, base)
+    assert result.status is Status.FAIL, result.detail
+    by_rule = {f.rule: f for f in result.findings}
+    assert by_rule["PYSEC-2023-74"].line == 2 and by_rule["PYSEC-2023-74"].new
+    assert by_rule["PYSEC-2019-179"].line == 1 and not by_rule["PYSEC-2019-179"].new
+    assert "private-lib" in result.detail
+    assert result.metrics == {"dependencies_audited": 3, "dependencies_unaudited": 1}
+
+
+def test_no_dependency_audited_is_skipped_not_passed(
+    repo: Repo, tmp_path: Path, listening_port: int
+) -> None:
+    fake = tmp_path / "fake-python"
+    fake.write_text(f"#!/bin/sh\ncat '{GOLDEN / 'real_not_found_on_index.json'}'\n")
+    fake.chmod(0o755)
+    base = repo.commit("base")
+    repo.write("requirements.txt", "requests==2.19.0\nflask == 0.12\n")
+    repo.write(".gates.toml", f'python = "{fake}"\n[audit]\nprobe = "127.0.0.1:{listening_port}"\n')
+    repo.commit("pr")
+    result = audit(repo, base)
+    assert result.status is Status.SKIPPED
+    assert result.detail.startswith("vulnerability data unavailable: no dependency could be")
+
+
+def test_nothing_declared_is_skipped_without_probing(repo: Repo) -> None:
+    base = repo.commit("base")
+    repo.write(".gates.toml", '[audit]\nprobe = "127.0.0.1:9"\nrequired = true\n')
+    repo.write("a.py", "x = 1\n")
+    repo.commit("pr")
+    result = audit(repo, base)
+    assert result.status is Status.SKIPPED and result.detail.startswith("nothing to audit")
