@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from gates.checks.dangerous import DangerousCodeGate
 from gates.gate import Gate
 from gates.tools.ruff import RuffGate
 
 
 def _gates() -> tuple[Gate, ...]:
-    return (RuffGate(),)
+    return (
+        RuffGate(),
+        DangerousCodeGate(),
+    )
 
 
 REGISTRY: Mapping[str, Gate] = {gate.name: gate for gate in _gates()}
