@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from gates.checks.dangerous import DangerousCodeGate
+from gates.checks.injection import PromptInjectionGate
 from gates.gate import Gate
 from gates.tools.ruff import RuffGate
 
@@ -13,6 +14,7 @@ def _gates() -> tuple[Gate, ...]:
     return (
         RuffGate(),
         DangerousCodeGate(),
+        PromptInjectionGate(),
     )
 
 

@@ -1,0 +1,362 @@
+"""Prompt injection aimed at AI agents and reviewers: any text file, Python strings and comments.
+
+An AI reviewer or coding agent reads the whole diff, including text a human skims or never sees.
+This check reports instructions planted for it: overrides of its instructions, requests to
+approve or merge, to reveal secrets, to run commands; and, with a higher severity, such text
+hidden from humans (HTML comments, invisible HTML, collapsed `<details>`, Markdown comments).
+
+Precision: requests to approve, to run a command or to print a key are ordinary prose when
+addressed to people, so they count only when they address an AI. A document that discusses
+injection (the phrase quoted, "e.g.", "such as", "attackers", "detect", a code block, a string in
+a test file) is not reported, unless the text is hidden, where no discussion is needed.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import tokenize
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+
+from gates.checks.base import Source, TextCheckGate
+from gates.gate import Option
+from gates.model import Finding, Severity, Stage
+
+EXCERPT_LIMIT = 120
+_WINDOW = 300  # characters around a request searched for an AI address
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    severity: Severity
+    why: str
+
+
+RULES = {
+    r.id: r
+    for r in (
+        Rule("instruction-override", Severity.WARNING, "tries to override an AI's instructions"),
+        Rule("agent-approval-request", Severity.WARNING, "asks an AI reviewer to approve/merge"),
+        Rule("secret-exfiltration-request", Severity.WARNING, "asks an AI to reveal secrets"),
+        Rule("command-execution-request", Severity.WARNING, "asks an AI agent to run a command"),
+        Rule("hidden-instruction", Severity.ERROR, "instructions to an AI hidden from humans"),
+    )
+}
+
+_F = re.IGNORECASE
+
+
+def _rx(*parts: str) -> re.Pattern[str]:
+    return re.compile("|".join(f"(?:{p})" for p in parts), _F | re.MULTILINE)
+
+
+_PRIOR = r"(?:previous|prior|above|earlier|preceding|original|initial|existing|system|old)"
+_ORDERS = r"(?:instructions?|prompts?|directions?|rules|guidelines|directives|commands|context)"
+_OVERRIDE = _rx(
+    rf"\b(?:ignore|disregard|forget|override|bypass|discard)\s+(?:all\s+|any\s+)?(?:of\s+)?"
+    rf"(?:the\s+|your\s+|my\s+|these\s+|those\s+)?{_PRIOR}\s+{_ORDERS}",
+    r"\b(?:ignore|disregard|forget|override|bypass)\s+(?:the\s+|your\s+)?"
+    r"(?:system\s+prompt|system\s+message|safety\s+(?:rules|guidelines|instructions)"
+    r"|your\s+instructions|your\s+guidelines|your\s+programming)",
+    r"\b(?:ignore|disregard|forget|override|bypass)\s+(?:all\s+)?your\s+"
+    r"(?:instructions|guidelines|programming|rules|training)",
+    r"\bforget\s+(?:everything|all)\s+(?:you\s+(?:were|have\s+been)\s+told|above)",
+    r"\byou\s+are\s+now\s+(?:DAN\b|in\s+(?:developer|god|jailbreak|unrestricted|admin|sudo)\s+mode"
+    r"|an?\s+(?:unrestricted|unfiltered|jailbroken|uncensored))",
+    r"\b(?:enter|enable|activate|switch\s+to)\s+(?:developer|DAN|jailbreak|god)\s+mode",
+    r"\bdo\s+anything\s+now\b",
+    r"^[ \t>*#/-]*(?:new|updated|real|actual|revised)\s+(?:system\s+)?instructions\s*:",
+    r"<\|im_start\|>\s*system|<<SYS>>",
+)
+_TARGETS = (
+    r"(?:the\s+|this\s+|that\s+)?(?:pr|pull\s+request|merge\s+request|changes?|diff|patch|commit)"
+)
+_APPROVAL = _rx(
+    rf"\b(?:approve|merge|accept|lgtm|sign\s+off\s+on|auto-?merge)\s+{_TARGETS}\b",
+    rf"\bmark\s+{_TARGETS}\s+as\s+(?:approved|safe|reviewed)",
+    r"\b(?:respond|reply|answer|comment)\s+(?:only\s+)?with\s+[\"'“`]?(?:LGTM|approved?)\b",
+    r"\b(?:do\s+not|don't|never)\s+(?:flag|report|mention|comment\s+on|point\s+out)\s+"
+    r"(?:any\s+)?(?:issues|problems|vulnerabilit\w+|security\s+\w+|findings|this)",
+    r"\b(?:is|has\s+been)\s+(?:pre-?approved|already\s+(?:reviewed|approved|audited))\b",
+)
+_CREDENTIAL_NOUNS = (
+    r"(?:secrets?|tokens?|api[\s_-]?keys?|credentials|passwords?|env(?:ironment)?\s+var(?:iable)?s?"
+    r"|\.env\b|GITHUB_TOKEN|private\s+keys?|ssh\s+keys?|access\s+keys?)"
+)
+_SECRET_STRONG = _rx(
+    r"\b(?:reveal|print|output|show|display|dump|repeat|leak|share|tell\s+me)\s+(?:me\s+)?"
+    r"(?:your|the)\s+(?:full\s+|entire\s+|original\s+)?(?:system\s+prompt|initial\s+prompt"
+    r"|hidden\s+instructions|initial\s+instructions)",
+    rf"\b(?:send|post|upload|exfiltrate|leak|forward|transmit)\s+(?:all\s+|any\s+|the\s+|your\s+)*"
+    rf"(?:\w+\s+)?{_CREDENTIAL_NOUNS}[^.\n]{{0,60}}\bto\s+(?:https?://|\S+@|http|the\s+url|this\s+url)",
+    r"\b(?:curl|wget)\b[^\n|]*\$\{?\w*(?:TOKEN|SECRET|API_KEY|PASSWORD)\w*",
+)
+_SECRET_WEAK = _rx(
+    rf"\b(?:reveal|print|output|show|display|dump|leak|send|post|upload|share|echo|include|paste|"
+    rf"list|tell\s+me)\s+(?:me\s+)?(?:all\s+|any\s+|the\s+|your\s+|every\s+)*(?:\w+\s+)?{_CREDENTIAL_NOUNS}",
+)
+_COMMAND = _rx(
+    r"\b(?:curl|wget)\s+[^\n|;]*\|\s*(?:sudo\s+)?(?:ba|z)?sh\b",
+    r"\b(?:run|execute)\s+(?:the\s+following|this|these)\s+(?:shell\s+)?(?:commands?|scripts?|code)",
+    r"\b(?:run|execute)\s+`[^`\n]+`",
+    r"\b(?:open\s+a\s+)?reverse\s+shell\b",
+)
+_AI = _rx(
+    r"\b(?:AI|A\.I\.|LLMs?|GPTs?(?:-?\d\w*)?|ChatGPT|Copilot|Claude|Gemini|Codex|Devin|Bard)\b",
+    r"\b(?:language\s+model|AI\s+(?:agent|assistant|reviewer|model)s?|coding\s+agents?"
+    r"|autonomous\s+agents?|assistants?|review\s+bots?|automated\s+reviewers?|chat\s*bots?)\b",
+    r"\bagents?(?=\s*[:,]|\s+(?:reading|reviewing|working|processing|analy[sz]ing))",
+)
+_IMPERATIVE = _rx(
+    r"\b(?:must|should|please|do\s+not|don't|never|always|ignore|approve|merge|run|execute|say"
+    r"|respond|reply|tell|write|add|remove|delete|include|output|print|send|instead|make\s+sure)\b"
+)
+_DISCUSSION = _rx(
+    r"\be\.\s?g\.|\bi\.\s?e\.|\bsuch\s+as\b|\bfor\s+(?:example|instance)\b|\bexamples?\b",
+    r"\battack(?:er|ers|s)?\b|\badversar\w*|\bmalicious\b|\bdetect\w*|\binjection\b",
+    r"\bjailbreaks?\b|\b(?:phrases?|strings?|patterns?|payloads?|text)\s+like\b|\bwatch\s+(?:out\s+)?for\b",
+)
+_URLISH = re.compile(r"\S+://\S+|\b[\w-]+(?:\.[\w-]+)+\b")
+_QUOTES = "\"'`\u201c\u201d\u2018\u2019\u00ab\u00bb"  # straight, curly and angle quotes
+_FENCE = re.compile(r"^[ \t]{0,3}(```|~~~)[^\n]*\n.*?(?:^[ \t]{0,3}\1[^\n]*$|\Z)", re.M | re.S)
+_CODE_SPAN = re.compile(r"`[^`\n]+`")
+_HIDDEN = (
+    re.compile(r"<!--.*?(?:-->|\Z)", re.S),
+    re.compile(r"<details\b(?![^>]*\bopen\b)[^>]*>.*?(?:</details\s*>|\Z)", re.S | _F),
+    re.compile(
+        r"<(\w+)\b[^>]*\bstyle\s*=\s*[\"'][^\"']*(?:display\s*:\s*none|visibility\s*:\s*hidden"
+        r"|font-size\s*:\s*0(?![.\d]*[1-9])|opacity\s*:\s*0(?![.\d]*[1-9])|(?<!-)color\s*:\s*"
+        r"(?:white|#fff\b|#ffffff|rgba?\(\s*255\s*,\s*255\s*,\s*255)|(?:max-)?height\s*:\s*0(?:px)?\b)"
+        r"[^>]*>.*?(?:</\1\s*>|\Z)",
+        re.S | _F,
+    ),
+    re.compile(r"<(\w+)\b[^>]*\shidden(?:\s*=\s*[\"']?[^\s>]*)?[\s>].*?(?:</\1\s*>|\Z)", re.S | _F),
+    re.compile(r"^\[[^\]\n]*\]:\s*(?:#|<>)\s*[(\"'].*$", re.M),
+)
+_TEST_FILE = re.compile(
+    r"(^|/)(tests?|testing)/|(^|/)test_[^/]*\.py$|_test\.py$|(^|/)conftest\.py$"
+)
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A piece of a file's text scanned as a unit; `line` is 1-based, `col` 0-based."""
+
+    text: str
+    line: int
+    col: int
+    kind: str  # "text" (a whole file) | "comment" | "docstring" | "string" | "data" (in a test)
+
+    def position(self, offset: int) -> tuple[int, int]:
+        before = self.text.count("\n", 0, offset)
+        start = self.text.rfind("\n", 0, offset) + 1
+        return self.line + before, offset - start + (self.col if before == 0 else 0)
+
+
+class PromptInjectionGate(TextCheckGate):
+    name = "prompt-injection"
+    stage = Stage.SAFETY
+    description = "instructions planted for AI agents and reviewers, visible or hidden"
+    default_fail_on = "warning"
+    options: Mapping[str, Option] = {}
+
+    def scan(self, source: Source, options: Mapping[str, object]) -> list[Finding]:
+        del options
+        findings: list[Finding] = []
+        for segment in segments(source):
+            findings += _scan_segment(source.path, segment)
+        return findings
+
+
+def segments(source: Source) -> list[Segment]:
+    """The text of a file as an AI reads it: Python comments and strings, other files whole."""
+    if source.suffix in (".py", ".pyw", ".pyi"):
+        try:
+            return list(_python_segments(source.text, bool(_TEST_FILE.search(source.path))))
+        except (tokenize.TokenError, SyntaxError, ValueError):
+            pass  # not valid Python: read it as plain text rather than not at all
+    return [Segment(source.text, 1, 0, "text")]
+
+
+def _python_segments(text: str, test_file: bool) -> Iterator[Segment]:
+    comments: list[tokenize.TokenInfo] = []
+    previous = tokenize.NEWLINE
+    for token in tokenize.generate_tokens(io.StringIO(text).readline):
+        if token.type == tokenize.COMMENT:
+            if comments and token.start[0] != comments[-1].start[0] + 1:
+                yield _comment_block(comments)
+                comments = []
+            comments.append(token)
+            continue
+        if token.type == tokenize.STRING:
+            docstring = previous in (tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT)
+            kind = "docstring" if docstring else ("data" if test_file else "string")
+            yield _string_segment(token, kind)
+        if token.type not in (tokenize.NL, tokenize.COMMENT):
+            previous = token.type
+    if comments:
+        yield _comment_block(comments)
+
+
+def _comment_block(tokens: list[tokenize.TokenInfo]) -> Segment:
+    first = tokens[0]
+    text = "\n".join(t.string.lstrip("#") for t in tokens)
+    return Segment(text, first.start[0], first.start[1] + 1, "comment")
+
+
+def _string_segment(token: tokenize.TokenInfo, kind: str) -> Segment:
+    raw = token.string
+    quote_at = min(i for i in (raw.find("'"), raw.find('"')) if i >= 0)
+    width = 3 if raw[quote_at : quote_at + 3] in ('"""', "'''") else 1
+    inner = raw[quote_at + width : len(raw) - width]
+    return Segment(inner, token.start[0], token.start[1] + quote_at + width, kind)
+
+
+def _scan_segment(path: str, segment: Segment) -> list[Finding]:
+    if segment.kind == "data":
+        return []
+    hidden = _hidden_spans(segment.text) if segment.kind == "text" else []
+    quoted = _quoted_spans(segment.text)
+    findings: list[Finding] = []
+    taken: list[tuple[int, int]] = []
+    for rule, start, end in _matches(segment.text):
+        if any(s <= start < e for s, e in taken) or _containing(quoted, start):
+            continue  # one finding per planted line; cited code is not an instruction
+        if segment.kind == "string" and _is_phrase_literal(segment.text, start, end):
+            continue
+        span = _containing(hidden, start)
+        if span is not None:
+            if not _counts_hidden(rule, segment.text[span[0] : span[1]], segment.text, start):
+                continue
+            rule = "hidden-instruction"
+        elif not _counts(rule, segment.text, start, end):
+            continue
+        taken.append((start, span[1] if span else _line_end(segment.text, end)))
+        findings.append(_finding(path, segment, rule, start, end))
+    for start, end in hidden:
+        if _containing(quoted, start) or any(start <= s < end for s, _ in taken):
+            continue
+        if _addresses_ai(segment.text[start:end]):
+            taken.append((start, end))
+            findings.append(_finding(path, segment, "hidden-instruction", start, end))
+    return findings
+
+
+def _line_end(text: str, offset: int) -> int:
+    end = text.find("\n", offset)
+    return end if end >= 0 else len(text)
+
+
+def _matches(text: str) -> Iterator[tuple[str, int, int]]:
+    found: list[tuple[int, int, str]] = []
+    for rule, pattern in (
+        ("instruction-override", _OVERRIDE),
+        ("agent-approval-request", _APPROVAL),
+        ("secret-exfiltration-request", _SECRET_STRONG),
+        ("secret-exfiltration-request", _SECRET_WEAK),
+        ("command-execution-request", _COMMAND),
+    ):
+        found += [(m.start(), m.end(), rule) for m in pattern.finditer(text)]
+    for start, end, rule in sorted(found):
+        yield rule, start, end
+
+
+_NEEDS_AI = {"agent-approval-request", "command-execution-request"}
+
+
+def _strong(rule: str, text: str, start: int) -> bool:
+    """Overrides and requests for the system prompt need no addressee to be suspicious."""
+    return rule == "instruction-override" or (
+        rule == "secret-exfiltration-request" and _SECRET_STRONG.match(text, start) is not None
+    )
+
+
+def _counts(rule: str, text: str, start: int, end: int) -> bool:
+    """Whether a visible match is an instruction rather than prose about one."""
+    if _is_quoted(text, start, end):
+        return False
+    window = _window(text, start, end)
+    if _DISCUSSION.search(_URLISH.sub(" ", window)):
+        return False
+    return _strong(rule, text, start) or bool(_AI.search(window))
+
+
+def _counts_hidden(rule: str, hidden: str, text: str, start: int) -> bool:
+    """Hidden text needs no discussion check, but a mere "run `make`" must still name an AI."""
+    return _strong(rule, text, start) or bool(_AI.search(hidden))
+
+
+def _is_phrase_literal(text: str, start: int, end: int) -> bool:
+    """A Python string that is just the phrase (a pattern list, a test input) cites it."""
+    rest = (text[:start] + text[end:]).strip(" .,;:!?\n\t")
+    return len(rest) <= 0.25 * (end - start)
+
+
+def _window(text: str, start: int, end: int) -> str:
+    """The paragraph around a match (blank lines end it), at most _WINDOW characters each way."""
+    lo = max(text.rfind("\n\n", 0, start), start - _WINDOW, 0)
+    hi_blank = text.find("\n\n", end)
+    hi = min(hi_blank if hi_blank >= 0 else len(text), end + _WINDOW)
+    return text[lo:hi]
+
+
+def _is_quoted(text: str, start: int, end: int) -> bool:
+    """The matched phrase sits between quotes on its line, as when it is being cited."""
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", end)
+    before = text[line_start:start].rstrip()
+    after = text[end : line_end if line_end >= 0 else len(text)]
+    if not before or before[-1] not in _QUOTES:
+        return False
+    if before[:-1].rstrip().endswith((":", "=", "[", ",", "(")):
+        return False  # a value in YAML/TOML/JSON/code, which the text *is*, not a citation
+    return any(q in after for q in _QUOTES)
+
+
+def _quoted_spans(text: str) -> list[tuple[int, int]]:
+    return [m.span() for m in _FENCE.finditer(text)] + [m.span() for m in _CODE_SPAN.finditer(text)]
+
+
+def _hidden_spans(text: str) -> list[tuple[int, int]]:
+    spans = [m.span() for pattern in _HIDDEN for m in pattern.finditer(text)]
+    return sorted(spans)
+
+
+def _containing(spans: list[tuple[int, int]], offset: int) -> tuple[int, int] | None:
+    return next(((s, e) for s, e in spans if s <= offset < e), None)
+
+
+def _addresses_ai(text: str) -> bool:
+    """Hidden text that names an AI and tells it to do something."""
+    for match in _AI.finditer(text):
+        if _IMPERATIVE.search(text, match.end(), match.end() + 100):
+            return True
+    return False
+
+
+def excerpt(text: str, start: int, end: int) -> str:
+    """The matched text and the rest of its last line, on one line, at most EXCERPT_LIMIT chars."""
+    line_end = text.find("\n", end)
+    stop = min(line_end if line_end >= 0 else len(text), max(end, start + EXCERPT_LIMIT * 2))
+    flat = " ".join(text[start:stop].split())
+    return flat if len(flat) <= EXCERPT_LIMIT else flat[: EXCERPT_LIMIT - 1].rstrip() + "…"
+
+
+def _finding(path: str, segment: Segment, rule_id: str, start: int, end: int) -> Finding:
+    rule = RULES[rule_id]
+    line, col = segment.position(start)
+    end_line, end_col = segment.position(end)
+    return Finding(
+        gate="prompt-injection",
+        tool="gates",
+        rule=rule_id,
+        severity=rule.severity,
+        path=path,
+        message=f'{rule.why}: "{excerpt(segment.text, start, end)}"',
+        line=line,
+        end_line=end_line,
+        column=col + 1,
+        end_column=end_col + 1,
+    )
