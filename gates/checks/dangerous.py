@@ -75,6 +75,7 @@ RULES = _rules(
 )
 
 _EVAL_SINKS = {"eval", "exec", "compile"}
+_BUILTINS = {"builtins", "__builtins__"}
 _DECODERS = {
     *(
         f"base64.{n}"
@@ -292,7 +293,7 @@ class _Scanner:
     def _check_call(self, call: ast.Call) -> None:
         if id(call) in self.quiet:
             return
-        name = self.names.call_name(call)
+        name = self._builtin_via_getattr(call) or self.names.call_name(call)
         for check in (
             self._eval,
             self._shell,
@@ -305,6 +306,18 @@ class _Scanner:
             self._hooks,
         ):
             check(call, name)
+
+    def _builtin_via_getattr(self, call: ast.Call) -> str | None:
+        """`getattr(builtins, "ex" + "ec")(...)`: a builtin fetched by a (computed) name."""
+        func = call.func
+        if not (isinstance(func, ast.Call) and self.names.call_name(func) == "getattr"):
+            return None
+        if len(func.args) < 2 or self.names.qualname(func.args[0]) not in _BUILTINS:
+            return None
+        attr = func.args[1]
+        if isinstance(attr, ast.Constant) and isinstance(attr.value, str):
+            return attr.value
+        return "exec"  # a computed builtin name is there to hide what it calls
 
     def _eval(self, call: ast.Call, name: str) -> None:
         if name not in _EVAL_SINKS or name in self.defined or not call.args:
@@ -555,6 +568,8 @@ def _egress_target(call: ast.Call, name: str) -> ast.expr | None:
         return arg(call, 0, "url")
     if name in _HOST_CTORS:
         return arg(call, 0, "host")
+    if name in ("httpx.Client", "httpx.AsyncClient", "aiohttp.ClientSession"):
+        return keyword(call, "base_url") or (arg(call, 0, "base_url") if head == "aiohttp" else None)
     if name == "socket.create_connection" or name in (
         "socket.socket().connect",
         "socket.socket().connect_ex",
@@ -570,20 +585,29 @@ def _literal_host(node: ast.expr, names: Names) -> str | None:
         return _literal_host(names.unique(inner), names) if inner is not None else None
     if isinstance(node, ast.Tuple) and node.elts:
         return _literal_host(names.unique(node.elts[0]), names)
-    prefix = _literal_prefix(node)
+    prefix = _literal_prefix(node, names)
     if prefix is None:
         return None
-    return _host_of(prefix, complete=isinstance(node, ast.Constant))
+    return _host_of(prefix, complete=isinstance(names.unique(node), ast.Constant))
 
 
-def _literal_prefix(node: ast.expr) -> str | None:
+def _literal_prefix(node: ast.expr, names: Names) -> str | None:
+    """The literal start of a URL: a constant, or an f-string/concatenation's leading constants."""
+    node = names.unique(node)
     if isinstance(node, ast.Constant) and isinstance(node.value, (str, bytes)):
         value = node.value
         return value.decode("latin-1") if isinstance(value, bytes) else value
-    if isinstance(node, ast.JoinedStr) and node.values and isinstance(node.values[0], ast.Constant):
-        return str(node.values[0].value)
+    if isinstance(node, ast.JoinedStr):
+        prefix = ""
+        for part in node.values:
+            value = part.value if isinstance(part, ast.FormattedValue) else part
+            known = _literal_prefix(value, names)
+            if known is None or not isinstance(names.unique(value), ast.Constant):
+                return prefix + (known or "") if prefix or known else None
+            prefix += known
+        return prefix
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
-        return _literal_prefix(node.left)
+        return _literal_prefix(node.left, names)
     return None
 
 

@@ -95,7 +95,8 @@ _SECRET_STRONG = _rx(
 )
 _SECRET_WEAK = _rx(
     rf"\b(?:reveal|print|output|show|display|dump|leak|send|post|upload|share|echo|include|paste|"
-    rf"list|tell\s+me)\s+(?:me\s+)?(?:all\s+|any\s+|the\s+|your\s+|every\s+)*(?:\w+\s+)?{_CREDENTIAL_NOUNS}",
+    r"list|tell\s+me)\s+(?:me\s+)?(?:all\s+|any\s+|the\s+|your\s+|every\s+)*"
+    rf"(?:\w+\s+(?:of\s+(?:the\s+|your\s+|all\s+)?)?)?{_CREDENTIAL_NOUNS}",
 )
 _COMMAND = _rx(
     r"\b(?:curl|wget)\s+[^\n|;]*\|\s*(?:sudo\s+)?(?:ba|z)?sh\b",
@@ -111,13 +112,21 @@ _AI = _rx(
 )
 _IMPERATIVE = _rx(
     r"\b(?:must|should|please|do\s+not|don't|never|always|ignore|approve|merge|run|execute|say"
-    r"|respond|reply|tell|write|add|remove|delete|include|output|print|send|instead|make\s+sure)\b"
+    r"|respond|reply|tell|write|add|remove|delete|include|output|print|send|instead|make\s+sure"
+    r"|recommend|describe|summari[sz]e|rate|mention|praise|claim|state|treat|pretend|act\s+as"
+    r"|answer|report|call|use|install|prefer)\b"
 )
 _DISCUSSION = _rx(
     r"\be\.\s?g\.|\bi\.\s?e\.|\bsuch\s+as\b|\bfor\s+(?:example|instance)\b|\bexamples?\b",
     r"\battack(?:er|ers|s)?\b|\badversar\w*|\bmalicious\b|\bdetect\w*|\binjection\b",
     r"\bjailbreaks?\b|\b(?:phrases?|strings?|patterns?|payloads?|text)\s+like\b|\bwatch\s+(?:out\s+)?for\b",
 )
+# "never share your token", "the bot can approve the PR": statements, not requests.
+_NOT_A_REQUEST = re.compile(
+    r"\b(?:never|not|n't|no\s+one|nobody|can|cannot|will|may|could|would|might|must\s+not)\s+$",
+    _F,
+)
+_RST_COMMENT = re.compile(r"^\.\.[ \t]+(?![\w:-]+::|_|\[|\|).*(?:\n[ \t]+\S.*)*", re.M)
 _URLISH = re.compile(r"\S+://\S+|\b[\w-]+(?:\.[\w-]+)+\b")
 _QUOTES = "\"'`\u201c\u201d\u2018\u2019\u00ab\u00bb"  # straight, curly and angle quotes
 _FENCE = re.compile(r"^[ \t]{0,3}(```|~~~)[^\n]*\n.*?(?:^[ \t]{0,3}\1[^\n]*$|\Z)", re.M | re.S)
@@ -217,7 +226,7 @@ def _string_segment(token: tokenize.TokenInfo, kind: str) -> Segment:
 def _scan_segment(path: str, segment: Segment) -> list[Finding]:
     if segment.kind == "data":
         return []
-    hidden = _hidden_spans(segment.text) if segment.kind == "text" else []
+    hidden = _hidden_spans(segment.text, path) if segment.kind == "text" else []
     quoted = _quoted_spans(segment.text)
     findings: list[Finding] = []
     taken: list[tuple[int, int]] = []
@@ -275,7 +284,7 @@ def _strong(rule: str, text: str, start: int) -> bool:
 
 def _counts(rule: str, text: str, start: int, end: int) -> bool:
     """Whether a visible match is an instruction rather than prose about one."""
-    if _is_quoted(text, start, end):
+    if _is_quoted(text, start, end) or _NOT_A_REQUEST.search(text, max(0, start - 30), start):
         return False
     window = _window(text, start, end)
     if _DISCUSSION.search(_URLISH.sub(" ", window)):
@@ -319,9 +328,10 @@ def _quoted_spans(text: str) -> list[tuple[int, int]]:
     return [m.span() for m in _FENCE.finditer(text)] + [m.span() for m in _CODE_SPAN.finditer(text)]
 
 
-def _hidden_spans(text: str) -> list[tuple[int, int]]:
-    spans = [m.span() for pattern in _HIDDEN for m in pattern.finditer(text)]
-    return sorted(spans)
+def _hidden_spans(text: str, path: str) -> list[tuple[int, int]]:
+    """Text that renders invisibly: comments, hidden HTML, collapsed details, rst comments."""
+    patterns = [*_HIDDEN, _RST_COMMENT] if path.lower().endswith((".rst", ".rest")) else _HIDDEN
+    return sorted(m.span() for pattern in patterns for m in pattern.finditer(text))
 
 
 def _containing(spans: list[tuple[int, int]], offset: int) -> tuple[int, int] | None:
