@@ -569,7 +569,7 @@ def _egress_target(call: ast.Call, name: str) -> ast.expr | None:
     if name in _HOST_CTORS:
         return arg(call, 0, "host")
     if name in ("httpx.Client", "httpx.AsyncClient", "aiohttp.ClientSession"):
-        return keyword(call, "base_url") or (arg(call, 0, "base_url") if head == "aiohttp" else None)
+        return arg(call, 0 if head == "aiohttp" else 99, "base_url")
     if name == "socket.create_connection" or name in (
         "socket.socket().connect",
         "socket.socket().connect_ex",
