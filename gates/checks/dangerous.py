@@ -600,9 +600,9 @@ def _literal_prefix(node: ast.expr, names: Names) -> str | None:
     if isinstance(node, ast.JoinedStr):
         prefix = ""
         for part in node.values:
-            value = part.value if isinstance(part, ast.FormattedValue) else part
-            known = _literal_prefix(value, names)
-            if known is None or not isinstance(names.unique(value), ast.Constant):
+            inner = part.value if isinstance(part, ast.FormattedValue) else part
+            known = _literal_prefix(inner, names)
+            if known is None or not isinstance(names.unique(inner), ast.Constant):
                 return prefix + (known or "") if prefix or known else None
             prefix += known
         return prefix
