@@ -104,6 +104,8 @@ class Names:
         if depth > _MAX_DEPTH:
             return None
         if isinstance(node, ast.Name):
+            if node.id in self.local and self.local is not self.module:
+                return self._local_qualname(node.id, depth)  # a local shadows an import
             if node.id in self.aliases:
                 return self.aliases[node.id]
             values = self.values(node.id)
@@ -116,6 +118,12 @@ class Names:
         if isinstance(node, ast.Call):
             func = self.qualname(node.func, depth + 1)
             return f"{func}()" if func else None
+        return None
+
+    def _local_qualname(self, name: str, depth: int) -> str | None:
+        values = self.local[name]
+        if len(values) == 1 and isinstance(values[0], (ast.Call, ast.Attribute)):
+            return self.qualname(values[0], depth + 1)
         return None
 
     def call_name(self, call: ast.Call) -> str:
