@@ -189,7 +189,8 @@ def test_inline_suppression_marks_and_does_not_block(repo: Repo) -> None:
     base = repo.commit("base")
     repo.write(
         "tool.py",
-        "def calc(expr):\n    return eval(expr)  # gates: ignore[eval-nonliteral] trusted CLI input\n",
+        "def calc(expr):\n"
+        "    return eval(expr)  # gates: ignore[eval-nonliteral] trusted CLI input\n",
     )
     repo.commit("pr")
     result = gates_run(repo.path, "--base", base)
