@@ -68,7 +68,7 @@ _OVERRIDE = _rx(
     r"\b(?:enter|enable|activate|switch\s+to)\s+(?:developer|DAN|jailbreak|god)\s+mode",
     r"\bdo\s+anything\s+now\b",
     r"^[ \t>*#/-]*(?:new|updated|real|actual|revised)\s+(?:system\s+)?instructions\s*:",
-    r"<\|im_start\|>\s*system|<<SYS>>",
+    r"<\|im_start\|>\s*system",
 )
 _TARGETS = (
     r"(?:the\s+|this\s+|that\s+)?(?:pr|pull\s+request|merge\s+request|changes?|diff|patch|commit)"
@@ -119,6 +119,7 @@ _IMPERATIVE = _rx(
 _DISCUSSION = _rx(
     r"\be\.\s?g\.|\bi\.\s?e\.|\bsuch\s+as\b|\bfor\s+(?:example|instance)\b|\bexamples?\b",
     r"\battack(?:er|ers|s)?\b|\badversar\w*|\bmalicious\b|\bdetect\w*|\binjection\b",
+    r"\b(?:requests?|asks?|asking)\s+(?:(?:an?|the)\s+\w+\s+)?to\b",
     r"\bjailbreaks?\b|\b(?:phrases?|strings?|patterns?|payloads?|text)\s+like\b|\bwatch\s+(?:out\s+)?for\b",
 )
 # "never share your token", "the bot can approve the PR": statements, not requests.
@@ -210,9 +211,9 @@ def _python_segments(text: str, test_file: bool) -> Iterator[Segment]:
 
 
 def _comment_block(tokens: list[tokenize.TokenInfo]) -> Segment:
-    first = tokens[0]
-    text = "\n".join(t.string.lstrip("#") for t in tokens)
-    return Segment(text, first.start[0], first.start[1] + 1, "comment")
+    """Consecutive comment lines as one block, indented as in the file so columns stay exact."""
+    text = "\n".join(" " * t.start[1] + t.string for t in tokens)
+    return Segment(text, tokens[0].start[0], 0, "comment")
 
 
 def _string_segment(token: tokenize.TokenInfo, kind: str) -> Segment:
@@ -240,7 +241,7 @@ def _scan_segment(path: str, segment: Segment) -> list[Finding]:
             if not _counts_hidden(rule, segment.text[span[0] : span[1]], segment.text, start):
                 continue
             rule = "hidden-instruction"
-        elif not _counts(rule, segment.text, start, end):
+        elif not _counts(rule, segment.text, start, end, _is_prose(path, segment)):
             continue
         taken.append((start, span[1] if span else _line_end(segment.text, end)))
         findings.append(_finding(path, segment, rule, start, end))
@@ -282,14 +283,26 @@ def _strong(rule: str, text: str, start: int) -> bool:
     )
 
 
-def _counts(rule: str, text: str, start: int, end: int) -> bool:
+def _counts(rule: str, text: str, start: int, end: int, prose: bool) -> bool:
     """Whether a visible match is an instruction rather than prose about one."""
-    if _is_quoted(text, start, end) or _NOT_A_REQUEST.search(text, max(0, start - 30), start):
+    if _is_quoted(text, start, end, prose) or _NOT_A_REQUEST.search(
+        text, max(0, start - 30), start
+    ):
         return False
     window = _window(text, start, end)
     if _DISCUSSION.search(_URLISH.sub(" ", window)):
         return False
     return _strong(rule, text, start) or bool(_AI.search(window))
+
+
+_STRUCTURED = (".json", ".yaml", ".yml", ".toml", ".ini", ".cfg", ".conf", ".env", ".properties")
+
+
+def _is_prose(path: str, segment: Segment) -> bool:
+    """Prose (Markdown, text, comments, docstrings) as opposed to values in a data file."""
+    if segment.kind in ("comment", "docstring"):
+        return True
+    return segment.kind == "text" and not path.lower().endswith(_STRUCTURED)
 
 
 def _counts_hidden(rule: str, hidden: str, text: str, start: int) -> bool:
@@ -303,25 +316,40 @@ def _is_phrase_literal(text: str, start: int, end: int) -> bool:
     return len(rest) <= 0.25 * (end - start)
 
 
-def _window(text: str, start: int, end: int) -> str:
+def _bounds(text: str, start: int, end: int) -> tuple[int, int]:
     """The paragraph around a match (blank lines end it), at most _WINDOW characters each way."""
     lo = max(text.rfind("\n\n", 0, start), start - _WINDOW, 0)
     hi_blank = text.find("\n\n", end)
     hi = min(hi_blank if hi_blank >= 0 else len(text), end + _WINDOW)
+    return lo, hi
+
+
+def _window(text: str, start: int, end: int) -> str:
+    lo, hi = _bounds(text, start, end)
     return text[lo:hi]
 
 
-def _is_quoted(text: str, start: int, end: int) -> bool:
-    """The matched phrase sits between quotes on its line, as when it is being cited."""
+def _is_quoted(text: str, start: int, end: int, prose: bool) -> bool:
+    """The matched phrase sits between quotes on its line, as when it is being cited.
+
+    In structured files (YAML, JSON, TOML, ...) a quote before the text opens a value, which
+    the text *is*, so there only a quote right before it after other words counts.
+    """
     line_start = text.rfind("\n", 0, start) + 1
     line_end = text.find("\n", end)
     before = text[line_start:start].rstrip()
     after = text[end : line_end if line_end >= 0 else len(text)]
-    if not before or before[-1] not in _QUOTES:
+    if prose:  # a citation may wrap: count the quotes of the whole paragraph
+        head = text[_bounds(text, start, end)[0] : start]
+        opened = head.rstrip()[-1:] in _QUOTES or head.count('"') % 2 == 1
+        return opened and any(q in text[end : end + _WINDOW] for q in _QUOTES)
+    if not any(q in after for q in _QUOTES):
         return False
-    if before[:-1].rstrip().endswith((":", "=", "[", ",", "(")):
-        return False  # a value in YAML/TOML/JSON/code, which the text *is*, not a citation
-    return any(q in after for q in _QUOTES)
+    return (
+        bool(before)
+        and before[-1] in _QUOTES
+        and not before[:-1].rstrip().endswith((":", "=", "[", ",", "(", "-"))
+    )
 
 
 def _quoted_spans(text: str) -> list[tuple[int, int]]:
