@@ -52,7 +52,7 @@ RULES = _rules(
     ),
     Rule("unsafe-deserialization", W, "loading this format can run arbitrary code from the data"),
     Rule(
-        "dynamic-import", W, "imports a module chosen at run time, so input decides what code runs"
+        "dynamic-import", N, "imports a module chosen at run time, so input decides what code runs"
     ),
     Rule("decoded-exec", E, "executes decoded or decompressed data: a hidden (obfuscated) payload"),
     Rule("unbounded-loop", W, "the loop has no reachable break, return, raise or exit"),
@@ -130,8 +130,13 @@ _DESERIALIZE = {
 _DYNAMIC_IMPORT = {"__import__", "importlib.import_module", "importlib.__import__"}
 _LOOP_EXITS = {"sys.exit", "exit", "quit", "os._exit", "os.abort"}
 _FORKS = {"os.fork", "os.forkpty"}
-_HTTP_LIBS = ("requests", "httpx", "aiohttp", "urllib3")
-_HTTP_METHODS = {"get", "post", "put", "patch", "delete", "head", "options", "stream", "ws_connect"}
+# The client libraries' request functions and the methods of their sessions/clients/pools.
+_HTTP_CALL = re.compile(
+    r"^(?:requests(?:\.api|\.Session\(\)|\.session\(\))?|httpx(?:\.(?:Async)?Client\(\))?"
+    r"|aiohttp(?:\.ClientSession\(\))?"
+    r"|urllib3(?:\.(?:PoolManager|ProxyManager|HTTPS?ConnectionPool|connection_from_url)\(\))?)"
+    r"\.(get|post|put|patch|delete|head|options|stream|ws_connect|request|urlopen)$"
+)
 _URL_OPENERS = {"urllib.request.urlopen", "urllib.request.urlretrieve"}
 _HOST_CTORS = {"http.client.HTTPConnection", "http.client.HTTPSConnection"}
 _LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1", "0.0.0.0"}  # noqa: S104 - a name, not a bind
@@ -236,6 +241,7 @@ class _Scanner:
         self.findings: list[Finding] = []
         self.names = Names(self.aliases, self.module_names, self.module_names)
         self.loop_calls = _calls_in_loops(tree)
+        self.caught_loops = _loops_in_try(tree)
         self.quiet: set[int] = set()  # ids of calls already reported as part of an outer one
 
     def report(self, rule: str, what: str, node: ast.AST) -> None:
@@ -279,8 +285,13 @@ class _Scanner:
 
     def _check_while(self, node: ast.While) -> None:
         test = node.test
-        if isinstance(test, ast.Constant) and test.value and not _exits(node.body, self.names):
-            self.report("unbounded-loop", "`while` loop on a constant true condition", node)
+        if not (isinstance(test, ast.Constant) and test.value) or _exits(node.body, self.names):
+            return
+        if id(node) in self.caught_loops and any(
+            isinstance(n, ast.Call) for n in walk_scope(node.body)
+        ):
+            return  # `try: while True: q.get_nowait() ... except Empty:` ends by an exception
+        self.report("unbounded-loop", "`while` loop on a constant true condition", node)
 
     def _check_range(self, iterable: ast.expr) -> None:
         if isinstance(iterable, ast.Call) and self.names.call_name(iterable) == "range":
@@ -330,7 +341,7 @@ class _Scanner:
                 self.quiet.add(id(inner))
         if _decoded(code, self.names, set()):
             self.report("decoded-exec", f"`{name}` of decoded data", call)
-        else:
+        elif name != "compile":  # compiling alone runs nothing; the exec/eval of it is reported
             self.report("eval-nonliteral", f"`{name}` of a non-literal argument", call)
 
     def _shell(self, call: ast.Call, name: str) -> None:
@@ -364,10 +375,10 @@ class _Scanner:
             self.report("fork-bomb", f"`{name}` inside a loop", call)
 
     def _egress(self, call: ast.Call, name: str) -> None:
-        target = _egress_target(call, name)
+        target, is_url = _egress_target(call, name)
         if target is None:
             return
-        host = _literal_host(self.names.unique(target), self.names)
+        host = _literal_host(self.names.unique(target), self.names, is_url)
         if host is None:
             self.report(
                 "network-egress-dynamic", f"`{name}` to a host known only at run time", call
@@ -471,6 +482,18 @@ def _own_breaks(body: list[ast.stmt]) -> set[int]:
     return found
 
 
+_TRY_NODES: tuple[type[ast.Try], ...] = (ast.Try, getattr(ast, "TryStar", ast.Try))
+
+
+def _loops_in_try(tree: ast.Module) -> set[int]:
+    """Ids of the loops inside a `try` body that has `except` handlers (in the same function)."""
+    found: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, _TRY_NODES) and node.handlers:
+            found.update(id(n) for n in walk_scope(node.body) if isinstance(n, ast.While))
+    return found
+
+
 def _calls_in_loops(tree: ast.Module) -> set[int]:
     """Ids of the calls that run repeatedly: in a loop or comprehension of the same function."""
     found: set[int] = set()
@@ -556,39 +579,39 @@ def _stringy(node: ast.expr | None, names: Names) -> bool:
     return False
 
 
-def _egress_target(call: ast.Call, name: str) -> ast.expr | None:
-    """The URL, host or address argument of a network call, or None when it is no such call."""
+def _egress_target(call: ast.Call, name: str) -> tuple[ast.expr | None, bool]:
+    """The URL (True) or host/address (False) argument of a network call; None if no such call."""
     head = name.split(".", 1)[0]
-    last = name.rsplit(".", 1)[-1]
-    if head in _HTTP_LIBS and (last in _HTTP_METHODS or last in ("request", "urlopen")):
-        if last == "request" or (last == "stream" and head == "httpx"):
-            return arg(call, 1, "url")
-        return arg(call, 0, "url")
+    method = _HTTP_CALL.match(name)
+    if method:
+        if method.group(1) == "request" or (method.group(1) == "stream" and head == "httpx"):
+            return arg(call, 1, "url"), True
+        return arg(call, 0, "url"), True
     if name in _URL_OPENERS:
-        return arg(call, 0, "url")
+        return arg(call, 0, "url"), True
     if name in _HOST_CTORS:
-        return arg(call, 0, "host")
+        return arg(call, 0, "host"), False
     if name in ("httpx.Client", "httpx.AsyncClient", "aiohttp.ClientSession"):
-        return arg(call, 0 if head == "aiohttp" else 99, "base_url")
+        return arg(call, 0 if head == "aiohttp" else 99, "base_url"), True
     if name == "socket.create_connection" or name in (
         "socket.socket().connect",
         "socket.socket().connect_ex",
     ):
-        return arg(call, 0, "address")
-    return None
+        return arg(call, 0, "address"), False
+    return None, False
 
 
-def _literal_host(node: ast.expr, names: Names) -> str | None:
+def _literal_host(node: ast.expr, names: Names, is_url: bool) -> str | None:
     """The host a URL/host/address expression names; None when it is computed; "" when none."""
     if isinstance(node, ast.Call) and names.call_name(node) == "urllib.request.Request":
         inner = arg(node, 0, "url")
-        return _literal_host(names.unique(inner), names) if inner is not None else None
+        return _literal_host(names.unique(inner), names, True) if inner is not None else None
     if isinstance(node, ast.Tuple) and node.elts:
-        return _literal_host(names.unique(node.elts[0]), names)
+        return _literal_host(names.unique(node.elts[0]), names, False)
     prefix = _literal_prefix(node, names)
     if prefix is None:
         return None
-    return _host_of(prefix, complete=isinstance(names.unique(node), ast.Constant))
+    return _host_of(prefix, isinstance(names.unique(node), ast.Constant), is_url)
 
 
 def _literal_prefix(node: ast.expr, names: Names) -> str | None:
@@ -611,10 +634,15 @@ def _literal_prefix(node: ast.expr, names: Names) -> str | None:
     return None
 
 
-def _host_of(text: str, complete: bool) -> str | None:
-    """Host of a URL or `host[:port]`; for a partial literal, only when the host is complete."""
+def _host_of(text: str, complete: bool, is_url: bool) -> str | None:
+    """Host of a URL or `host[:port]`; for a partial literal, only when the host is complete.
+
+    A URL argument without a scheme is relative (to a client's base URL): "" (no host).
+    """
     text = text.strip()
     if "://" not in text:
+        if is_url:
+            return ""
         text = "//" + text
     after = text.split("//", 1)[1]
     if not complete and not re.search(r"[/:?#]", after):

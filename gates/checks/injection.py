@@ -104,11 +104,28 @@ _COMMAND = _rx(
     r"\b(?:run|execute)\s+`[^`\n]+`",
     r"\b(?:open\s+a\s+)?reverse\s+shell\b",
 )
+_AI_NAME = (
+    r"(?:AI|A\.I\.|LLMs?|GPTs?(?:-?\d\w*)?|ChatGPT|Copilot|Claude|Gemini|Codex|Devin|Bard"
+    r"|(?:large\s+)?language\s+models?|(?:AI|coding|autonomous|review)\s+"
+    r"(?:agents?|assistants?|reviewers?|models?|bots?)|assistants?|automated\s+reviewers?"
+    r"|chat\s*bots?|agents?)"
+)
+# An AI mentioned anywhere (enough inside hidden text) ...
 _AI = _rx(
     r"\b(?:AI|A\.I\.|LLMs?|GPTs?(?:-?\d\w*)?|ChatGPT|Copilot|Claude|Gemini|Codex|Devin|Bard)\b",
     r"\b(?:language\s+model|AI\s+(?:agent|assistant|reviewer|model)s?|coding\s+agents?"
     r"|autonomous\s+agents?|assistants?|review\s+bots?|automated\s+reviewers?|chat\s*bots?)\b",
     r"\bagents?(?=\s*[:,]|\s+(?:reading|reviewing|working|processing|analy[sz]ing))",
+)
+# ... and an AI addressed: "Copilot, ...", "AI reviewer: ...", "Note for the agent", "If you are
+# an LLM", "agents reading this", "Claude should ...". Visible requests need the latter.
+_AI_ADDRESS = _rx(
+    rf"\b{_AI_NAME}\s*[:,]",
+    rf"\b(?:dear|hey|hi|hello|attention|note\s+(?:to|for)|to|for|if\s+you\s+are)"
+    rf"(?:\s+(?:the|any|all|an?))?\s+{_AI_NAME}\b",
+    rf"\b{_AI_NAME}\s+(?:reading|reviewing|working\s+on|processing|analy[sz]ing)\b",
+    rf"\b{_AI_NAME}\s+(?:should|must|shall|needs?\s+to|has\s+to)\b",
+    r"@[\w-]*(?:ai|bot|gpt|copilot|claude|agent)[\w-]*\b",
 )
 _IMPERATIVE = _rx(
     r"\b(?:must|should|please|do\s+not|don't|never|always|ignore|approve|merge|run|execute|say"
@@ -292,7 +309,7 @@ def _counts(rule: str, text: str, start: int, end: int, prose: bool) -> bool:
     window = _window(text, start, end)
     if _DISCUSSION.search(_URLISH.sub(" ", window)):
         return False
-    return _strong(rule, text, start) or bool(_AI.search(window))
+    return _strong(rule, text, start) or bool(_AI_ADDRESS.search(window))
 
 
 _STRUCTURED = (".json", ".yaml", ".yml", ".toml", ".ini", ".cfg", ".conf", ".env", ".properties")
