@@ -53,7 +53,10 @@ def _rx(*parts: str) -> re.Pattern[str]:
 
 
 _PRIOR = r"(?:previous|prior|above|earlier|preceding|original|initial|existing|system|old)"
-_ORDERS = r"(?:instructions?|prompts?|directions?|rules|guidelines|directives|commands|context)"
+_ORDERS = (
+    r"(?:instructions?|prompts?|directions?|rules|guidelines|guidance|directives|commands|context"
+    r"|orders|constraints|policies|messages)"
+)
 _OVERRIDE = _rx(
     rf"\b(?:ignore|disregard|forget|override|bypass|discard)\s+(?:all\s+|any\s+)?(?:of\s+)?"
     rf"(?:the\s+|your\s+|my\s+|these\s+|those\s+)?{_PRIOR}\s+{_ORDERS}",
@@ -62,7 +65,8 @@ _OVERRIDE = _rx(
     r"|your\s+instructions|your\s+guidelines|your\s+programming)",
     r"\b(?:ignore|disregard|forget|override|bypass)\s+(?:all\s+)?your\s+"
     r"(?:instructions|guidelines|programming|rules|training)",
-    r"\bforget\s+(?:everything|all)\s+(?:you\s+(?:were|have\s+been)\s+told|above)",
+    r"\b(?:forget|ignore|disregard)\s+(?:everything|all|anything)\s+(?:you\s+(?:were|have\s+been)"
+    r"\s+told|(?:written\s+|said\s+|stated\s+)?(?:above|so\s+far)|(?:said|written)\s+previously)",
     r"\byou\s+are\s+now\s+(?:DAN\b|in\s+(?:developer|god|jailbreak|unrestricted|admin|sudo)\s+mode"
     r"|an?\s+(?:unrestricted|unfiltered|jailbroken|uncensored))",
     r"\b(?:enter|enable|activate|switch\s+to)\s+(?:developer|DAN|jailbreak|god)\s+mode",
@@ -71,14 +75,16 @@ _OVERRIDE = _rx(
     r"<\|im_start\|>\s*system",
 )
 _TARGETS = (
-    r"(?:the\s+|this\s+|that\s+)?(?:pr|pull\s+request|merge\s+request|changes?|diff|patch|commit)"
+    r"(?:(?:the|this|that|these|every|all|any|my|our)\s+)?"
+    r"(?:prs?|pull\s+requests?|merge\s+requests?|changes?|diffs?|patch(?:es)?|commits?)"
 )
 _APPROVAL = _rx(
     rf"\b(?:approve|merge|accept|lgtm|sign\s+off\s+on|auto-?merge)\s+{_TARGETS}\b",
     rf"\bmark\s+{_TARGETS}\s+as\s+(?:approved|safe|reviewed)",
     r"\b(?:respond|reply|answer|comment)\s+(?:only\s+)?with\s+[\"'“`]?(?:LGTM|approved?)\b",
-    r"\b(?:do\s+not|don't|never)\s+(?:flag|report|mention|comment\s+on|point\s+out)\s+"
-    r"(?:any\s+)?(?:issues|problems|vulnerabilit\w+|security\s+\w+|findings|this)",
+    r"\b(?:do\s+not|don't|never)\s+(?:flag|report|mention|comment\s+on|point\s+out|warn\s+about)"
+    r"\b[^.\n]{0,60}?\b(?:issues?|problems?|vulnerabilit\w+|security|findings?|this|it|calls?"
+    r"|code|changes?|lines?|functions?|risks?|eval|exec|requests?)\b",
     r"\b(?:is|has\s+been)\s+(?:pre-?approved|already\s+(?:reviewed|approved|audited))\b",
 )
 _CREDENTIAL_NOUNS = (
