@@ -54,7 +54,7 @@ RULES = _rules(
     Rule(
         "dynamic-import", N, "imports a module chosen at run time, so input decides what code runs"
     ),
-    Rule("decoded-exec", E, "executes decoded or decompressed data: a hidden (obfuscated) payload"),
+    Rule("decoded-exec", E, "executes decoded, decompressed or downloaded data: a hidden payload"),
     Rule("unbounded-loop", W, "the loop has no reachable break, return, raise or exit"),
     Rule("large-range-loop", W, "loops a million times or more: CPU and time exhaustion"),
     Rule("fork-bomb", E, "forks processes in a loop, which can exhaust the process table"),
@@ -345,7 +345,9 @@ class _Scanner:
             self.report("eval-nonliteral", f"`{name}` of a non-literal argument", call)
 
     def _shell(self, call: ast.Call, name: str) -> None:
-        if name in _SHELL_ALWAYS:
+        if name == "pty.spawn" and _names_a_shell(arg(call, 0, "argv")):
+            self.report("shell-command", "`pty.spawn` of an interactive shell", call)
+        elif name in _SHELL_ALWAYS:
             self.report("shell-command", f"`{name}` runs its command through a shell", call)
         elif name in _SUBPROCESS:
             shell = keyword(call, "shell")
@@ -434,8 +436,26 @@ class _Scanner:
         elif name == "signal.signal" and len(call.args) >= 2:
             signum = self.names.qualname(call.args[0])
             handler = self.names.qualname(call.args[1])
-            if signum in _TERM_SIGNALS and handler == "signal.SIG_IGN":
-                self.report("ignore-termination", f"`{signum}` set to SIG_IGN", call)
+            if _term_signal(call.args[0], signum) and handler == "signal.SIG_IGN":
+                shown = signum or ast.unparse(call.args[0])
+                self.report("ignore-termination", f"signal `{shown}` set to SIG_IGN", call)
+
+
+_SHELLS = {"sh", "bash", "zsh", "dash", "ksh", "csh", "tcsh", "fish", "cmd.exe", "powershell"}
+
+
+def _names_a_shell(node: ast.expr | None) -> bool:
+    """`"/bin/sh"` or `["bash", "-i"]`: the program is a shell."""
+    if isinstance(node, (ast.List, ast.Tuple)) and node.elts:
+        node = node.elts[0]
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value.rsplit("/", 1)[-1] in _SHELLS
+    return False
+
+
+def _term_signal(node: ast.expr, name: str | None) -> bool:
+    """SIGTERM/SIGINT/SIGHUP/SIGQUIT by name or by number (15, 2, 1, 3)."""
+    return name in _TERM_SIGNALS or const_int(node) in (1, 2, 3, 15)
 
 
 def _called(call: ast.Call, name: str) -> str:
@@ -516,7 +536,7 @@ def _decoded(node: ast.expr, names: Names, seen: set[str], depth: int = 0) -> bo
     for inner in ast.walk(node):
         if isinstance(inner, ast.Call):
             called = names.call_name(inner)
-            if called in _DECODERS or called.endswith(".fromhex"):
+            if called in _DECODERS or called.endswith(".fromhex") or _downloads(called):
                 return True
             method = inner.func.attr if isinstance(inner.func, ast.Attribute) else ""
             if method == "decode" and _decodes_literal_or_codec(inner):
@@ -530,6 +550,11 @@ def _decoded(node: ast.expr, names: Names, seen: set[str], depth: int = 0) -> bo
             if any(_decoded(v, names, seen, depth + 1) for v in names.values(inner.id)):
                 return True
     return False
+
+
+def _downloads(name: str) -> bool:
+    """A call that fetches data over the network (its result executed is remote code)."""
+    return bool(_HTTP_CALL.match(name)) or name in _URL_OPENERS
 
 
 def _decodes_literal_or_codec(call: ast.Call) -> bool:

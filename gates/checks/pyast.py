@@ -117,6 +117,9 @@ class Names:
             return f"{base}.{node.attr}" if base else None
         if isinstance(node, ast.Call):
             func = self.qualname(node.func, depth + 1)
+            imported = _imported_module(func, node)
+            if imported:
+                return imported  # __import__("os").system is os.system
             return f"{func}()" if func else None
         return None
 
@@ -129,6 +132,15 @@ class Names:
     def call_name(self, call: ast.Call) -> str:
         name = self.qualname(call.func) or ""
         return name.removeprefix("builtins.")
+
+
+def _imported_module(func: str | None, call: ast.Call) -> str | None:
+    if func not in ("__import__", "importlib.import_module") or not call.args:
+        return None
+    first = call.args[0]
+    if isinstance(first, ast.Constant) and isinstance(first.value, str) and first.value:
+        return _canonical(first.value)
+    return None
 
 
 def arg(call: ast.Call, index: int, keyword: str) -> ast.expr | None:
