@@ -13,8 +13,10 @@ a test file) is not reported, unless the text is hidden, where no discussion is 
 
 from __future__ import annotations
 
+import bisect
 import io
 import re
+import sys
 import tokenize
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -97,7 +99,7 @@ _SECRET_STRONG = _rx(
     r"|hidden\s+instructions|initial\s+instructions)",
     rf"\b(?:send|post|upload|exfiltrate|leak|forward|transmit)\s+(?:all\s+|any\s+|the\s+|your\s+)*"
     rf"(?:\w+\s+)?{_CREDENTIAL_NOUNS}[^.\n]{{0,60}}\bto\s+(?:https?://|\S+@|http|the\s+url|this\s+url)",
-    r"\b(?:curl|wget)\b[^\n|]*\$\{?\w*(?:TOKEN|SECRET|API_KEY|PASSWORD)\w*",
+    r"\b(?:curl|wget)\b[^\n|]{0,200}?\$\{?\w*(?:TOKEN|SECRET|API_KEY|PASSWORD)\w*",
 )
 _SECRET_WEAK = _rx(
     rf"\b(?:reveal|print|output|show|display|dump|leak|send|post|upload|share|echo|include|paste|"
@@ -105,9 +107,9 @@ _SECRET_WEAK = _rx(
     rf"(?:\w+\s+(?:of\s+(?:the\s+|your\s+|all\s+)?)?)?{_CREDENTIAL_NOUNS}",
 )
 _COMMAND = _rx(
-    r"\b(?:curl|wget)\s+[^\n|;]*\|\s*(?:sudo\s+)?(?:ba|z)?sh\b",
+    r"\b(?:curl|wget)\s+[^\n|;]{0,300}\|\s*(?:sudo\s+)?(?:ba|z)?sh\b",
     r"\b(?:run|execute)\s+(?:the\s+following|this|these)\s+(?:shell\s+)?(?:commands?|scripts?|code)",
-    r"\b(?:run|execute)\s+`[^`\n]+`",
+    r"\b(?:run|execute)\s+`[^`\n]{1,200}`",
     r"\b(?:open\s+a\s+)?reverse\s+shell\b",
 )
 _AI_NAME = (
@@ -151,23 +153,26 @@ _NOT_A_REQUEST = re.compile(
     _F,
 )
 _RST_COMMENT = re.compile(r"^\.\.[ \t]+(?![\w:-]+::|_|\[|\|).*(?:\n[ \t]+\S.*)*", re.M)
-_URLISH = re.compile(r"\S+://\S+|\b[\w-]+(?:\.[\w-]+)+\b")
+_URLISH = re.compile(r"\b[a-z][\w+.-]{0,20}://\S+|(?<![\w.-])[\w-]{1,63}(?:\.[\w-]{1,63})+", _F)
 _QUOTES = "\"'`\u201c\u201d\u2018\u2019\u00ab\u00bb"  # straight, curly and angle quotes
 _FENCE = re.compile(r"^[ \t]{0,3}(```|~~~)[^\n]*\n.*?(?:^[ \t]{0,3}\1[^\n]*$|\Z)", re.M | re.S)
-_CODE_SPAN = re.compile(r"`[^`\n]+`")
+_CODE_SPAN = re.compile(r"`[^`\n]{1,500}`")
+# Hidden-text patterns are linear: an unclosed comment runs to the end of the file in one match,
+# and elements are found tag by tag (below), never by a regex spanning from a tag to its close.
 _HIDDEN = (
     re.compile(r"<!--.*?(?:-->|\Z)", re.S),
-    re.compile(r"<details\b(?![^>]*\bopen\b)[^>]*>.*?(?:</details\s*>|\Z)", re.S | _F),
-    re.compile(
-        r"<(\w+)\b[^>]*\bstyle\s*=\s*[\"'][^\"']*(?:display\s*:\s*none|visibility\s*:\s*hidden"
-        r"|font-size\s*:\s*0(?![.\d]*[1-9])|opacity\s*:\s*0(?![.\d]*[1-9])|(?<!-)color\s*:\s*"
-        r"(?:white|#fff\b|#ffffff|rgba?\(\s*255\s*,\s*255\s*,\s*255)|(?:max-)?height\s*:\s*0(?:px)?\b)"
-        r"[^>]*>.*?(?:</\1\s*>|\Z)",
-        re.S | _F,
-    ),
-    re.compile(r"<(\w+)\b[^>]*\shidden(?:\s*=\s*[\"']?[^\s>]*)?[\s>].*?(?:</\1\s*>|\Z)", re.S | _F),
     re.compile(r"^\[[^\]\n]*\]:\s*(?:#|<>)\s*[(\"'].*$", re.M),
 )
+_OPEN_TAG = re.compile(r"<([A-Za-z][\w-]*)\b([^<>]{0,2000})>")
+_CLOSE_TAG = re.compile(r"</([A-Za-z][\w-]*)\s*>")
+_INVISIBLE = re.compile(
+    r"\bstyle\s*=\s*[\"'][^\"']*(?:display\s*:\s*none|visibility\s*:\s*hidden"
+    r"|font-size\s*:\s*0(?![.\d]*[1-9])|opacity\s*:\s*0(?![.\d]*[1-9])|(?<!-)color\s*:\s*"
+    r"(?:white|#fff\b|#ffffff|rgba?\(\s*255\s*,\s*255\s*,\s*255)|(?:max-)?height\s*:\s*0(?:px)?\b)"
+    r"|(?:^|\s)hidden(?:\s*=|\s|$)",
+    _F,
+)
+_OPEN_ATTR = re.compile(r"(?:^|\s)open(?:\s*=|\s|$)", _F)
 _TEST_FILE = re.compile(
     r"(^|/)(tests?|testing)/|(^|/)test_[^/]*\.py$|_test\.py$|(^|/)conftest\.py$"
 )
@@ -250,29 +255,35 @@ def _string_segment(token: tokenize.TokenInfo, kind: str) -> Segment:
 def _scan_segment(path: str, segment: Segment) -> list[Finding]:
     if segment.kind == "data":
         return []
-    hidden = _hidden_spans(segment.text, path) if segment.kind == "text" else []
-    quoted = _quoted_spans(segment.text)
+    text = segment.text
+    hidden = _hidden_spans(text, path) if segment.kind == "text" else []
+    quoted = _quoted_spans(text)
+    cues = _Cues(text)
+    names_ai: dict[tuple[int, int], bool] = {}  # per hidden span, computed once
+    done: set[tuple[int, int] | None] = set()  # hidden spans already reported
     findings: list[Finding] = []
-    taken: list[tuple[int, int]] = []
-    for rule, start, end in _matches(segment.text):
-        if any(s <= start < e for s, e in taken) or _containing(quoted, start):
-            continue  # one finding per planted line; cited code is not an instruction
-        if segment.kind == "string" and _is_phrase_literal(segment.text, start, end):
+    covered = 0  # matches come in order of position; one finding per planted line or block
+    for rule, start, end in _matches(text):
+        if start < covered or _containing(quoted, start):
+            continue  # cited code is not an instruction
+        if segment.kind == "string" and _is_phrase_literal(text, start, end):
             continue
         span = _containing(hidden, start)
         if span is not None:
-            if not _counts_hidden(rule, segment.text[span[0] : span[1]], segment.text, start):
-                continue
+            if span not in names_ai:
+                names_ai[span] = bool(_AI.search(text, span[0], span[1]))
+            if not (_strong(rule, text, start) or names_ai[span]):
+                continue  # a mere "run `make`" in a comment must still name an AI
             rule = "hidden-instruction"
-        elif not _counts(rule, segment.text, start, end, _is_prose(path, segment)):
+        elif not _counts(rule, text, start, end, _is_prose(path, segment), cues):
             continue
-        taken.append((start, span[1] if span else _line_end(segment.text, end)))
+        covered = span[1] if span else _line_end(text, end)
+        done.add(span)
         findings.append(_finding(path, segment, rule, start, end))
     for start, end in hidden:
-        if _containing(quoted, start) or any(start <= s < end for s, _ in taken):
+        if (start, end) in done or _containing(quoted, start):
             continue
-        if _addresses_ai(segment.text[start:end]):
-            taken.append((start, end))
+        if _addresses_ai(text[start:end]):
             findings.append(_finding(path, segment, "hidden-instruction", start, end))
     return findings
 
@@ -306,16 +317,34 @@ def _strong(rule: str, text: str, start: int) -> bool:
     )
 
 
-def _counts(rule: str, text: str, start: int, end: int, prose: bool) -> bool:
+class _Cues:
+    """Where a text addresses an AI and where it uses discussion words, found once per text.
+
+    Each match then asks "is there one near me?" by bisection, so a file with thousands of
+    look-alike matches costs linear time, not matches x window.
+    """
+
+    def __init__(self, text: str) -> None:
+        self.address = [m.start() for m in _AI_ADDRESS.finditer(text)]
+        blanked = _URLISH.sub(lambda m: " " * len(m.group()), text)  # "example.com" is no cue
+        self.discussion = [m.start() for m in _DISCUSSION.finditer(blanked)]
+
+    @staticmethod
+    def near(positions: list[int], lo: int, hi: int) -> bool:
+        at = bisect.bisect_left(positions, lo)
+        return at < len(positions) and positions[at] < hi
+
+
+def _counts(rule: str, text: str, start: int, end: int, prose: bool, cues: _Cues) -> bool:
     """Whether a visible match is an instruction rather than prose about one."""
     if _is_quoted(text, start, end, prose) or _NOT_A_REQUEST.search(
         text, max(0, start - 30), start
     ):
         return False
-    window = _window(text, start, end)
-    if _DISCUSSION.search(_URLISH.sub(" ", window)):
+    lo, hi = _bounds(text, start, end)
+    if _Cues.near(cues.discussion, lo, hi):
         return False
-    return _strong(rule, text, start) or bool(_AI_ADDRESS.search(window))
+    return _strong(rule, text, start) or _Cues.near(cues.address, lo, hi)
 
 
 _STRUCTURED = (".json", ".yaml", ".yml", ".toml", ".ini", ".cfg", ".conf", ".env", ".properties")
@@ -328,21 +357,18 @@ def _is_prose(path: str, segment: Segment) -> bool:
     return segment.kind == "text" and not path.lower().endswith(_STRUCTURED)
 
 
-def _counts_hidden(rule: str, hidden: str, text: str, start: int) -> bool:
-    """Hidden text needs no discussion check, but a mere "run `make`" must still name an AI."""
-    return _strong(rule, text, start) or bool(_AI.search(hidden))
-
-
 def _is_phrase_literal(text: str, start: int, end: int) -> bool:
     """A Python string that is just the phrase (a pattern list, a test input) cites it."""
+    if len(text) > 2 * (end - start) + 16:
+        return False
     rest = (text[:start] + text[end:]).strip(" .,;:!?\n\t")
     return len(rest) <= 0.25 * (end - start)
 
 
 def _bounds(text: str, start: int, end: int) -> tuple[int, int]:
     """The paragraph around a match (blank lines end it), at most _WINDOW characters each way."""
-    lo = max(text.rfind("\n\n", 0, start), start - _WINDOW, 0)
-    hi_blank = text.find("\n\n", end)
+    lo = max(text.rfind("\n\n", max(0, start - _WINDOW), start), start - _WINDOW, 0)
+    hi_blank = text.find("\n\n", end, end + _WINDOW)
     hi = min(hi_blank if hi_blank >= 0 else len(text), end + _WINDOW)
     return lo, hi
 
@@ -358,10 +384,10 @@ def _is_quoted(text: str, start: int, end: int, prose: bool) -> bool:
     In structured files (YAML, JSON, TOML, ...) a quote before the text opens a value, which
     the text *is*, so there only a quote right before it after other words counts.
     """
-    line_start = text.rfind("\n", 0, start) + 1
-    line_end = text.find("\n", end)
-    before = text[line_start:start].rstrip()
-    after = text[end : line_end if line_end >= 0 else len(text)]
+    line_start = text.rfind("\n", max(0, start - _WINDOW), start) + 1
+    line_end = text.find("\n", end, end + _WINDOW)
+    before = text[max(line_start, start - _WINDOW) : start].rstrip()
+    after = text[end : line_end if line_end >= 0 else end + _WINDOW]
     if prose:  # a citation may wrap: count the quotes of the whole paragraph
         head = text[_bounds(text, start, end)[0] : start]
         opened = head.rstrip()[-1:] in _QUOTES or head.count('"') % 2 == 1
@@ -376,17 +402,49 @@ def _is_quoted(text: str, start: int, end: int, prose: bool) -> bool:
 
 
 def _quoted_spans(text: str) -> list[tuple[int, int]]:
-    return [m.span() for m in _FENCE.finditer(text)] + [m.span() for m in _CODE_SPAN.finditer(text)]
+    return _merged([m.span() for p in (_FENCE, _CODE_SPAN) for m in p.finditer(text)])
 
 
 def _hidden_spans(text: str, path: str) -> list[tuple[int, int]]:
     """Text that renders invisibly: comments, hidden HTML, collapsed details, rst comments."""
     patterns = [*_HIDDEN, _RST_COMMENT] if path.lower().endswith((".rst", ".rest")) else _HIDDEN
-    return sorted(m.span() for pattern in patterns for m in pattern.finditer(text))
+    spans = [m.span() for pattern in patterns for m in pattern.finditer(text)]
+    return _merged(spans + _hidden_elements(text))
+
+
+def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Overlapping spans as one, so nested or unclosed hidden blocks are scanned once."""
+    out: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if out and start < out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], end))
+        else:
+            out.append((start, end))
+    return out
+
+
+def _hidden_elements(text: str) -> list[tuple[int, int]]:
+    """Invisible elements and collapsed `<details>`, from the opening tag to its closing tag."""
+    closes: dict[str, list[int]] = {}
+    for match in _CLOSE_TAG.finditer(text):
+        closes.setdefault(match.group(1).lower(), []).append(match.end())
+    spans = []
+    for match in _OPEN_TAG.finditer(text):
+        tag, attrs = match.group(1).lower(), match.group(2)
+        collapsed = tag == "details" and not _OPEN_ATTR.search(attrs)
+        if collapsed or _INVISIBLE.search(attrs):
+            ends = closes.get(tag, [])
+            at = bisect.bisect_right(ends, match.end())
+            spans.append((match.start(), ends[at] if at < len(ends) else len(text)))
+    return spans
 
 
 def _containing(spans: list[tuple[int, int]], offset: int) -> tuple[int, int] | None:
-    return next(((s, e) for s, e in spans if s <= offset < e), None)
+    """The span holding `offset`, if any; `spans` are sorted and disjoint."""
+    at = bisect.bisect_right(spans, (offset, sys.maxsize)) - 1
+    if at >= 0 and spans[at][0] <= offset < spans[at][1]:
+        return spans[at]
+    return None
 
 
 def _addresses_ai(text: str) -> bool:
