@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import fnmatch
 import re
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -201,7 +202,9 @@ class DangerousCodeGate(TextCheckGate):
     def scan(self, source: Source, options: Mapping[str, object]) -> list[Finding]:
         allowed = tuple(str(h).lower() for h in options.get("allowed_hosts", ()) or ())  # type: ignore[attr-defined]
         try:
-            tree = ast.parse(source.text, filename=source.path)
+            with warnings.catch_warnings():  # "invalid escape sequence" is not ours to print
+                warnings.simplefilter("ignore")
+                tree = ast.parse(source.text, filename=source.path)
         except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
             line = getattr(exc, "lineno", None) or 1
             return [_finding(source.path, "syntax-error", f"cannot parse: {exc}", line=line)]

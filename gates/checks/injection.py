@@ -218,6 +218,9 @@ def segments(source: Source) -> list[Segment]:
     return [Segment(source.text, 1, 0, "text")]
 
 
+_FSTRING_MIDDLE = getattr(tokenize, "FSTRING_MIDDLE", -1)
+
+
 def _python_segments(text: str, test_file: bool) -> Iterator[Segment]:
     comments: list[tokenize.TokenInfo] = []
     previous = tokenize.NEWLINE
@@ -232,6 +235,9 @@ def _python_segments(text: str, test_file: bool) -> Iterator[Segment]:
             docstring = previous in (tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT)
             kind = "docstring" if docstring else ("data" if test_file else "string")
             yield _string_segment(token, kind)
+        elif token.type == _FSTRING_MIDDLE:  # Python 3.12+: an f-string's literal text
+            kind = "data" if test_file else "string"
+            yield Segment(token.string, token.start[0], token.start[1], kind)
         if token.type not in (tokenize.NL, tokenize.COMMENT):
             previous = token.type
     if comments:
@@ -362,7 +368,7 @@ def _is_phrase_literal(text: str, start: int, end: int) -> bool:
     if len(text) > 2 * (end - start) + 16:
         return False
     rest = (text[:start] + text[end:]).strip(" .,;:!?\n\t")
-    return len(rest) <= 0.25 * (end - start)
+    return len(rest) <= 0.25 * (end - start) and not _AI_ADDRESS.search(text)
 
 
 def _bounds(text: str, start: int, end: int) -> tuple[int, int]:

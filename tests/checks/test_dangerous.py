@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 import pytest
@@ -222,3 +223,9 @@ def test_project_config_excludes_its_own_corpus() -> None:
             ["tests/corpus/safety/prompt-injection/hidden.toml", "gates/app.py"], (), excluded
         )
         assert list(kept) == ["gates/app.py"], name
+
+
+def test_parsing_emits_no_warnings() -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # an "invalid escape sequence" warning would raise here
+        assert scan('PATTERN = "\\d+"\n') == []
