@@ -9,14 +9,13 @@ gives one note (it was not analysed) and never an exception.
 from __future__ import annotations
 
 import ast
-import fnmatch
 import re
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 from gates.checks.base import Source, TextCheckGate
+from gates.checks.egress import LOCAL_HOSTS, egress_target, host_allowed, literal_host
 from gates.checks.pyast import (
     SCOPES,
     UNKNOWN,
@@ -30,6 +29,7 @@ from gates.checks.pyast import (
     scope_assignments,
     walk_scope,
 )
+from gates.checks.pyflow import calls_in_loops, decoded, exits, loops_in_try, params, stringy
 from gates.gate import Option
 from gates.model import Finding, Severity, Stage
 
@@ -77,33 +77,6 @@ RULES = _rules(
 
 _EVAL_SINKS = {"eval", "exec", "compile"}
 _BUILTINS = {"builtins", "__builtins__"}
-_DECODERS = {
-    *(
-        f"base64.{n}"
-        for n in [
-            "b64decode",
-            "b32decode",
-            "b32hexdecode",
-            "b16decode",
-            "a85decode",
-            "b85decode",
-            "decodebytes",
-            "decodestring",
-            "urlsafe_b64decode",
-            "standard_b64decode",
-        ]
-    ),
-    *(f"{m}.decompress" for m in ("zlib", "gzip", "bz2", "lzma")),
-    "codecs.decode",
-    "binascii.unhexlify",
-    "binascii.a2b_base64",
-    "binascii.a2b_hex",
-    "binascii.a2b_uu",
-    "bytes.fromhex",
-    "bytearray.fromhex",
-    "marshal.loads",
-    "chr",
-}
 _SHELL_ALWAYS = {
     "os.system",
     "os.popen",
@@ -129,18 +102,7 @@ _DESERIALIZE = {
     "yaml.unsafe_load_all",
 }
 _DYNAMIC_IMPORT = {"__import__", "importlib.import_module", "importlib.__import__"}
-_LOOP_EXITS = {"sys.exit", "exit", "quit", "os._exit", "os.abort"}
 _FORKS = {"os.fork", "os.forkpty"}
-# The client libraries' request functions and the methods of their sessions/clients/pools.
-_HTTP_CALL = re.compile(
-    r"^(?:requests(?:\.api|\.Session\(\)|\.session\(\))?|httpx(?:\.(?:Async)?Client\(\))?"
-    r"|aiohttp(?:\.ClientSession\(\))?"
-    r"|urllib3(?:\.(?:PoolManager|ProxyManager|HTTPS?ConnectionPool|connection_from_url)\(\))?)"
-    r"\.(get|post|put|patch|delete|head|options|stream|ws_connect|request|urlopen)$"
-)
-_URL_OPENERS = {"urllib.request.urlopen", "urllib.request.urlretrieve"}
-_HOST_CTORS = {"http.client.HTTPConnection", "http.client.HTTPSConnection"}
-_LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1", "0.0.0.0"}  # noqa: S104 - a name, not a bind
 _SENSITIVE = re.compile(
     r"(^|/)\.ssh(/|$)|(^|/)authorized_keys$|^/etc(/|$)|(^|/)crontab$|^/var/spool/cron"
     r"|(^|/)\.(bashrc|bash_profile|bash_login|zshrc|zprofile|zshenv|zlogin|profile|login|cshrc)$"
@@ -243,8 +205,8 @@ class _Scanner:
         self.defined = {n.name for n in tree.body if isinstance(n, SCOPES) and hasattr(n, "name")}
         self.findings: list[Finding] = []
         self.names = Names(self.aliases, self.module_names, self.module_names)
-        self.loop_calls = _calls_in_loops(tree)
-        self.caught_loops = _loops_in_try(tree)
+        self.loop_calls = calls_in_loops(tree)
+        self.caught_loops = loops_in_try(tree)
         self.quiet: set[int] = set()  # ids of calls already reported as part of an outer one
 
     def report(self, rule: str, what: str, node: ast.AST) -> None:
@@ -273,7 +235,7 @@ class _Scanner:
         body: list[ast.stmt] = (
             [ast.Expr(node.body)] if isinstance(node, ast.Lambda) else list(node.body)
         )
-        local: dict[str, list[ast.expr]] = {a.arg: [] for a in _params(node.args)}
+        local: dict[str, list[ast.expr]] = {a.arg: [] for a in params(node.args)}
         local.update(scope_assignments(body))
         outer = [*node.args.defaults, *node.args.kw_defaults]
         if not isinstance(node, ast.Lambda):
@@ -288,7 +250,7 @@ class _Scanner:
 
     def _check_while(self, node: ast.While) -> None:
         test = node.test
-        if not (isinstance(test, ast.Constant) and test.value) or _exits(node.body, self.names):
+        if not (isinstance(test, ast.Constant) and test.value) or exits(node.body, self.names):
             return
         if id(node) in self.caught_loops and any(
             isinstance(n, ast.Call) for n in walk_scope(node.body)
@@ -342,7 +304,7 @@ class _Scanner:
         for inner in ast.walk(code):
             if isinstance(inner, ast.Call) and self.names.call_name(inner) in _EVAL_SINKS:
                 self.quiet.add(id(inner))
-        if _decoded(code, self.names, set()):
+        if decoded(code, self.names, set()):
             self.report("decoded-exec", f"`{name}` of decoded data", call)
         elif name != "compile":  # compiling alone runs nothing; the exec/eval of it is reported
             self.report("eval-nonliteral", f"`{name}` of a non-literal argument", call)
@@ -356,7 +318,7 @@ class _Scanner:
             shell = keyword(call, "shell")
             if shell is not None and not (isinstance(shell, ast.Constant) and not shell.value):
                 self.report("shell-command", f"`{name}` with shell=True", call)
-            elif _stringy(arg(call, 0, "args"), self.names):
+            elif stringy(arg(call, 0, "args"), self.names):
                 self.report("shell-command", f"`{name}` with a string command", call)
 
     def _deserialize(self, call: ast.Call, name: str) -> None:
@@ -380,15 +342,15 @@ class _Scanner:
             self.report("fork-bomb", f"`{name}` inside a loop", call)
 
     def _egress(self, call: ast.Call, name: str) -> None:
-        target, is_url = _egress_target(call, name)
+        target, is_url = egress_target(call, name)
         if target is None:
             return
-        host = _literal_host(self.names.unique(target), self.names, is_url)
+        host = literal_host(self.names.unique(target), self.names, is_url)
         if host is None:
             self.report(
                 "network-egress-dynamic", f"`{name}` to a host known only at run time", call
             )
-        elif host and host not in _LOCAL_HOSTS and not _allowed(host, self.allowed):
+        elif host and host not in LOCAL_HOSTS and not host_allowed(host, self.allowed):
             self.report("network-egress", f"`{name}` to {host}", call)
 
     def _write(self, call: ast.Call, name: str) -> None:
@@ -466,221 +428,3 @@ def _called(call: ast.Call, name: str) -> str:
     if name:
         return name
     return f".{call.func.attr}" if isinstance(call.func, ast.Attribute) else "call"
-
-
-def _params(args: ast.arguments) -> list[ast.arg]:
-    extra = [a for a in (args.vararg, args.kwarg) if a is not None]
-    return [*args.posonlyargs, *args.args, *args.kwonlyargs, *extra]
-
-
-def _exits(body: list[ast.stmt], names: Names) -> bool:
-    """True when the loop body can leave the loop: break (of this loop), return, raise, exit.
-
-    A `yield` or `await` counts too: a generator or coroutine loop is driven, and can be
-    stopped or cancelled, by its consumer.
-    """
-    own = _own_breaks(body)
-    for node in walk_scope(body):
-        if isinstance(node, (ast.Return, ast.Raise, ast.Yield, ast.YieldFrom, ast.Await)):
-            return True
-        if isinstance(node, ast.Break) and id(node) in own:
-            return True
-        if isinstance(node, ast.Call) and names.call_name(node) in _LOOP_EXITS:
-            return True
-    return False
-
-
-def _own_breaks(body: list[ast.stmt]) -> set[int]:
-    """The `break` statements in a loop body that leave that loop, not a nested one."""
-    found: set[int] = set()
-    stack: list[ast.AST] = list(body)
-    while stack:
-        node = stack.pop()
-        if isinstance(node, ast.Break):
-            found.add(id(node))
-        elif isinstance(node, (ast.For, ast.AsyncFor, ast.While)):
-            stack.extend(node.orelse)  # a nested loop's else belongs to the outer loop
-        elif not isinstance(node, SCOPES):
-            stack.extend(ast.iter_child_nodes(node))
-    return found
-
-
-_TRY_NODES: tuple[type[ast.Try], ...] = (ast.Try, getattr(ast, "TryStar", ast.Try))
-
-
-def _loops_in_try(tree: ast.Module) -> set[int]:
-    """Ids of the loops inside a `try` body that has `except` handlers (in the same function)."""
-    found: set[int] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, _TRY_NODES) and node.handlers:
-            found.update(id(n) for n in walk_scope(node.body) if isinstance(n, ast.While))
-    return found
-
-
-def _calls_in_loops(tree: ast.Module) -> set[int]:
-    """Ids of the calls that run repeatedly: in a loop or comprehension of the same function."""
-    found: set[int] = set()
-    for node in ast.walk(tree):
-        repeated: list[ast.stmt] = []
-        if isinstance(node, (ast.For, ast.AsyncFor, ast.While)):
-            repeated = list(node.body)
-        elif isinstance(node, (ast.ListComp, ast.SetComp, ast.GeneratorExp)):
-            repeated = [ast.Expr(node.elt)]
-        elif isinstance(node, ast.DictComp):
-            repeated = [ast.Expr(node.key), ast.Expr(node.value)]
-        found.update(id(n) for n in walk_scope(repeated) if isinstance(n, ast.Call))
-    return found
-
-
-def _decoded(node: ast.expr, names: Names, seen: set[str], depth: int = 0) -> bool:
-    """True when the expression (or a local it reads) decodes, decompresses or reverses data."""
-    if depth > 6:
-        return False
-    for inner in ast.walk(node):
-        if isinstance(inner, ast.Call):
-            called = names.call_name(inner)
-            if called in _DECODERS or called.endswith(".fromhex") or _downloads(called):
-                return True
-            method = inner.func.attr if isinstance(inner.func, ast.Attribute) else ""
-            if method == "decode" and _decodes_literal_or_codec(inner):
-                return True
-        if isinstance(inner, ast.Subscript) and _reversed(inner):
-            return True
-        if isinstance(inner, ast.Name) and names.qualname(inner) == "chr":
-            return True  # "".join(map(chr, [...])) spells code as numbers
-        if isinstance(inner, ast.Name) and inner.id not in seen:
-            seen.add(inner.id)
-            if any(_decoded(v, names, seen, depth + 1) for v in names.values(inner.id)):
-                return True
-    return False
-
-
-def _downloads(name: str) -> bool:
-    """A call that fetches data over the network (its result executed is remote code)."""
-    return bool(_HTTP_CALL.match(name)) or name in _URL_OPENERS
-
-
-def _decodes_literal_or_codec(call: ast.Call) -> bool:
-    """`b"...".decode()` of an inline blob, or `.decode("rot13")`-style codec decoding."""
-    receiver = call.func.value if isinstance(call.func, ast.Attribute) else None
-    return isinstance(receiver, ast.Constant) or _codec_arg(call)
-
-
-def _codec_arg(call: ast.Call) -> bool:
-    codec = arg(call, 0, "encoding")
-    return isinstance(codec, ast.Constant) and str(codec.value).lower().replace("_", "") in (
-        "rot13",
-        "hex",
-        "base64",
-        "zlib",
-        "bz2",
-        "hexcodec",
-        "base64codec",
-        "zlibcodec",
-    )
-
-
-def _reversed(node: ast.Subscript) -> bool:
-    """`"...)(tnirp"[::-1]`: a string literal reversed to hide what it says."""
-    step = node.slice.step if isinstance(node.slice, ast.Slice) else None
-    return (
-        step is not None
-        and const_int(step) == -1
-        and isinstance(node.value, ast.Constant)
-        and isinstance(node.value.value, (str, bytes))
-    )
-
-
-def _stringy(node: ast.expr | None, names: Names) -> bool:
-    """A command given as one string (literal, f-string, concatenation or formatting)."""
-    if node is None:
-        return False
-    node = names.unique(node)
-    if isinstance(node, ast.Constant):
-        return isinstance(node.value, str)
-    if isinstance(node, ast.JoinedStr):
-        return True
-    if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Mod)):
-        return _stringy(node.left, names)
-    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
-        return node.func.attr in ("format", "join") and isinstance(node.func.value, ast.Constant)
-    return False
-
-
-def _egress_target(call: ast.Call, name: str) -> tuple[ast.expr | None, bool]:
-    """The URL (True) or host/address (False) argument of a network call; None if no such call."""
-    head = name.split(".", 1)[0]
-    method = _HTTP_CALL.match(name)
-    if method:
-        if method.group(1) == "request" or (method.group(1) == "stream" and head == "httpx"):
-            return arg(call, 1, "url"), True
-        return arg(call, 0, "url"), True
-    if name in _URL_OPENERS:
-        return arg(call, 0, "url"), True
-    if name in _HOST_CTORS:
-        return arg(call, 0, "host"), False
-    if name in ("httpx.Client", "httpx.AsyncClient", "aiohttp.ClientSession"):
-        return arg(call, 0 if head == "aiohttp" else 99, "base_url"), True
-    if name == "socket.create_connection" or name in (
-        "socket.socket().connect",
-        "socket.socket().connect_ex",
-    ):
-        return arg(call, 0, "address"), False
-    return None, False
-
-
-def _literal_host(node: ast.expr, names: Names, is_url: bool) -> str | None:
-    """The host a URL/host/address expression names; None when it is computed; "" when none."""
-    if isinstance(node, ast.Call) and names.call_name(node) == "urllib.request.Request":
-        inner = arg(node, 0, "url")
-        return _literal_host(names.unique(inner), names, True) if inner is not None else None
-    if isinstance(node, ast.Tuple) and node.elts:
-        return _literal_host(names.unique(node.elts[0]), names, False)
-    prefix = _literal_prefix(node, names)
-    if prefix is None:
-        return None
-    return _host_of(prefix, isinstance(names.unique(node), ast.Constant), is_url)
-
-
-def _literal_prefix(node: ast.expr, names: Names) -> str | None:
-    """The literal start of a URL: a constant, or an f-string/concatenation's leading constants."""
-    node = names.unique(node)
-    if isinstance(node, ast.Constant) and isinstance(node.value, (str, bytes)):
-        value = node.value
-        return value.decode("latin-1") if isinstance(value, bytes) else value
-    if isinstance(node, ast.JoinedStr):
-        prefix = ""
-        for part in node.values:
-            inner = part.value if isinstance(part, ast.FormattedValue) else part
-            known = _literal_prefix(inner, names)
-            if known is None or not isinstance(names.unique(inner), ast.Constant):
-                return prefix + (known or "") if prefix or known else None
-            prefix += known
-        return prefix
-    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
-        return _literal_prefix(node.left, names)
-    return None
-
-
-def _host_of(text: str, complete: bool, is_url: bool) -> str | None:
-    """Host of a URL or `host[:port]`; for a partial literal, only when the host is complete.
-
-    A URL argument without a scheme is relative (to a client's base URL): "" (no host).
-    """
-    text = text.strip()
-    if "://" not in text:
-        if is_url:
-            return ""
-        text = "//" + text
-    after = text.split("//", 1)[1]
-    if not complete and not re.search(r"[/:?#]", after):
-        return None  # f"https://{sub}.example.com" or "https://api." + tld: not fully literal
-    try:
-        host = urlsplit(text).hostname
-    except ValueError:
-        return None
-    return (host or "").lower()
-
-
-def _allowed(host: str, allowed: tuple[str, ...]) -> bool:
-    return any(fnmatch.fnmatchcase(host, glob) for glob in allowed)
