@@ -313,9 +313,6 @@ def _matches(text: str) -> Iterator[tuple[str, int, int]]:
         yield rule, start, end
 
 
-_NEEDS_AI = {"agent-approval-request", "command-execution-request"}
-
-
 def _strong(rule: str, text: str, start: int) -> bool:
     """Overrides and requests for the system prompt need no addressee to be suspicious."""
     return rule == "instruction-override" or (
