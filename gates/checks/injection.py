@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import bisect
 import io
-import re
 import sys
 import tokenize
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
+from gates.checks import injection_patterns as pat
 from gates.checks.base import Source, TextCheckGate
 from gates.gate import Option
 from gates.model import Finding, Severity, Stage
@@ -46,136 +46,6 @@ RULES = {
         Rule("hidden-instruction", Severity.ERROR, "instructions to an AI hidden from humans"),
     )
 }
-
-_F = re.IGNORECASE
-
-
-def _rx(*parts: str) -> re.Pattern[str]:
-    return re.compile("|".join(f"(?:{p})" for p in parts), _F | re.MULTILINE)
-
-
-_PRIOR = r"(?:previous|prior|above|earlier|preceding|original|initial|existing|system|old)"
-_ORDERS = (
-    r"(?:instructions?|prompts?|directions?|rules|guidelines|guidance|directives|commands|context"
-    r"|orders|constraints|policies|messages)"
-)
-_OVERRIDE = _rx(
-    rf"\b(?:ignore|disregard|forget|override|bypass|discard)\s+(?:all\s+|any\s+)?(?:of\s+)?"
-    rf"(?:the\s+|your\s+|my\s+|these\s+|those\s+)?{_PRIOR}\s+{_ORDERS}",
-    r"\b(?:ignore|disregard|forget|override|bypass)\s+(?:the\s+|your\s+)?"
-    r"(?:system\s+prompt|system\s+message|safety\s+(?:rules|guidelines|instructions)"
-    r"|your\s+instructions|your\s+guidelines|your\s+programming)",
-    r"\b(?:ignore|disregard|forget|override|bypass)\s+(?:all\s+)?your\s+"
-    r"(?:instructions|guidelines|programming|rules|training)",
-    r"\b(?:forget|ignore|disregard)\s+(?:everything|all|anything)\s+(?:you\s+(?:were|have\s+been)"
-    r"\s+told|(?:written\s+|said\s+|stated\s+)?(?:above|so\s+far)|(?:said|written)\s+previously)",
-    r"\byou\s+are\s+now\s+(?:DAN\b|in\s+(?:developer|god|jailbreak|unrestricted|admin|sudo)\s+mode"
-    r"|an?\s+(?:unrestricted|unfiltered|jailbroken|uncensored))",
-    r"\b(?:enter|enable|activate|switch\s+to)\s+(?:developer|DAN|jailbreak|god)\s+mode",
-    r"\bdo\s+anything\s+now\b",
-    r"^[ \t>*#/-]*(?:new|updated|real|actual|revised)\s+(?:system\s+)?instructions\s*:",
-    r"<\|im_start\|>\s*system",
-)
-_TARGETS = (
-    r"(?:(?:the|this|that|these|every|all|any|my|our)\s+)?"
-    r"(?:prs?|pull\s+requests?|merge\s+requests?|changes?|diffs?|patch(?:es)?|commits?)"
-)
-_APPROVAL = _rx(
-    rf"\b(?:approve|merge|accept|lgtm|sign\s+off\s+on|auto-?merge)\s+{_TARGETS}\b",
-    rf"\bmark\s+{_TARGETS}\s+as\s+(?:approved|safe|reviewed)",
-    r"\b(?:respond|reply|answer|comment)\s+(?:only\s+)?with\s+[\"'“`]?(?:LGTM|approved?)\b",
-    r"\b(?:do\s+not|don't|never)\s+(?:flag|report|mention|comment\s+on|point\s+out|warn\s+about)"
-    r"\b[^.\n]{0,60}?\b(?:issues?|problems?|vulnerabilit\w+|security|findings?|this|it|calls?"
-    r"|code|changes?|lines?|functions?|risks?|eval|exec|requests?)\b",
-    r"\b(?:is|has\s+been)\s+(?:pre-?approved|already\s+(?:reviewed|approved|audited))\b",
-)
-_CREDENTIAL_NOUNS = (
-    r"(?:secrets?|tokens?|api[\s_-]?keys?|credentials|passwords?|env(?:ironment)?\s+var(?:iable)?s?"
-    r"|\.env\b|GITHUB_TOKEN|private\s+keys?|ssh\s+keys?|access\s+keys?)"
-)
-_SECRET_STRONG = _rx(
-    r"\b(?:reveal|print|output|show|display|dump|repeat|leak|share|tell\s+me)\s+(?:me\s+)?"
-    r"(?:your|the)\s+(?:full\s+|entire\s+|original\s+)?(?:system\s+prompt|initial\s+prompt"
-    r"|hidden\s+instructions|initial\s+instructions)",
-    rf"\b(?:send|post|upload|exfiltrate|leak|forward|transmit)\s+(?:all\s+|any\s+|the\s+|your\s+)*"
-    rf"(?:\w+\s+)?{_CREDENTIAL_NOUNS}[^.\n]{{0,60}}\bto\s+(?:https?://|\S+@|http|the\s+url|this\s+url)",
-    r"\b(?:curl|wget)\b[^\n|]{0,200}?\$\{?\w*(?:TOKEN|SECRET|API_KEY|PASSWORD)\w*",
-)
-_SECRET_WEAK = _rx(
-    rf"\b(?:reveal|print|output|show|display|dump|leak|send|post|upload|share|echo|include|paste|"
-    r"list|tell\s+me)\s+(?:me\s+)?(?:all\s+|any\s+|the\s+|your\s+|every\s+)*"
-    rf"(?:\w+\s+(?:of\s+(?:the\s+|your\s+|all\s+)?)?)?{_CREDENTIAL_NOUNS}",
-)
-_COMMAND = _rx(
-    r"\b(?:curl|wget)\s+[^\n|;]{0,300}\|\s*(?:sudo\s+)?(?:ba|z)?sh\b",
-    r"\b(?:run|execute)\s+(?:the\s+following|this|these)\s+(?:shell\s+)?(?:commands?|scripts?|code)",
-    r"\b(?:run|execute)\s+`[^`\n]{1,200}`",
-    r"\b(?:open\s+a\s+)?reverse\s+shell\b",
-)
-_AI_NAME = (
-    r"(?:AI|A\.I\.|LLMs?|GPTs?(?:-?\d\w*)?|ChatGPT|Copilot|Claude|Gemini|Codex|Devin|Bard"
-    r"|(?:large\s+)?language\s+models?|(?:AI|coding|autonomous|review)\s+"
-    r"(?:agents?|assistants?|reviewers?|models?|bots?)|assistants?|automated\s+reviewers?"
-    r"|chat\s*bots?|agents?)"
-)
-# An AI mentioned anywhere (enough inside hidden text) ...
-_AI = _rx(
-    r"\b(?:AI|A\.I\.|LLMs?|GPTs?(?:-?\d\w*)?|ChatGPT|Copilot|Claude|Gemini|Codex|Devin|Bard)\b",
-    r"\b(?:language\s+model|AI\s+(?:agent|assistant|reviewer|model)s?|coding\s+agents?"
-    r"|autonomous\s+agents?|assistants?|review\s+bots?|automated\s+reviewers?|chat\s*bots?)\b",
-    r"\bagents?(?=\s*[:,]|\s+(?:reading|reviewing|working|processing|analy[sz]ing))",
-)
-# ... and an AI addressed: "Copilot, ...", "AI reviewer: ...", "Note for the agent", "If you are
-# an LLM", "agents reading this", "Claude should ...". Visible requests need the latter.
-_AI_ADDRESS = _rx(
-    rf"\b{_AI_NAME}\s*[:,]",
-    rf"\b(?:dear|hey|hi|hello|attention|note\s+(?:to|for)|to|for|if\s+you\s+are)"
-    rf"(?:\s+(?:the|any|all|an?))?\s+{_AI_NAME}\b",
-    rf"\b{_AI_NAME}\s+(?:reading|reviewing|working\s+on|processing|analy[sz]ing)\b",
-    rf"\b{_AI_NAME}\s+(?:should|must|shall|needs?\s+to|has\s+to)\b",
-    r"@[\w-]*(?:ai|bot|gpt|copilot|claude|agent)[\w-]*\b",
-)
-_IMPERATIVE = _rx(
-    r"\b(?:must|should|please|do\s+not|don't|never|always|ignore|approve|merge|run|execute|say"
-    r"|respond|reply|tell|write|add|remove|delete|include|output|print|send|instead|make\s+sure"
-    r"|recommend|describe|summari[sz]e|rate|mention|praise|claim|state|treat|pretend|act\s+as"
-    r"|answer|report|call|use|install|prefer)\b"
-)
-_DISCUSSION = _rx(
-    r"\be\.\s?g\.|\bi\.\s?e\.|\bsuch\s+as\b|\bfor\s+(?:example|instance)\b|\bexamples?\b",
-    r"\battack(?:er|ers|s)?\b|\badversar\w*|\bmalicious\b|\bdetect\w*|\binjection\b",
-    r"\b(?:requests?|asks?|asking)\s+(?:(?:an?|the)\s+\w+\s+)?to\b",
-    r"\bjailbreaks?\b|\b(?:phrases?|strings?|patterns?|payloads?|text)\s+like\b|\bwatch\s+(?:out\s+)?for\b",
-)
-# "never share your token", "the bot can approve the PR": statements, not requests.
-_NOT_A_REQUEST = re.compile(
-    r"\b(?:never|not|n't|no\s+one|nobody|can|cannot|will|may|could|would|might|must\s+not)\s+$",
-    _F,
-)
-_RST_COMMENT = re.compile(r"^\.\.[ \t]+(?![\w:-]+::|_|\[|\|).*(?:\n[ \t]+\S.*)*", re.M)
-_URLISH = re.compile(r"\b[a-z][\w+.-]{0,20}://\S+|(?<![\w.-])[\w-]{1,63}(?:\.[\w-]{1,63})+", _F)
-_QUOTES = "\"'`\u201c\u201d\u2018\u2019\u00ab\u00bb"  # straight, curly and angle quotes
-_FENCE = re.compile(r"^[ \t]{0,3}(```|~~~)[^\n]*\n.*?(?:^[ \t]{0,3}\1[^\n]*$|\Z)", re.M | re.S)
-_CODE_SPAN = re.compile(r"`[^`\n]{1,500}`")
-# Hidden-text patterns are linear: an unclosed comment runs to the end of the file in one match,
-# and elements are found tag by tag (below), never by a regex spanning from a tag to its close.
-_HIDDEN = (
-    re.compile(r"<!--.*?(?:-->|\Z)", re.S),
-    re.compile(r"^\[[^\]\n]*\]:\s*(?:#|<>)\s*[(\"'].*$", re.M),
-)
-_OPEN_TAG = re.compile(r"<([A-Za-z][\w-]*)\b([^<>]{0,2000})>")
-_CLOSE_TAG = re.compile(r"</([A-Za-z][\w-]*)\s*>")
-_INVISIBLE = re.compile(
-    r"\bstyle\s*=\s*[\"'][^\"']*(?:display\s*:\s*none|visibility\s*:\s*hidden"
-    r"|font-size\s*:\s*0(?![.\d]*[1-9])|opacity\s*:\s*0(?![.\d]*[1-9])|(?<!-)color\s*:\s*"
-    r"(?:white|#fff\b|#ffffff|rgba?\(\s*255\s*,\s*255\s*,\s*255)|(?:max-)?height\s*:\s*0(?:px)?\b)"
-    r"|(?:^|\s)hidden(?:\s*=|\s|$)",
-    _F,
-)
-_OPEN_ATTR = re.compile(r"(?:^|\s)open(?:\s*=|\s|$)", _F)
-_TEST_FILE = re.compile(
-    r"(^|/)(tests?|testing)/|(^|/)test_[^/]*\.py$|_test\.py$|(^|/)conftest\.py$"
-)
 
 
 @dataclass(frozen=True)
@@ -212,7 +82,7 @@ def segments(source: Source) -> list[Segment]:
     """The text of a file as an AI reads it: Python comments and strings, other files whole."""
     if source.suffix in (".py", ".pyw", ".pyi"):
         try:
-            return list(_python_segments(source.text, bool(_TEST_FILE.search(source.path))))
+            return list(_python_segments(source.text, bool(pat.TEST_FILE.search(source.path))))
         except (tokenize.TokenError, SyntaxError, ValueError):
             pass  # not valid Python: read it as plain text rather than not at all
     return [Segment(source.text, 1, 0, "text")]
@@ -277,7 +147,7 @@ def _scan_segment(path: str, segment: Segment) -> list[Finding]:
         span = _containing(hidden, start)
         if span is not None:
             if span not in names_ai:
-                names_ai[span] = bool(_AI.search(text, span[0], span[1]))
+                names_ai[span] = bool(pat.AI.search(text, span[0], span[1]))
             if not (_strong(rule, text, start) or names_ai[span]):
                 continue  # a mere "run `make`" in a comment must still name an AI
             rule = "hidden-instruction"
@@ -302,11 +172,11 @@ def _line_end(text: str, offset: int) -> int:
 def _matches(text: str) -> Iterator[tuple[str, int, int]]:
     found: list[tuple[int, int, str]] = []
     for rule, pattern in (
-        ("instruction-override", _OVERRIDE),
-        ("agent-approval-request", _APPROVAL),
-        ("secret-exfiltration-request", _SECRET_STRONG),
-        ("secret-exfiltration-request", _SECRET_WEAK),
-        ("command-execution-request", _COMMAND),
+        ("instruction-override", pat.OVERRIDE),
+        ("agent-approval-request", pat.APPROVAL),
+        ("secret-exfiltration-request", pat.SECRET_STRONG),
+        ("secret-exfiltration-request", pat.SECRET_WEAK),
+        ("command-execution-request", pat.COMMAND),
     ):
         found += [(m.start(), m.end(), rule) for m in pattern.finditer(text)]
     for start, end, rule in sorted(found):
@@ -316,7 +186,7 @@ def _matches(text: str) -> Iterator[tuple[str, int, int]]:
 def _strong(rule: str, text: str, start: int) -> bool:
     """Overrides and requests for the system prompt need no addressee to be suspicious."""
     return rule == "instruction-override" or (
-        rule == "secret-exfiltration-request" and _SECRET_STRONG.match(text, start) is not None
+        rule == "secret-exfiltration-request" and pat.SECRET_STRONG.match(text, start) is not None
     )
 
 
@@ -328,9 +198,9 @@ class _Cues:
     """
 
     def __init__(self, text: str) -> None:
-        self.address = [m.start() for m in _AI_ADDRESS.finditer(text)]
-        blanked = _URLISH.sub(lambda m: " " * len(m.group()), text)  # "example.com" is no cue
-        self.discussion = [m.start() for m in _DISCUSSION.finditer(blanked)]
+        self.address = [m.start() for m in pat.AI_ADDRESS.finditer(text)]
+        blanked = pat.URLISH.sub(lambda m: " " * len(m.group()), text)  # "example.com" is no cue
+        self.discussion = [m.start() for m in pat.DISCUSSION.finditer(blanked)]
 
     @staticmethod
     def near(positions: list[int], lo: int, hi: int) -> bool:
@@ -340,7 +210,7 @@ class _Cues:
 
 def _counts(rule: str, text: str, start: int, end: int, prose: bool, cues: _Cues) -> bool:
     """Whether a visible match is an instruction rather than prose about one."""
-    if _is_quoted(text, start, end, prose) or _NOT_A_REQUEST.search(
+    if _is_quoted(text, start, end, prose) or pat.NOT_A_REQUEST.search(
         text, max(0, start - 30), start
     ):
         return False
@@ -365,7 +235,7 @@ def _is_phrase_literal(text: str, start: int, end: int) -> bool:
     if len(text) > 2 * (end - start) + 16:
         return False
     rest = (text[:start] + text[end:]).strip(" .,;:!?\n\t")
-    return len(rest) <= 0.25 * (end - start) and not _AI_ADDRESS.search(text)
+    return len(rest) <= 0.25 * (end - start) and not pat.AI_ADDRESS.search(text)
 
 
 def _bounds(text: str, start: int, end: int) -> tuple[int, int]:
@@ -393,24 +263,26 @@ def _is_quoted(text: str, start: int, end: int, prose: bool) -> bool:
     after = text[end : line_end if line_end >= 0 else end + _WINDOW]
     if prose:  # a citation may wrap: count the quotes of the whole paragraph
         head = text[_bounds(text, start, end)[0] : start]
-        opened = head.rstrip()[-1:] in _QUOTES or head.count('"') % 2 == 1
-        return opened and any(q in text[end : end + _WINDOW] for q in _QUOTES)
-    if not any(q in after for q in _QUOTES):
+        opened = head.rstrip()[-1:] in pat.QUOTES or head.count('"') % 2 == 1
+        return opened and any(q in text[end : end + _WINDOW] for q in pat.QUOTES)
+    if not any(q in after for q in pat.QUOTES):
         return False
     return (
         bool(before)
-        and before[-1] in _QUOTES
+        and before[-1] in pat.QUOTES
         and not before[:-1].rstrip().endswith((":", "=", "[", ",", "(", "-"))
     )
 
 
 def _quoted_spans(text: str) -> list[tuple[int, int]]:
-    return _merged([m.span() for p in (_FENCE, _CODE_SPAN) for m in p.finditer(text)])
+    return _merged([m.span() for p in (pat.FENCE, pat.CODE_SPAN) for m in p.finditer(text)])
 
 
 def _hidden_spans(text: str, path: str) -> list[tuple[int, int]]:
     """Text that renders invisibly: comments, hidden HTML, collapsed details, rst comments."""
-    patterns = [*_HIDDEN, _RST_COMMENT] if path.lower().endswith((".rst", ".rest")) else _HIDDEN
+    patterns = (
+        [*pat.HIDDEN, pat.RST_COMMENT] if path.lower().endswith((".rst", ".rest")) else pat.HIDDEN
+    )
     spans = [m.span() for pattern in patterns for m in pattern.finditer(text)]
     return _merged(spans + _hidden_elements(text))
 
@@ -429,13 +301,13 @@ def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
 def _hidden_elements(text: str) -> list[tuple[int, int]]:
     """Invisible elements and collapsed `<details>`, from the opening tag to its closing tag."""
     closes: dict[str, list[int]] = {}
-    for match in _CLOSE_TAG.finditer(text):
+    for match in pat.CLOSE_TAG.finditer(text):
         closes.setdefault(match.group(1).lower(), []).append(match.end())
     spans = []
-    for match in _OPEN_TAG.finditer(text):
+    for match in pat.OPEN_TAG.finditer(text):
         tag, attrs = match.group(1).lower(), match.group(2)
-        collapsed = tag == "details" and not _OPEN_ATTR.search(attrs)
-        if collapsed or _INVISIBLE.search(attrs):
+        collapsed = tag == "details" and not pat.OPEN_ATTR.search(attrs)
+        if collapsed or pat.INVISIBLE.search(attrs):
             ends = closes.get(tag, [])
             at = bisect.bisect_right(ends, match.end())
             spans.append((match.start(), ends[at] if at < len(ends) else len(text)))
@@ -452,8 +324,8 @@ def _containing(spans: list[tuple[int, int]], offset: int) -> tuple[int, int] | 
 
 def _addresses_ai(text: str) -> bool:
     """Hidden text that names an AI and tells it to do something."""
-    for match in _AI.finditer(text):
-        if _IMPERATIVE.search(text, match.end(), match.end() + 100):
+    for match in pat.AI.finditer(text):
+        if pat.IMPERATIVE.search(text, match.end(), match.end() + 100):
             return True
     return False
 
