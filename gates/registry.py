@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from gates.checks.dangerous import DangerousCodeGate
+from gates.checks.injection import PromptInjectionGate
 from gates.checks.pii import PiiGate
 from gates.checks.secrets import SecretsGate
 from gates.checks.size import SizeGate
@@ -19,6 +21,8 @@ from gates.tools.semgrep import SemgrepGate
 
 def _gates() -> tuple[Gate, ...]:
     return (
+        DangerousCodeGate(),
+        PromptInjectionGate(),
         HiddenUnicodeGate(),
         SecretsGate(),
         PiiGate(),
