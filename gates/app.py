@@ -22,7 +22,7 @@ from pathlib import Path
 from gates import __version__
 from gates.cache import ResultCache, cache_root, tool_cache_env, tool_versions
 from gates.compare import mark_against_base, run_base
-from gates.config import FAIL_ON_CHOICES, Config, load_config
+from gates.config import FAIL_ON_CHOICES, Config, Reader, load_config, table_at_revision
 from gates.diff import Diff, compute_diff
 from gates.errors import UsageError
 from gates.filters.baseline import (
@@ -63,6 +63,9 @@ class RunRequest:
     output_dir: Path | None = None
     new: str | None = None
     fail_on: str | None = None  # overrides every gate's fail_on (the action's `fail-on` input)
+    # "base": the gates config as committed at the merge-base (a PR cannot loosen its own
+    # gates); "head": the checkout's. None: base under GitHub Actions, head elsewhere.
+    config_from: str | None = None
     env: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
 
 
@@ -87,7 +90,11 @@ def parse_selection(
     return stages, gates
 
 
-def load(request: RunRequest, registry: Mapping[str, Gate]) -> tuple[Path, Config, list[str]]:
+def load(
+    request: RunRequest,
+    registry: Mapping[str, Gate],
+    trusted: tuple[Reader, str] | None = None,
+) -> tuple[Path, Config, list[str]]:
     root = repo_root(request.path)
     stages, only_gates = parse_selection(request.stages, registry)
     overrides: dict[str, object] = {"new": request.new}
@@ -96,10 +103,44 @@ def load(request: RunRequest, registry: Mapping[str, Gate]) -> tuple[Path, Confi
     if stages or only_gates:
         wanted = set(stages) | {registry[g].stage.value for g in only_gates}
         overrides["stages"] = [s.value for s in STAGE_ORDER if s.value in wanted]
-    config = load_config(root, registry, request.config, overrides)
+    config = load_config(root, registry, request.config, overrides, trusted)
     if request.fail_on is not None:
         config = with_fail_on(config, request.fail_on)
     return root, config, only_gates
+
+
+def config_revision(request: RunRequest, git: Git, revisions: Revisions) -> str | None:
+    """The commit whose gates config judges this run, or None for the work tree's."""
+    mode = request.config_from or (
+        "base" if request.env.get("GITHUB_ACTIONS") == "true" else "head"
+    )
+    if mode != "base" or request.config is not None:
+        return None
+    return revisions.merge_base or revisions.base
+
+
+def reader_at(git: Git, rev: str) -> Reader:
+    return lambda name: git.show_file(rev, name)
+
+
+def config_change_notice(git: Git, base: str, head: str) -> Finding | None:
+    """A note when the PR changes the gates config: it is judged by the base's until merged."""
+    before = table_at_revision(reader_at(git, base), "base")
+    after = table_at_revision(reader_at(git, head), "head")
+    if (before[0] if before else {}) == (after[0] if after else {}):
+        return None
+    where = (after or before or ({}, "", ".gates.toml"))[2].split(" at ")[0]
+    return Finding(
+        gate="gates",
+        tool="gates",
+        rule="config-changed",
+        severity=Severity.NOTE,
+        path=where,
+        new=True,
+        fingerprint=hashlib.sha256(f"config-changed{base}{head}".encode()).hexdigest()[:32],
+        message="this PR changes the gates configuration; it is judged by the base's "
+        "configuration, and the change applies once merged",
+    )
 
 
 def with_fail_on(config: Config, fail_on: str) -> Config:
@@ -149,11 +190,14 @@ def run(
     started_wall = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
     started = time.monotonic()
     stop = stop or threading.Event()
-    root, config, only_gates = load(request, registry)
+    git = Git(repo_root(request.path))
+    revisions = resolve_revisions(git, request.base, request.head, request.env)
+    trusted_rev = config_revision(request, git, revisions)
+    trusted = (reader_at(git, trusted_rev), f"base {trusted_rev[:12]}") if trusted_rev else None
+    root, config, only_gates = load(request, registry, trusted)
+    notice = config_change_notice(git, trusted_rev, revisions.head) if trusted_rev else None
     out_dir = output_dir_for(request, root, config)
     clear_reports(out_dir)
-    git = Git(root)
-    revisions = resolve_revisions(git, request.base, request.head, request.env)
     baseline = load_baseline(root / config.baseline)
     scratch = Path(tempfile.mkdtemp(prefix="gates-"))
     try:
@@ -180,7 +224,7 @@ def run(
         time.monotonic() - started,
         incomplete=stop.is_set(),
     )
-    report = with_review(report, review, compare_note, baseline)
+    report = with_review(report, review, compare_note, baseline, (notice,) if notice else ())
     written = write_reports(report, out_dir)
     return RunOutcome(report, out_dir, written)
 
@@ -302,10 +346,16 @@ def write_baseline(
     return BaselineOutcome(outcome, path, len(old.entries), len(new.entries))
 
 
-def with_review(report: Report, review: MarkerReview, note: str, baseline: Baseline) -> Report:
+def with_review(
+    report: Report,
+    review: MarkerReview,
+    note: str,
+    baseline: Baseline,
+    extra_notices: Sequence[Finding] = (),
+) -> Report:
     """Add the suppression review, fixed baseline entries and the compare note to a report."""
     fixed = fixed_entries(baseline, report.gates)
-    notices = list(review.notices)
+    notices = [*extra_notices, *review.notices]
     if fixed:
         notices.append(
             Finding(

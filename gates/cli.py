@@ -58,6 +58,12 @@ def build_parser() -> argparse.ArgumentParser:
         "(overrides fail_on in the config)",
     )
     run.add_argument(
+        "--config-from",
+        choices=("base", "head"),
+        help="whose gates config judges the PR: the merge-base's (a PR cannot loosen its own "
+        "gates; the default under GitHub Actions) or the checkout's (the default elsewhere)",
+    )
+    run.add_argument(
         "--staged",
         action="store_true",
         help="check the staged changes (the index) against HEAD, as a pre-commit hook does; "
@@ -229,6 +235,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         output_dir=args.output_dir,
         new=args.new,
         fail_on=args.fail_on,
+        config_from=args.config_from,
     )
     stop = threading.Event()
     restore = _trap_signals(stop)

@@ -11,7 +11,7 @@ gates of a stage. A gate reads a key from its own section, then its stage's, the
 from __future__ import annotations
 
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -112,20 +112,46 @@ def find_config_file(root: Path, explicit: Path | None) -> tuple[Path | None, bo
 
 def read_table(path: Path, nested: bool) -> dict[str, Any]:
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+        text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
         raise ConfigError(f"{path}: not valid UTF-8") from None
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+    return parse_table(text, str(path), nested)
+
+
+def parse_table(text: str, where: str, nested: bool) -> dict[str, Any]:
+    """The gates table of a config file's text: top level, or `[tool.gates]` of a pyproject."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{where}: invalid TOML: {exc}") from None
     if not nested:
         return data
     tool = data.get("tool", {})
     table = tool.get("gates", {}) if isinstance(tool, dict) else {}
     if not isinstance(table, dict):
-        raise ConfigError(f"{path}: [tool.gates] must be a table")
+        raise ConfigError(f"{where}: [tool.gates] must be a table")
     return table
+
+
+CONFIG_FILES = ((".gates.toml", False), ("pyproject.toml", True))
+Reader = Callable[[str], "str | None"]
+
+
+def table_at_revision(read: Reader, label: str) -> tuple[dict[str, Any], str, str] | None:
+    """The gates table as committed at a revision (`read(name)` gives a file's text there):
+    the table, where it came from (for messages) and the source; None without a config file."""
+    for name, nested in CONFIG_FILES:
+        text = read(name)
+        if text is not None:
+            where = f"{name} at {label}"
+            return (
+                parse_table(text, where, nested),
+                where + (" [tool.gates]" if nested else ""),
+                where,
+            )
+    return None
 
 
 def load_config(
@@ -133,13 +159,29 @@ def load_config(
     registry: Mapping[str, Gate],
     explicit: Path | None = None,
     overrides: Mapping[str, Any] | None = None,
+    at_revision: tuple[Reader, str] | None = None,
 ) -> Config:
-    path, nested = find_config_file(root, explicit)
-    raw = read_table(path, nested) if path else {}
-    where = (f"{path} [tool.gates]" if nested else str(path)) if path else "command line"
+    """The config from `explicit`, else from the files at a trusted revision (`at_revision`:
+    a reader and its label), else from the work tree."""
+    if explicit is None and at_revision is not None:
+        found = table_at_revision(*at_revision)
+        raw, where, source = (
+            found if found else ({}, "command line", f"defaults at {at_revision[1]}")
+        )
+    else:
+        path, nested = find_config_file(root, explicit)
+        raw = read_table(path, nested) if path else {}
+        where = (f"{path} [tool.gates]" if nested else str(path)) if path else "command line"
+        source = str(path) if path else "defaults"
     table = dict(raw)
     table.update({k: v for k, v in (overrides or {}).items() if v is not None})
-    return build_config(table, registry, where, str(path) if path else "defaults")
+    return build_config(table, registry, where, source)
+
+
+def work_tree_table(root: Path) -> dict[str, Any]:
+    """The gates table in the work tree's config file, {} without one."""
+    path, nested = find_config_file(root, None)
+    return read_table(path, nested) if path else {}
 
 
 def build_config(

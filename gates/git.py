@@ -57,6 +57,11 @@ class Git:
         out = self.out("rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}")
         return out.strip() if out else None
 
+    def show_file(self, rev: str, path: str) -> str | None:
+        """A file's text as committed at `rev`; None when it is not there."""
+        result = self.run("cat-file", "blob", f"{rev}:{path}")
+        return result.out.decode("utf-8", errors="replace") if result.ok else None
+
     def tree_id(self, rev: str) -> str | None:
         """The id of a commit's tree: a hash of every file's content at that commit."""
         out = self.out("rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{tree}}")
