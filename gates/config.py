@@ -60,6 +60,9 @@ GLOBAL_OPTIONS: Mapping[str, Option] = {
     "output_dir": Option(str, "reports"),
     "baseline": Option(str, ".gates-baseline.json", help="the baseline file, relative to the repo"),
     "cache": Option(bool, True, help="reuse gate results for an unchanged tree"),
+    "safety_pr_suppressions": Option(
+        bool, True, help="false: suppressions a PR adds cannot silence its own safety findings"
+    ),
     "cache_dir": Option(
         str, "", help="base-run cache (default: $GATES_CACHE_DIR or ~/.cache/gates)"
     ),
@@ -89,6 +92,7 @@ class Config:
     baseline: str = ".gates-baseline.json"
     cache_dir: str = ""
     cache: bool = True
+    safety_pr_suppressions: bool = True
     gates: Mapping[str, GateConfig] = field(default_factory=dict)
 
     def gate(self, name: str) -> GateConfig:
@@ -213,6 +217,7 @@ def build_config(
         baseline=values["baseline"],
         cache_dir=values["cache_dir"],
         cache=values["cache"],
+        safety_pr_suppressions=values["safety_pr_suppressions"],
         gates=gates,
     )
 

@@ -26,7 +26,7 @@ from gates.config import Config, GateConfig
 from gates.diff import Diff
 from gates.filters.baseline import Baseline, mark_baselined
 from gates.filters.changed_lines import mark_new
-from gates.filters.suppressions import mark_suppressed
+from gates.filters.suppressions import mark_suppressed, review_pr_suppressions
 from gates.gate import Gate, GateContext, GateError, GateOutcome, Scope
 from gates.model import (
     STAGE_ORDER,
@@ -132,6 +132,9 @@ def finalize(
     if settings.path_map:
         findings = [f.replace(path=settings.path_map.get(f.path, f.path)) for f in findings]
     findings = mark_suppressed(with_fingerprints(findings), lines, settings.today)
+    if gate.stage is Stage.SAFETY:
+        honour = settings.config.safety_pr_suppressions
+        findings = review_pr_suppressions(findings, settings.diff, honour)
     findings = mark_baselined(findings, settings.baseline)
     findings = mark_new(findings, settings.diff, settings.config.new)
     status = outcome.status or decide_status(tuple(findings), config.fail_on)

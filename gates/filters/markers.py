@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
 from gates.diff import Diff
@@ -54,11 +55,50 @@ def _used_markers(results: Iterable[GateResult]) -> set[tuple[str, int]]:
     }
 
 
+def _pr_markers(results: Iterable[GateResult], key: str) -> set[tuple[str, int]]:
+    return {(f.path, int(f.extra[key])) for g in results for f in g.findings if key in f.extra}
+
+
+def _safety_notice(path: str, marker: Marker, rules: str, refused: bool) -> Finding:
+    if refused:
+        return _notice(
+            path,
+            marker,
+            "suppression-refused",
+            Severity.WARNING,
+            f"a suppression this PR adds cannot silence a safety finding ({rules}); a "
+            "maintainer can baseline it or exclude the path in the base's config",
+        )
+    return _notice(
+        path,
+        marker,
+        "suppression-added-to-safety",
+        Severity.WARNING,
+        f"this PR suppresses its own safety finding ({rules}): review why before merging",
+    )
+
+
+Places = AbstractSet[tuple[str, int]]
+
+
 def _judge(
-    path: str, marker: Marker, used: set[tuple[str, int]], complete: bool, today: dt.date
+    path: str,
+    marker: Marker,
+    used: Places,
+    complete: bool,
+    today: dt.date,
+    safety: tuple[Places, Places] = (frozenset(), frozenset()),
 ) -> list[Finding]:
+    """Notices for one marker the PR adds. `safety`: the places of markers that suppress a
+    safety finding, honoured and refused."""
     rules = ", ".join(sorted(marker.rules)) or "(none)"
+    honoured, refused = safety
+    place = (path, marker.line)
     out = []
+    if place in refused:
+        return [_safety_notice(path, marker, rules, refused=True)]
+    if place in honoured:
+        out.append(_safety_notice(path, marker, rules, refused=False))
     if not marker.reason:
         out.append(
             _notice(
@@ -110,13 +150,17 @@ def review_markers(
     today: dt.date,
 ) -> MarkerReview:
     used = _used_markers(results)
+    safety = (
+        _pr_markers(results, "suppression_added_by_pr"),
+        _pr_markers(results, "suppression_refused"),
+    )
     notices: list[Finding] = []
     counts = dict.fromkeys(TOOL_MARKERS, 0)
     for path in diff.changed_paths():
         lines = read_lines(path)
         for marker in markers_in(lines):
             if diff.is_new_line(path, marker.line):
-                notices += _judge(path, marker, used, complete, today)
+                notices += _judge(path, marker, used, complete, today, safety)
         for number, text in enumerate(lines, start=1):
             if "#" in text and diff.is_new_line(path, number):
                 for name, pattern in TOOL_MARKERS.items():

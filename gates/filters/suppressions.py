@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from gates.diff import Diff
 from gates.model import Finding, Suppression
 
 _MARKER = re.compile(r"gates:\s*ignore\[([^\]]*)\]([^\n]*)")
@@ -114,3 +115,30 @@ def mark_suppressed(
 
 def _today() -> dt.date:
     return dt.datetime.now(dt.timezone.utc).date()
+
+
+def review_pr_suppressions(findings: Iterable[Finding], diff: Diff, honour: bool) -> list[Finding]:
+    """Mark inline suppressions whose marker the PR itself adds; refuse them unless `honour`.
+
+    Used for the safety stage: code that should never land unreviewed must not be waved
+    through quietly by a comment in the same PR (an attacker would hide `gates: ignore[*]`
+    in it). Honoured, it is announced to the reviewer (a notice); refused
+    (`safety_pr_suppressions = false` in the base's config), the finding blocks and says
+    why. Without a real diff (no base) every line looks added, so nothing is marked.
+    """
+    out: list[Finding] = []
+    for f in findings:
+        sup = f.suppressed
+        if (
+            sup is not None
+            and sup.kind == "inline"
+            and sup.line is not None
+            and not diff.all_changed
+            and diff.is_new_line(f.path, sup.line)
+        ):
+            key = "suppression_added_by_pr" if honour else "suppression_refused"
+            f = f.replace(extra={**f.extra, key: str(sup.line)})
+            if not honour:
+                f = f.replace(suppressed=None)
+        out.append(f)
+    return out
