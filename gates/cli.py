@@ -9,12 +9,13 @@ traceback). Heavy libraries are imported inside the commands, so `--help` stays 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import signal
 import sys
 import threading
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING
@@ -22,6 +23,9 @@ from typing import TYPE_CHECKING
 from gates import __version__
 from gates.config import FAIL_ON_CHOICES
 from gates.errors import UsageError
+
+if TYPE_CHECKING:
+    from gates.reporters.terminal import LiveProgress, PlainProgress
 
 if TYPE_CHECKING:
     from gates.model import Report
@@ -124,7 +128,6 @@ def _add_run_arguments(parser: argparse.ArgumentParser, with_new: bool = True) -
 def cmd_baseline(args: argparse.Namespace) -> int:
     from gates.app import RunRequest, write_baseline
     from gates.registry import REGISTRY
-    from gates.reporters.terminal import make_progress
 
     request = RunRequest(
         path=args.path,
@@ -135,13 +138,8 @@ def cmd_baseline(args: argparse.Namespace) -> int:
         output_dir=args.output_dir,
     )
     stop = threading.Event()
-    restore = _trap_signals(stop)
-    progress = make_progress(sys.stdout)
-    try:
+    with _live_progress(stop) as progress:
         outcome = write_baseline(request, REGISTRY, progress, stop, prune=args.prune)
-    finally:
-        progress.close()
-        restore()
     print(f"baseline: {outcome.path}: {outcome.before} -> {outcome.after} entries")
     errored = [g.name for g in outcome.run.report.gates if g.status.value == "error"]
     if errored:
@@ -223,7 +221,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     from gates.app import RunRequest, run
     from gates.registry import REGISTRY
-    from gates.reporters.terminal import make_progress, render_text
+    from gates.reporters.terminal import render_text
 
     base, head = _staged_revisions(args) if args.staged else (args.base, args.head)
     request = RunRequest(
@@ -238,13 +236,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         config_from=args.config_from,
     )
     stop = threading.Event()
-    restore = _trap_signals(stop)
-    progress = make_progress(sys.stdout)
-    try:
+    with _live_progress(stop) as progress:
         outcome = run(request, REGISTRY, progress, stop)
-    finally:
-        progress.close()
-        restore()
     github = os.environ.get("GITHUB_ACTIONS") == "true"
     sys.stdout.write(render_text(outcome.report, github_actions=github))
     print(f"reports: {', '.join(str(p) for p in outcome.written)}")
@@ -288,6 +281,20 @@ def _step_outputs(report: Report, written: Sequence[Path]) -> None:
         write_outputs(report_outputs(report, report_path), os.environ)
     except OSError as exc:
         print(f"gates: warning: cannot write GITHUB_OUTPUT: {exc}", file=sys.stderr)
+
+
+@contextlib.contextmanager
+def _live_progress(stop: threading.Event) -> Iterator[PlainProgress | LiveProgress]:
+    """The run's progress display, with SIGINT/SIGTERM trapped for as long as it lasts."""
+    from gates.reporters.terminal import make_progress
+
+    restore = _trap_signals(stop)
+    progress = make_progress(sys.stdout)
+    try:
+        yield progress
+    finally:
+        progress.close()
+        restore()
 
 
 def _trap_signals(stop: threading.Event) -> Callable[[], None]:
