@@ -126,7 +126,9 @@ def prepare(name: str, work: Path) -> tuple[Path, Path, str]:
         "-c",
         str(ROOT / "constraints.txt"),
     ]
-    subprocess.run([*pip, "ruff", "mypy", "bandit", "semgrep", "coverage", "pytest"], check=True)
+    subprocess.run(
+        [*pip, "ruff", "mypy", "bandit", "semgrep", "coverage", "pytest", "pip-audit"], check=True
+    )
     subprocess.run([*pip, "-e", str(repo)], check=True)
     tests_requirements = repo / "requirements" / "tests.txt"
     if tests_requirements.exists():  # what the project's own test suite needs to run

@@ -15,8 +15,10 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import hashlib
+import importlib.metadata
 import json
 import os
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,6 +52,13 @@ _VERSIONS_SCRIPT = (
 )
 
 
+def _installed_version(name: str) -> str:
+    try:
+        return importlib.metadata.version(name)
+    except importlib.metadata.PackageNotFoundError:
+        return ""
+
+
 def cache_root(configured: str, env: Mapping[str, str]) -> Path:
     if configured:
         return Path(configured).expanduser()
@@ -69,6 +78,10 @@ def tool_cache_env(root: Path, repo: Path, role: str) -> dict[str, str]:
 
 
 def tool_versions(python: str, cwd: Path) -> dict[str, str]:
+    """The versions of the tools in `python`'s environment: read in-process when that is our
+    own interpreter (the usual case, and 0.2 s less on every run's critical path)."""
+    if python == sys.executable:
+        return {name: _installed_version(name) for name in TOOL_DISTRIBUTIONS}
     result = run_process(
         [python, "-c", _VERSIONS_SCRIPT, *TOOL_DISTRIBUTIONS], cwd=cwd, timeout_s=60
     )

@@ -30,7 +30,7 @@ from gates.gate import GateContext, GateError, GateOutcome, Option, Scope
 from gates.model import Finding, Severity, Stage
 from gates.proc import ProcResult
 from gates.sources import read_text, split_lines
-from gates.tools.common import require_ran, tool_failure
+from gates.tools.common import require_module, require_ran, tool_failure
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -288,6 +288,7 @@ class AuditGate:
         except ValueError:
             if looks_offline(result):
                 return self._offline(ctx, "pip-audit could not reach the vulnerability service")
+            require_module(result, "pip_audit", INSTALL)
             raise tool_failure(result, "pip-audit did not produce its JSON report") from None
         audited = _audited_count(result.stdout) - len(unaudited)
         if unaudited and audited <= 0:

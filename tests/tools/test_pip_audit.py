@@ -189,3 +189,22 @@ def test_nothing_declared_is_skipped_without_probing(repo: Repo) -> None:
     repo.commit("pr")
     result = audit(repo, base)
     assert result.status is Status.SKIPPED and result.detail.startswith("nothing to audit")
+
+
+def test_pip_audit_missing_from_the_interpreter_names_the_fix(
+    repo: Repo, tmp_path: Path, listening_port: int
+) -> None:
+    """The project's interpreter lacks pip-audit (found on a real project's venv): an error
+    that says how to install it, not a parse failure."""
+    fake = tmp_path / "fake-python"
+    fake.write_text(f"#!/bin/sh\necho '{fake}: No module named pip_audit' >&2\nexit 1\n")
+    fake.chmod(0o755)
+    base = repo.commit("base")
+    repo.write("requirements.txt", "requests==2.19.0\n")
+    repo.write(".gates.toml", f'python = "{fake}"\n[audit]\nprobe = "127.0.0.1:{listening_port}"\n')
+    repo.commit("pr")
+    result = audit(repo, base)
+    assert result.status is Status.ERROR
+    assert (
+        "pip_audit is not installed" in result.detail and "pip install pip-audit" in result.detail
+    )
