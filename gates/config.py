@@ -194,6 +194,10 @@ def build_config(
     stage_names = {s.value for s in STAGE_ORDER}
     sections = {k: v for k, v in table.items() if k in registry or k in stage_names}
     plain = {k: v for k, v in table.items() if k not in sections}
+    for key, value in plain.items():
+        if isinstance(value, dict) and key not in GLOBAL_OPTIONS:  # a misspelt gate or stage
+            known = ", ".join(sorted(stage_names) + sorted(registry))
+            raise ConfigError(f"{where}: unknown gate or stage {key!r} (known: {known})")
     values = _validate(plain, GLOBAL_OPTIONS, where)
     for name, section in sections.items():
         if not isinstance(section, dict):

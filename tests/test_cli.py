@@ -70,6 +70,7 @@ def test_only_old_findings_pass(repo: Repo) -> None:
         ('[tool.gates.ruff]\ntimeout_s = "x"\n', "key 'timeout_s' must be a number"),
         ("[tool.gates\n", "invalid TOML"),
         ('[tool.gates]\nstages = ["nope"]\n', "unknown stage 'nope'"),
+        ("[tool.gates.rufff]\nenabled = false\n", "unknown gate or stage 'rufff'"),
     ],
 )
 def test_config_errors_exit_2_naming_the_key(repo: Repo, config: str, needle: str) -> None:
