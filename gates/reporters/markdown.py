@@ -80,10 +80,11 @@ def finding_line(f: Finding, link_base: str | None = None) -> str:
         if f.suppressed
         else ""
     )
+    head = " ".join(part for part in (SEVERITY_ICON[f.severity.value], where) if part)
     return (
-        f"- {SEVERITY_ICON[f.severity.value]} {where} {code_span(f.rule)} "
+        f"- {head} {code_span(f.rule)} "
         f"{escape_markdown(one_line(f.message))} — {escape_markdown(f.tool)}{flag}"
-    ).replace("-  ", "- ", 1)
+    )
 
 
 def findings_by_file(findings: Iterable[Finding], link_base: str | None = None) -> list[str]:
