@@ -66,3 +66,11 @@ def test_suppression_on_line_or_above() -> None:
     f = Finding("g", "t", "F401", Severity.WARNING, "a.py", "m", line=2)
     assert find_suppression(f, ("# gates: ignore[F401] intended", "import os")) is not None
     assert find_suppression(f, ("", "import os  # gates: ignore[E1] other")) is None
+
+
+def test_a_finding_without_a_line_has_no_double_space() -> None:
+    from gates.model import Finding, Severity
+    from gates.reporters.markdown import finding_line
+
+    line = finding_line(Finding("size", "gates", "pr-lines", Severity.WARNING, "", "too big"))
+    assert line.startswith("- 🟠 `pr-lines` too big") and "  " not in line

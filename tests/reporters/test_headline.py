@@ -20,11 +20,3 @@ def test_percentages_with_base_and_without_missing_values() -> None:
         },
     )
     assert headline_metrics(gate) == ["total 94.7% (base 95.1%)"]
-
-
-def test_a_finding_without_a_line_has_no_double_space() -> None:
-    from gates.model import Finding, Severity
-    from gates.reporters.markdown import finding_line
-
-    line = finding_line(Finding("size", "gates", "pr-lines", Severity.WARNING, "", "too big"))
-    assert line.startswith("- 🟠 `pr-lines` too big") and "  " not in line
