@@ -213,6 +213,7 @@ def run(
             stop,
             baseline,
             request.env,
+            started,
         )
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
@@ -241,6 +242,7 @@ def _run_gates(
     stop: threading.Event,
     baseline: Baseline,
     env: Mapping[str, str],
+    run_started: float,
 ) -> tuple[Diff, list[GateResult], MarkerReview, str]:
     diff = compute_diff(git, revisions)
     caches = cache_root(config.cache_dir, env)
@@ -259,6 +261,7 @@ def _run_gates(
             baseline=baseline,
             cache=result_cache(git, tree, revisions, config, env),
             cache_root=caches,
+            run_started=run_started,
         )
         planned = plan(registry, settings, only_gates)
         results = run_planned(planned, settings, progress, stop)

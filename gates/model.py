@@ -148,6 +148,9 @@ class GateResult:
     status: Status
     findings: tuple[Finding, ...] = ()
     duration_s: float = 0.0
+    # Seconds from the run's start to this gate's start: the schedule, for the benchmark and
+    # for anyone asking why a run took as long as it did. None: the gate never started.
+    started_s: float | None = None
     detail: str = ""
     metrics: Mapping[str, MetricValue] = field(default_factory=dict)
     fail_on: str = "error"

@@ -85,6 +85,7 @@ class RunSettings:
     today: dt.date = field(default_factory=lambda: dt.datetime.now(dt.timezone.utc).date())
     cache: ResultCache | None = None  # None: nothing is reused or stored (e.g. a dirty tree)
     cache_root: Path = Path(".gates-cache")  # also holds the tools' own caches (ruff, mypy)
+    run_started: float = field(default_factory=time.monotonic)  # time.monotonic() at the start
 
 
 def plan(
@@ -289,7 +290,7 @@ def _run_group(
                     task.planned, "interrupted before the gate finished", duration=result.duration_s
                 )
             if task.planned.gate.name not in results:
-                results[task.planned.gate.name] = result
+                results[task.planned.gate.name] = _stamped(result, task, settings)
                 progress.finished(result)
         except queue.Empty:
             pass
@@ -306,6 +307,13 @@ def _run_group(
     for task in tasks:
         task.cancel.set()
     return results
+
+
+def _stamped(result: GateResult, task: _Task, settings: RunSettings) -> GateResult:
+    if task.started_at is None:
+        return result
+    offset = max(0.0, task.started_at - settings.run_started)
+    return dataclasses.replace(result, started_s=round(offset, 3))
 
 
 def _overdue(task: _Task, stop: threading.Event) -> str | None:

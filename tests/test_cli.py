@@ -144,6 +144,36 @@ def test_crash_and_timeout_become_errors_others_complete(repo: Repo, monkeypatch
     assert (outcome.output_dir / "gates.json").exists()
 
 
+class _Sleep(_Crash):
+    name, default_timeout_s = "sleep", 100.0  # the biggest budget: scheduled first
+
+    def run(self, ctx):  # type: ignore[no-untyped-def]
+        assert ctx.run(["sleep", "0.3"]).ok
+        return GateOutcome()
+
+
+def test_each_gate_records_when_it_started(repo: Repo) -> None:
+    """With one job the gates run back to back: the schedule in gates.json shows that order."""
+    import threading
+
+    import gates.runner as runner
+    from gates.app import RunRequest, run
+
+    repo.write("pyproject.toml", "[tool.gates]\njobs = 1\n")
+    repo.commit()
+    registry = {g.name: g for g in (_Ok(), _Sleep())}
+    outcome = run(
+        RunRequest(path=repo.path, env={}), registry, runner.NoProgress(), threading.Event()
+    )
+    gates = {
+        g["name"]: g for g in json.loads((outcome.output_dir / "gates.json").read_text())["gates"]
+    }
+    sleep, ok = gates["sleep"], gates["ok"]
+    assert 0 <= sleep["started_s"] < ok["started_s"]
+    assert ok["started_s"] >= sleep["started_s"] + sleep["duration_s"] - 0.01
+    assert ok["started_s"] + ok["duration_s"] <= outcome.report.duration_s
+
+
 def test_unknown_stage_exits_2(repo: Repo) -> None:
     repo.write("a.py", "a = 1\n")
     repo.commit()

@@ -133,13 +133,16 @@ def _scan_segment(path: str, segment: Segment) -> list[Finding]:
         return []
     text = segment.text
     hidden = _hidden_spans(text, path) if segment.kind == "text" else []
+    matches = list(_matches(text))
+    if not matches and not hidden:
+        return []  # most segments: no need to find quotes and cues (70 % of the check's time)
     quoted = _quoted_spans(text)
     cues = _Cues(text)
     names_ai: dict[tuple[int, int], bool] = {}  # per hidden span, computed once
     done: set[tuple[int, int] | None] = set()  # hidden spans already reported
     findings: list[Finding] = []
     covered = 0  # matches come in order of position; one finding per planted line or block
-    for rule, start, end in _matches(text):
+    for rule, start, end in matches:
         if start < covered or _containing(quoted, start):
             continue  # cited code is not an instruction
         if segment.kind == "string" and _is_phrase_literal(text, start, end):

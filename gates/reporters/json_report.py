@@ -55,6 +55,7 @@ def gate_to_dict(g: GateResult) -> dict[str, Any]:
         "stage": g.stage.value,
         "status": g.status.value,
         "duration_s": g.duration_s,
+        "started_s": g.started_s,
         "fail_on": g.fail_on,
         "tool_version": g.tool_version,
         "detail": g.detail,
@@ -149,12 +150,17 @@ def gate_from_dict(d: Mapping[str, Any]) -> GateResult:
         status=Status(d["status"]),
         findings=tuple(finding_from_dict(f) for f in d.get("findings", [])),
         duration_s=float(d.get("duration_s", 0.0)),
+        started_s=_optional_float(d.get("started_s")),
         detail=d.get("detail", ""),
         metrics=metrics,
         fail_on=d.get("fail_on", "error"),
         tool_version=d.get("tool_version", ""),
         tables=tuple(table_from_dict(t) for t in d.get("tables", [])),
     )
+
+
+def _optional_float(value: object) -> float | None:
+    return float(value) if isinstance(value, (int, float)) else None
 
 
 def report_from_dict(d: Mapping[str, Any]) -> Report:
