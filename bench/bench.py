@@ -23,6 +23,7 @@ Medians over the rounds. Ratios, not absolute times, are the figures to compare.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
 import resource
@@ -32,6 +33,7 @@ import subprocess
 import sys
 import tarfile
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -56,6 +58,7 @@ class Timing:
 @dataclass
 class Samples:
     values: dict[str, list[float]] = field(default_factory=dict)
+    schedule: list[str] = field(default_factory=list)  # the last --new all run, gate by gate
 
     def add(self, key: str, value: float) -> None:
         self.values.setdefault(key, []).append(value)
@@ -165,38 +168,39 @@ def _git(repo: Path, *args: str) -> str:
     ).stdout.strip()
 
 
-def tool_commands(name: str, python: Path) -> dict[str, list[str]]:
-    """The tools gates runs, as the seed workflow would run them by hand."""
+def tool_commands(name: str, python: Path, scratch: Path) -> dict[str, list[list[str]]]:
+    """The tools gates runs, as the seed workflow would run them by hand: each a list of steps.
+
+    The same work as the gates: every test (no `-x`), and coverage's JSON report, without which
+    coverage has measured nothing anyone can read.
+    """
     _, package, has_tests = PROJECTS[name]
     rules = str(ROOT / "gates" / "rules")
     py = str(python)
     commands = {
-        "ruff": [py, "-m", "ruff", "check", "--no-cache", "--no-fix", "--output-format=json", "."],
-        "mypy": [py, "-m", "mypy", "--no-incremental", "-O", "json", package],
-        "bandit": [py, "-m", "bandit", "-q", "-f", "json", "-r", package],
+        "ruff": [
+            [py, "-m", "ruff", "check", "--no-cache", "--no-fix", "--output-format=json", "."]
+        ],
+        "mypy": [[py, "-m", "mypy", "--no-incremental", "-O", "json", package]],
+        "bandit": [[py, "-m", "bandit", "-q", "-f", "json", "-r", package]],
         "semgrep": [
-            str(python.parent / "semgrep"),
-            "scan",
-            "--metrics=off",
-            "--json",
-            "--disable-version-check",
-            "--config",
-            rules,
-            package,
+            [
+                str(python.parent / "semgrep"),
+                "scan",
+                "--metrics=off",
+                "--json",
+                "--disable-version-check",
+                "--config",
+                rules,
+                package,
+            ]
         ],
     }
     if has_tests:
+        data = f"--data-file={scratch / '.coverage'}"
         commands["pytest+coverage"] = [
-            py,
-            "-m",
-            "coverage",
-            "run",
-            "-m",
-            "pytest",
-            "-q",
-            "-x",
-            "-p",
-            "no:cacheprovider",
+            [py, "-m", "coverage", "run", data, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+            [py, "-m", "coverage", "json", data, "-o", str(scratch / "coverage.json")],
         ]
     return commands
 
@@ -220,19 +224,28 @@ def clean_tool_caches(repo: Path) -> None:
             target.unlink()
 
 
-def parallel(commands: dict[str, list[str]], cwd: Path) -> float:
+def run_steps(commands: list[list[str]], cwd: Path) -> Timing:
+    """A tool's steps one after another, as one timing."""
+    timings = [sh(argv, cwd) for argv in commands]
+    return Timing(sum(t.wall for t in timings), sum(t.cpu for t in timings), timings[0].code)
+
+
+def parallel(commands: dict[str, list[list[str]]], cwd: Path) -> float:
+    """Every tool launched at once (its own steps in order), as `&` and `wait` would."""
     started = time.perf_counter()
-    procs = [
-        subprocess.Popen(argv, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        for argv in commands.values()
+    threads = [
+        threading.Thread(target=run_steps, args=(tool_steps, cwd))
+        for tool_steps in commands.values()
     ]
-    for proc in procs:
-        proc.wait()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
     return time.perf_counter() - started
 
 
 def one_round(name: str, repo: Path, python: Path, base: str, work: Path, samples: Samples) -> None:
-    commands = tool_commands(name, python)
+    commands = tool_commands(name, python, work)
     stages = (
         "safety,security,quality,size" if PROJECTS[name][2] else "safety,security,size,ruff,mypy"
     )
@@ -246,12 +259,13 @@ def one_round(name: str, repo: Path, python: Path, base: str, work: Path, sample
         samples.add("gates warm", gates(gates_argv(repo, base, "--stages", stages), repo, env))
         clean_tool_caches(repo)
         samples.add("gates cold all", gates(gates_argv(repo, base, *every), repo, cold_env(work)))
+        samples.schedule = schedule(repo / "reports" / "gates.json")
 
     def run_serial() -> None:
         clean_tool_caches(repo)
         total = 0.0
-        for tool, argv in commands.items():
-            timing = sh(argv, repo)
+        for tool, tool_steps in commands.items():
+            timing = run_steps(tool_steps, repo)
             samples.add(f"{tool} wall", timing.wall)
             samples.add(f"{tool} cpu", timing.cpu)
             total += timing.wall
@@ -279,6 +293,17 @@ def one_round(name: str, repo: Path, python: Path, base: str, work: Path, sample
     random.shuffle(steps)  # alternate the order, so drift does not favour one side
     for step in steps:
         step()
+
+
+def schedule(report: Path) -> list[str]:
+    """When each gate started and ended, from gates.json: where the run's time went."""
+    gates = json.loads(report.read_text(encoding="utf-8"))["gates"]
+    rows = []
+    for gate in sorted(gates, key=lambda g: g.get("started_s") or 0.0):
+        start = gate.get("started_s") or 0.0
+        end = start + gate["duration_s"]
+        rows.append(f"  {gate['name']:<18} {start:6.2f} -> {end:6.2f} s  {gate['status']}")
+    return rows
 
 
 def help_time(samples: Samples) -> None:
@@ -310,6 +335,8 @@ def report(name: str, samples: Samples, tools: Sequence[str]) -> None:
     print(f"   parallel / bound             {samples.median('parallel') / bound:6.2f}")
     p2 = samples.median("file-level diff") / samples.median("file-level all")
     print(f"P2 file-level diff / all files  {p2:6.2f}  (goal <= 0.15)")
+    print("schedule of the last `--new all` run (gates' own clock, from gates.json):")
+    print("\n".join(samples.schedule))
     print(f"P3 warm / cold                  {warm / cold:6.2f}  (goal <= 0.10)")
     print(
         f"   own work / gates cold        {samples.median('own work') / cold:6.2f}  (goal <= 0.10)"
@@ -334,7 +361,7 @@ def main(argv: Sequence[str]) -> int:
         samples = Samples()
         for _ in range(args.rounds):
             one_round(name, repo, python, base, args.work, samples)
-        report(name, samples, list(tool_commands(name, python)))
+        report(name, samples, list(tool_commands(name, python, args.work)))
     return 0
 
 

@@ -9,6 +9,7 @@ gives one note (it was not analysed) and never an exception.
 from __future__ import annotations
 
 import ast
+import functools
 import re
 import warnings
 from collections.abc import Mapping
@@ -205,9 +206,17 @@ class _Scanner:
         self.defined = {n.name for n in tree.body if isinstance(n, SCOPES) and hasattr(n, "name")}
         self.findings: list[Finding] = []
         self.names = Names(self.aliases, self.module_names, self.module_names)
-        self.loop_calls = calls_in_loops(tree)
-        self.caught_loops = loops_in_try(tree)
+        self._tree = tree
         self.quiet: set[int] = set()  # ids of calls already reported as part of an outer one
+
+    # Both need a walk of the whole module, and only a fork or an endless `while` asks for them.
+    @functools.cached_property
+    def loop_calls(self) -> set[int]:
+        return calls_in_loops(self._tree)
+
+    @functools.cached_property
+    def caught_loops(self) -> set[int]:
+        return loops_in_try(self._tree)
 
     def report(self, rule: str, what: str, node: ast.AST) -> None:
         self.findings.append(_finding(self.path, rule, what, getattr(node, "lineno", 1), node))

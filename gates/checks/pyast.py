@@ -20,7 +20,7 @@ HUGE = 10**100  # cap for constant folding, so `10**10**10` does not hang the sc
 def import_aliases(tree: ast.AST) -> dict[str, str]:
     """Local name -> the dotted name it was imported as, for every import in the module."""
     names: dict[str, str] = {}
-    for node in ast.walk(tree):
+    for node in statements(tree):
         if isinstance(node, ast.Import):
             for alias in node.names:
                 full = _canonical(alias.name)
@@ -66,10 +66,36 @@ def walk_scope(body: list[ast.stmt]) -> Iterator[ast.AST]:
         node = stack.pop()
         yield node
         if not isinstance(node, SCOPES):
-            stack.extend(reversed(list(ast.iter_child_nodes(node))))
+            stack.extend(reversed(children(node)))
 
 
 SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+_BLOCKS = ("body", "orelse", "finalbody", "handlers", "cases")
+
+
+def children(node: ast.AST) -> list[ast.AST]:
+    """`ast.iter_child_nodes` as a list, without its generators: the walks of this module spend
+    most of their time here."""
+    out: list[ast.AST] = []
+    for name in node._fields:
+        value = getattr(node, name, None)
+        if isinstance(value, list):
+            out.extend(item for item in value if isinstance(item, ast.AST))
+        elif isinstance(value, ast.AST):
+            out.append(value)
+    return out
+
+
+def statements(tree: ast.AST) -> Iterator[ast.AST]:
+    """Every statement, at any depth, without entering expressions (imports are statements)."""
+    stack: list[ast.AST] = [tree]
+    while stack:
+        node = stack.pop()
+        yield node
+        for block in _BLOCKS:
+            value = getattr(node, block, None)
+            if isinstance(value, list):
+                stack.extend(item for item in value if isinstance(item, ast.AST))
 
 
 class Names:

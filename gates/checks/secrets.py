@@ -13,20 +13,13 @@ reported: they open no account. Every value is masked when its finding is create
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from urllib.parse import unquote
-
-from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
-from detect_secrets.filters.heuristic import is_potential_uuid, is_sequential_string
-from detect_secrets.plugins.high_entropy_strings import (
-    Base64HighEntropyString,
-    HexHighEntropyString,
-)
-from detect_secrets.settings import transient_settings
 
 from gates.checks.base import Source
 from gates.checks.redact import SensitiveCheckGate, mask, sensitive_finding
@@ -112,6 +105,8 @@ _OWN_PATTERNS = (
     ("secret-stripe-key", re.compile(r"(?<!\w)(?:sk|rk)_live_[0-9a-zA-Z]{24,247}(?!\w)")),
     ("secret-slack-token", re.compile(r"(?<!\w)xox[abposr]-[0-9A-Za-z-]{10,}")),
 )
+# Any of the above, so the usual line costs one search instead of five.
+_OWN_ANY = re.compile("|".join(f"(?:{pattern.pattern})" for _, pattern in _OWN_PATTERNS))
 
 _PEM_BEGIN = re.compile(r"-----BEGIN ((?:[A-Z0-9]+ )*)PRIVATE KEY(?: BLOCK)?-----")
 _PEM_BODY = re.compile(r"[A-Za-z0-9+/=]{40,}")
@@ -127,6 +122,7 @@ _QUOTED_ASSIGNMENT = re.compile(
     rf"""(?<![\w.-])["']?({_NAME})["']?\s*(?::\s*[A-Za-z_][\w\[\], .]*?\s*)?(?:==|:=|=>|=|:)\s*"""
     r"""[bru]?(["'`])((?:(?!\2).){1,400})\2"""
 )
+_QUOTE_CHARS = re.compile(r"[\"'`]")
 _BARE_ASSIGNMENT = re.compile(rf"""^\s*(?:export\s+)?({_NAME})\s*[=:]\s*([^\s"'#;]+)\s*(?:#.*)?$""")
 _CONFIG_SUFFIXES = (".env", ".ini", ".cfg", ".conf", ".properties", ".yaml", ".yml", ".sh", "")
 _PASSWORD_NAME = re.compile(r"(?i)pass(?:word|wd|phrase)|pwd$|^pw$|[_.-]pass$")
@@ -163,28 +159,64 @@ class _Hit:
     note: str = ""
 
 
+# detect-secrets is imported where it is used: importing it (and requests, which it imports)
+# costs every run 0.1-0.2 s before the first tool can start, and most runs scan few lines.
 def _ds_plugins() -> list[object]:
+    from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
+
     mapping: dict[str, type] = get_mapping_from_secret_type_to_class()
     return [mapping[kind]() for kind in _DS_RULES if kind in mapping]
 
 
 def _ds_hits(path: str, lines: tuple[str, ...]) -> list[_Hit]:
-    """detect-secrets' vendor detectors, line by line, under a lock and transient settings.
+    """detect-secrets' vendor detectors on the lines that could hold a vendor token, under a
+    lock and transient settings (entering them costs more than scanning most files).
 
     The transient settings list no verification filter, so no plugin ever calls a vendor's API.
     """
+    candidate = _denylist_filter()
+    bounded = (line if len(line) <= 5000 else line[:5000] for line in lines)  # minified blobs
+    numbered = [(n, line) for n, line in enumerate(bounded, start=1) if candidate(line)]
+    if not numbered:
+        return []
+    from detect_secrets.settings import transient_settings
+
     hits: list[_Hit] = []
     config = {"plugins_used": [{"name": type(p).__name__} for p in _ds_plugins()]}
     with _DETECT_SECRETS_LOCK, transient_settings(config):
         plugins = _ds_plugins()
-        for number, line in enumerate(lines, start=1):
-            if len(line) > 5000:
-                line = line[:5000]  # minified blobs: keep the regexes bounded
+        for number, line in numbered:
             for plugin in plugins:
                 found = plugin.analyze_line(filename=path, line=line, line_number=number)  # type: ignore[attr-defined]
                 for secret in found:
                     hits += _locate(secret.type, str(secret.secret_value or ""), line, number)
     return hits
+
+
+@functools.cache
+def _denylist_filter() -> Callable[[str], bool]:
+    return _any_denylist_match(_ds_plugins())
+
+
+def _any_denylist_match(plugins: list[object]) -> Callable[[str], bool]:
+    """One search per line for what any plugin could report: its vendor detectors only ever
+    yield matches of their `denylist` regexes, and a plugin call costs 30 times a search."""
+    regexes: list[re.Pattern[str]] = [r for p in plugins for r in getattr(p, "denylist", ())]
+    try:
+        if any(_BACKREFERENCE.search(r.pattern) for r in regexes):
+            raise re.error("group numbers would shift in a union")
+        union = re.compile("|".join(f"(?{_scoped_flags(r)}:{r.pattern})" for r in regexes))
+    except re.error:  # a plugin's pattern that cannot be combined: ask each one
+        return lambda line: any(r.search(line) for r in regexes)
+    return lambda line: union.search(line) is not None
+
+
+_BACKREFERENCE = re.compile(r"\\[1-9]|\(\?P=")
+
+
+def _scoped_flags(regex: re.Pattern[str]) -> str:
+    letters = ((re.IGNORECASE, "i"), (re.MULTILINE, "m"), (re.DOTALL, "s"), (re.VERBOSE, "x"))
+    return "".join(letter for flag, letter in letters if regex.flags & flag) or "-x"
 
 
 def _locate(kind: str, value: str, line: str, number: int) -> Iterator[_Hit]:
@@ -208,10 +240,12 @@ def _locate(kind: str, value: str, line: str, number: int) -> Iterator[_Hit]:
 
 def _own_hits(text: str, lines: tuple[str, ...], suffix: str) -> Iterator[_Hit]:
     for number, line in enumerate(lines, start=1):
-        for rule, pattern in _OWN_PATTERNS:
-            for match in pattern.finditer(line):
-                yield _Hit(rule, number, match.start(), match.end())
-        yield from _url_passwords(line, number)
+        if _OWN_ANY.search(line):
+            for rule, pattern in _OWN_PATTERNS:
+                for match in pattern.finditer(line):
+                    yield _Hit(rule, number, match.start(), match.end())
+        if "://" in line:
+            yield from _url_passwords(line, number)
         yield from _assignments(line, number, suffix)
     yield from _pem_blocks(lines)
     yield from _service_account(text, lines)
@@ -280,8 +314,9 @@ def _is_placeholder(value: str) -> bool:
 
 
 def _assignments(line: str, number: int, suffix: str) -> Iterator[_Hit]:
-    for match in _QUOTED_ASSIGNMENT.finditer(line):
-        yield from _judge(match.group(1), match.group(3), match.start(3), number)
+    if _QUOTE_CHARS.search(line):  # a quoted value needs a quote: most lines have none
+        for match in _QUOTED_ASSIGNMENT.finditer(line):
+            yield from _judge(match.group(1), match.group(3), match.start(3), number)
     if suffix in _CONFIG_SUFFIXES:
         bare = _BARE_ASSIGNMENT.match(line)
         if bare:
@@ -308,10 +343,26 @@ def _judge(name: str, value: str, start: int, number: int) -> Iterator[_Hit]:
         yield _Hit("secret-high-entropy", number, start, start + len(value))
 
 
-_B64 = Base64HighEntropyString(limit=3.5)
-_HEX = HexHighEntropyString(limit=3.0)
+_B64_LIMIT, _HEX_LIMIT = 3.5, 3.0  # detect-secrets' entropy limits for its own plugins
 _B64_CHARS = re.compile(r"[A-Za-z0-9+/_=-]{16,}")
 _HEX_CHARS = re.compile(r"[0-9a-fA-F]{16,}")
+
+
+@functools.cache
+def _entropy_plugins() -> tuple[object, object]:
+    from detect_secrets.plugins.high_entropy_strings import (
+        Base64HighEntropyString,
+        HexHighEntropyString,
+    )
+
+    return Base64HighEntropyString(limit=_B64_LIMIT), HexHighEntropyString(limit=_HEX_LIMIT)
+
+
+def _entropy(value: str, *, hexadecimal: bool) -> float:
+    """Shannon entropy as detect-secrets computes it (hex strings get its numeric adjustment)."""
+    base64, hex_ = _entropy_plugins()
+    plugin = hex_ if hexadecimal else base64
+    return float(plugin.calculate_shannon_entropy(value))  # type: ignore[attr-defined]
 
 
 # Words, CamelCase words, acronyms and numbers joined by separators: a name, not randomness.
@@ -329,15 +380,17 @@ def _is_wordy(part: str) -> bool:
 
 
 def _looks_random(value: str) -> bool:
+    from detect_secrets.filters.heuristic import is_potential_uuid, is_sequential_string
+
     if is_potential_uuid(value) or is_sequential_string(value) or len(set(value)) < 6:
         return False
     if all(_is_wordy(part) for part in re.split(r"[-_./]", value) if part):
         return False  # `r2c-internal-project-depends-on`, `privateKeyUsagePeriod`
     if _HEX_CHARS.fullmatch(value):
-        return bool(_HEX.calculate_shannon_entropy(value) > _HEX.entropy_limit)
+        return bool(_entropy(value, hexadecimal=True) > _HEX_LIMIT)
     if _B64_CHARS.fullmatch(value):
         classes = sum(bool(re.search(p, value)) for p in ("[a-z]", "[A-Z]", "[0-9]"))
-        return classes >= 2 and _B64.calculate_shannon_entropy(value) > _B64.entropy_limit
+        return classes >= 2 and _entropy(value, hexadecimal=False) > _B64_LIMIT
     return False
 
 
