@@ -17,6 +17,8 @@ from gates.model import Finding, MetricValue, Stage, Status, Table
 from gates.proc import ProcResult, run_process
 
 if TYPE_CHECKING:
+    from concurrent.futures import Executor
+
     from gates.diff import Diff
 
 
@@ -72,6 +74,8 @@ class GateContext:
     env: Mapping[str, str]
     new_mode: str = "lines"  # the configured `new`: "lines" or "all"
     cancelled: Callable[[], bool] = lambda: False
+    # Worker processes for in-process checks with a lot to read: threads share one core (GIL).
+    pool: Executor | None = None
 
     def run(
         self,

@@ -9,14 +9,17 @@ Longest-budget gates start first (the critical path); stages only wait for each 
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
+import multiprocessing
 import os
 import queue
 import threading
 import time
 import traceback
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -181,7 +184,7 @@ class _Task:
         self.started_at: float | None = None
 
 
-def execute(task: _Task, settings: RunSettings) -> GateResult:
+def execute(task: _Task, settings: RunSettings, pool: Executor | None = None) -> GateResult:
     planned = task.planned
     scratch = settings.scratch / planned.gate.name
     scratch.mkdir(parents=True, exist_ok=True)
@@ -197,6 +200,7 @@ def execute(task: _Task, settings: RunSettings) -> GateResult:
         env=settings.env,
         new_mode=settings.config.new,
         cancelled=task.cancel.is_set,
+        pool=pool,
     )
     started = time.monotonic()
     cache, key = settings.cache, ""
@@ -241,7 +245,8 @@ def run_planned(
                 results[p.gate.name] = _skipped(p, reason)
                 progress.finished(results[p.gate.name])
             continue
-        results.update(_run_group(group, settings, progress, stop))
+        with worker_pool(settings.config.jobs) as pool:
+            results.update(_run_group(group, settings, progress, stop, pool))
         failed_stage = settings.config.fail_fast and any(
             results[p.gate.name].status in (Status.FAIL, Status.ERROR) for p in group
         )
@@ -267,8 +272,24 @@ def _groups(planned: Sequence[Planned], fail_fast: bool) -> list[list[Planned]]:
     return [by_stage[s] for s in STAGE_ORDER if s in by_stage]
 
 
+@contextlib.contextmanager
+def worker_pool(jobs: int) -> Iterator[Executor]:
+    """Processes for gates that compute in Python, started only when one asks (spawned, not
+    forked: forking a process that runs threads can copy a held lock)."""
+    context = multiprocessing.get_context("spawn")
+    pool = ProcessPoolExecutor(max_workers=jobs or os.cpu_count() or 2, mp_context=context)
+    try:
+        yield pool
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
+
+
 def _run_group(
-    group: Sequence[Planned], settings: RunSettings, progress: Progress, stop: threading.Event
+    group: Sequence[Planned],
+    settings: RunSettings,
+    progress: Progress,
+    stop: threading.Event,
+    pool: Executor,
 ) -> dict[str, GateResult]:
     # Critical path first: the gates with the biggest budgets are the slowest tools.
     order = sorted(group, key=lambda p: -p.gate.default_timeout_s)
@@ -279,7 +300,10 @@ def _run_group(
     done: queue.Queue[tuple[_Task, GateResult]] = queue.Queue()
     jobs = settings.config.jobs or max(2, os.cpu_count() or 2)
     for _ in range(min(jobs, len(tasks))):
-        threading.Thread(target=_worker, args=(todo, done, settings, progress), daemon=True).start()
+        worker = threading.Thread(
+            target=_worker, args=(todo, done, settings, progress, pool), daemon=True
+        )
+        worker.start()
     results: dict[str, GateResult] = {}
     while len(results) < len(tasks):
         try:
@@ -332,6 +356,7 @@ def _worker(
     done: queue.Queue[tuple[_Task, GateResult]],
     settings: RunSettings,
     progress: Progress,
+    pool: Executor,
 ) -> None:
     while True:
         try:
@@ -342,4 +367,4 @@ def _worker(
             continue
         task.started_at = time.monotonic()
         progress.started(task.planned.gate.name)
-        done.put((task, execute(task, settings)))
+        done.put((task, execute(task, settings, pool)))

@@ -133,11 +133,12 @@ def _scan_segment(path: str, segment: Segment) -> list[Finding]:
         return []
     text = segment.text
     hidden = _hidden_spans(text, path) if segment.kind == "text" else []
-    matches = list(_matches(text))
+    lowered = pat.fold(text)
+    matches = list(_matches(text, lowered))
     if not matches and not hidden:
         return []  # most segments: no need to find quotes and cues (70 % of the check's time)
     quoted = _quoted_spans(text)
-    cues = _Cues(text)
+    cues = _Cues(text, lowered)
     names_ai: dict[tuple[int, int], bool] = {}  # per hidden span, computed once
     done: set[tuple[int, int] | None] = set()  # hidden spans already reported
     findings: list[Finding] = []
@@ -172,7 +173,7 @@ def _line_end(text: str, offset: int) -> int:
     return end if end >= 0 else len(text)
 
 
-def _matches(text: str) -> Iterator[tuple[str, int, int]]:
+def _matches(text: str, lowered: str | None) -> Iterator[tuple[str, int, int]]:
     found: list[tuple[int, int, str]] = []
     for rule, pattern in (
         ("instruction-override", pat.OVERRIDE),
@@ -181,7 +182,7 @@ def _matches(text: str) -> Iterator[tuple[str, int, int]]:
         ("secret-exfiltration-request", pat.SECRET_WEAK),
         ("command-execution-request", pat.COMMAND),
     ):
-        found += [(m.start(), m.end(), rule) for m in pattern.finditer(text)]
+        found += [(m.start(), m.end(), rule) for m in pat.finditer(pattern, text, lowered)]
     for start, end, rule in sorted(found):
         yield rule, start, end
 
@@ -200,10 +201,12 @@ class _Cues:
     look-alike matches costs linear time, not matches x window.
     """
 
-    def __init__(self, text: str) -> None:
-        self.address = [m.start() for m in pat.AI_ADDRESS.finditer(text)]
-        blanked = pat.URLISH.sub(lambda m: " " * len(m.group()), text)  # "example.com" is no cue
-        self.discussion = [m.start() for m in pat.DISCUSSION.finditer(blanked)]
+    def __init__(self, text: str, lowered: str | None) -> None:
+        self.address = [m.start() for m in pat.finditer(pat.AI_ADDRESS, text, lowered)]
+        rx, source = pat.searcher(pat.URLISH, text, lowered)
+        blanked = rx.sub(lambda m: " " * len(m.group()), source)  # "example.com" is no cue
+        again = blanked if lowered is not None else None  # still lower case, or not
+        self.discussion = [m.start() for m in pat.finditer(pat.DISCUSSION, blanked, again)]
 
     @staticmethod
     def near(positions: list[int], lo: int, hi: int) -> bool:

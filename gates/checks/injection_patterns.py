@@ -7,6 +7,7 @@ Every pattern is linear on hostile input: quantifiers over free text are bounded
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 _F = re.IGNORECASE
 
@@ -135,3 +136,50 @@ INVISIBLE = re.compile(
 )
 OPEN_ATTR = re.compile(r"(?:^|\s)open(?:\s*=|\s|$)", _F)
 TEST_FILE = re.compile(r"(^|/)(tests?|testing)/|(^|/)test_[^/]*\.py$|_test\.py$|(^|/)conftest\.py$")
+
+
+def _lower_literals(pattern: str) -> str:
+    """The pattern's letters in lower case, escapes (`\\S`, `\\W`) untouched."""
+    return re.sub(
+        r"\\.|[A-Z]", lambda m: m.group() if len(m.group()) == 2 else m.group().lower(), pattern
+    )
+
+
+# Python's re skips ahead to a possible first character only in case-sensitive patterns, so the
+# hot patterns also exist in a case-sensitive form for text lowercased once: twice as fast.
+_FOLDED = {
+    p: re.compile(_lower_literals(p.pattern), p.flags & ~re.IGNORECASE)
+    for p in (
+        OVERRIDE,
+        APPROVAL,
+        SECRET_STRONG,
+        SECRET_WEAK,
+        COMMAND,
+        AI_ADDRESS,
+        DISCUSSION,
+        URLISH,
+    )
+}
+
+
+def fold(text: str) -> str | None:
+    """The text in lower case when that keeps every offset (it does not for a few letters
+    such as U+0130, which lower-case to two characters); None otherwise."""
+    lowered = text.lower()
+    return lowered if len(lowered) == len(text) else None
+
+
+def searcher(
+    pattern: re.Pattern[str], text: str, lowered: str | None
+) -> tuple[re.Pattern[str], str]:
+    """The pattern and the text to search instead of `pattern` on `text`: the folded pair when
+    there is one. Offsets are the same either way."""
+    folded = _FOLDED.get(pattern)
+    if lowered is None or folded is None:
+        return pattern, text
+    return folded, lowered
+
+
+def finditer(pattern: re.Pattern[str], text: str, lowered: str | None) -> Iterator[re.Match[str]]:
+    rx, source = searcher(pattern, text, lowered)
+    return rx.finditer(source)
