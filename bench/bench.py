@@ -89,59 +89,26 @@ def gates(argv: Sequence[str], cwd: Path, env: dict[str, str]) -> float:
 
 
 def prepare(name: str, work: Path) -> tuple[Path, Path, str]:
-    """The project's git repo (base + PR commit), its venv python, and the base sha."""
+    """The project's git repo (base + PR commit), its venv python, and the base sha.
+
+    The sdist and the venv are kept between runs; the repo is made anew from the sdist every
+    time (seconds), so it always matches this script's config.
+    """
     spec, package, _ = PROJECTS[name]
     home = work / name
-    repo, venv = home / "repo", home / "venv"
-    if (repo / ".git").is_dir() and (venv / "bin/python").exists():
-        base = _git(repo, "rev-parse", "HEAD~1")
-        return repo, venv / "bin/python", base
-    shutil.rmtree(home, ignore_errors=True)
-    home.mkdir(parents=True)
-    dist = home / "dist"
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "download",
-            "-q",
-            "--no-deps",
-            "--no-binary",
-            ":all:",
-            spec,
-            "-d",
-            str(dist),
-        ],
-        check=True,
-    )
-    archive = next(dist.iterdir())
-    with tarfile.open(archive) as tar:
+    repo, venv, dist = home / "repo", home / "venv", home / "dist"
+    if not dist.is_dir() or not any(dist.iterdir()):
+        _download(spec, dist)
+    shutil.rmtree(home / "src", ignore_errors=True)
+    shutil.rmtree(repo, ignore_errors=True)
+    with tarfile.open(next(dist.iterdir())) as tar:
         tar.extractall(home / "src", filter="data")
     shutil.move(str(next((home / "src").iterdir())), repo)
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-    pip = [
-        str(venv / "bin/python"),
-        "-m",
-        "pip",
-        "install",
-        "-q",
-        "-c",
-        str(ROOT / "constraints.txt"),
-    ]
-    subprocess.run(
-        [*pip, "ruff", "mypy", "bandit", "semgrep", "coverage", "pytest", "pip-audit"], check=True
-    )
-    subprocess.run([*pip, "-e", str(repo)], check=True)
-    tests_requirements = repo / "requirements" / "tests.txt"
-    if tests_requirements.exists():  # what the project's own test suite needs to run
-        subprocess.run(
-            [str(venv / "bin/python"), "-m", "pip", "install", "-q", "-r", str(tests_requirements)],
-            check=True,
-        )
+    if not (venv / "bin/python").exists():
+        _make_venv(venv, repo)
     (repo / ".gates.toml").write_text(
         f'python = "{venv / "bin/python"}"\n[coverage]\nmin_total = 0\nmin_diff = 0\n'
-        f'[mypy]\npaths = ["{package}"]\n'
+        f'[mypy]\npaths = ["{package}/"]\n'
         "[audit]\nenabled = false\n"  # the peers run no dependency audit (it needs the network)
     )
     for args in (
@@ -162,27 +129,46 @@ def prepare(name: str, work: Path) -> tuple[Path, Path, str]:
     return repo, venv / "bin/python", base
 
 
+def _download(spec: str, dist: Path) -> None:
+    pip = [sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--no-binary", ":all:"]
+    subprocess.run([*pip, spec, "-d", str(dist)], check=True)
+
+
+def _make_venv(venv: Path, repo: Path) -> None:
+    """The project, its test requirements and the tools, pinned by constraints.txt."""
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    pip = [str(venv / "bin/python"), "-m", "pip", "install", "-q"]
+    tools = ["ruff", "mypy", "bandit", "semgrep", "coverage", "pytest", "pip-audit"]
+    subprocess.run([*pip, "-c", str(ROOT / "constraints.txt"), *tools], check=True)
+    subprocess.run([*pip, "-c", str(ROOT / "constraints.txt"), "-e", str(repo)], check=True)
+    tests_requirements = repo / "requirements" / "tests.txt"
+    if tests_requirements.exists():  # what the project's own test suite needs to run
+        subprocess.run([*pip, "-r", str(tests_requirements)], check=True)
+
+
 def _git(repo: Path, *args: str) -> str:
     return subprocess.run(
         ["git", *args], cwd=repo, check=True, capture_output=True, text=True
     ).stdout.strip()
 
 
-def tool_commands(name: str, python: Path, scratch: Path) -> dict[str, list[list[str]]]:
+def tool_commands(name: str, python: Path, scratch: Path, repo: Path) -> dict[str, list[list[str]]]:
     """The tools gates runs, as the seed workflow would run them by hand: each a list of steps.
 
-    The same work as the gates: every test (no `-x`), and coverage's JSON report, without which
+    The same work as `gates run --new all`: the file-level tools on every tracked Python file,
+    mypy on the package, every test (no `-x`), and coverage's JSON report, without which
     coverage has measured nothing anyone can read.
     """
+    files = _git(repo, "ls-files", "*.py", "*.pyw").split("\n")
     _, package, has_tests = PROJECTS[name]
     rules = str(ROOT / "gates" / "rules")
     py = str(python)
     commands = {
         "ruff": [
-            [py, "-m", "ruff", "check", "--no-cache", "--no-fix", "--output-format=json", "."]
+            [py, "-m", "ruff", "check", "--no-cache", "--no-fix", "--output-format=json", *files]
         ],
         "mypy": [[py, "-m", "mypy", "--no-incremental", "-O", "json", package]],
-        "bandit": [[py, "-m", "bandit", "-q", "-f", "json", "-r", package]],
+        "bandit": [[py, "-m", "bandit", "-q", "-f", "json", *files]],
         "semgrep": [
             [
                 str(python.parent / "semgrep"),
@@ -192,7 +178,7 @@ def tool_commands(name: str, python: Path, scratch: Path) -> dict[str, list[list
                 "--disable-version-check",
                 "--config",
                 rules,
-                package,
+                *files,
             ]
         ],
     }
@@ -245,7 +231,7 @@ def parallel(commands: dict[str, list[list[str]]], cwd: Path) -> float:
 
 
 def one_round(name: str, repo: Path, python: Path, base: str, work: Path, samples: Samples) -> None:
-    commands = tool_commands(name, python, work)
+    commands = tool_commands(name, python, work, repo)
     stages = (
         "safety,security,quality,size" if PROJECTS[name][2] else "safety,security,size,ruff,mypy"
     )
@@ -361,7 +347,7 @@ def main(argv: Sequence[str]) -> int:
         samples = Samples()
         for _ in range(args.rounds):
             one_round(name, repo, python, base, args.work, samples)
-        report(name, samples, list(tool_commands(name, python, args.work)))
+        report(name, samples, list(tool_commands(name, python, args.work, repo)))
     return 0
 
 

@@ -4,7 +4,9 @@ Rules (documented in README.md):
 - `*` matches within one path segment, `**` matches any number of segments (also none),
   `?` one character, `[abc]` a character class.
 - A pattern without `/` matches the file name at any depth (`*.md`, like .gitignore).
-- A pattern ending in `/` matches everything below that directory.
+- A pattern ending in `/` matches everything below that directory, and so does a pattern that
+  matches a directory: `src/flask` means the files under it, as in .gitignore. Without this,
+  `paths = ["src/flask"]` would quietly select nothing.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ def compile_glob(pattern: str) -> re.Pattern[str]:
         pat += "**"
     if "/" not in pat:
         pat = "**/" + pat
-    return re.compile(_translate(pat.lstrip("/")) + r"\Z", re.DOTALL)
+    return re.compile(_translate(pat.lstrip("/")) + r"(?:/.*)?\Z", re.DOTALL)
 
 
 def _translate(pat: str) -> str:
