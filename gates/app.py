@@ -6,6 +6,7 @@ one direction, with plain values passed explicitly.
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import dataclasses
 import datetime as dt
@@ -15,12 +16,20 @@ import shutil
 import tempfile
 import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from gates import __version__
-from gates.cache import ResultCache, cache_root, tool_cache_env, tool_versions
+from gates.cache import (
+    ResultCache,
+    cache_root,
+    durations_path,
+    load_durations,
+    store_durations,
+    tool_cache_env,
+    tool_versions,
+)
 from gates.compare import mark_against_base, run_base
 from gates.config import FAIL_ON_CHOICES, Config, Reader, load_config, table_at_revision
 from gates.diff import Diff, compute_diff
@@ -47,7 +56,7 @@ from gates.model import (
     decide_verdict,
 )
 from gates.proc import scrubbed_env
-from gates.runner import Progress, RunSettings, plan, run_planned
+from gates.runner import Progress, RunSettings, plan, ran_durations, run_planned
 from gates.sources import read_lines
 
 REPORT_FILES = ("gates.json", "gates.sarif", "gates.md")
@@ -244,6 +253,7 @@ def _run_gates(
     env: Mapping[str, str],
     run_started: float,
 ) -> tuple[Diff, list[GateResult], MarkerReview, str]:
+    versions = _versions_soon(config, env, git.root)
     diff = compute_diff(git, revisions)
     caches = cache_root(config.cache_dir, env)
     with checkout(git, root, revisions.head, scratch) as tree:
@@ -259,12 +269,14 @@ def _run_gates(
             project_files=tuple(git.tracked_files(revisions.head)),
             scope_files=diff.changed_paths(),
             baseline=baseline,
-            cache=result_cache(git, tree, revisions, config, env),
+            cache=result_cache(git, tree, revisions, config, env, versions),
             cache_root=caches,
             run_started=run_started,
+            durations=load_durations(durations_path(caches, root)),
         )
         planned = plan(registry, settings, only_gates)
         results = run_planned(planned, settings, progress, stop)
+        store_durations(durations_path(caches, root), ran_durations(results))
         note = ""
         if config.new == "compare" and not stop.is_set():
             base = run_base(git, settings, registry, only_gates, stop)
@@ -276,8 +288,33 @@ def _run_gates(
         return diff, results, review, note
 
 
+def _versions_soon(
+    config: Config, env: Mapping[str, str], cwd: Path
+) -> Callable[[], dict[str, str]]:
+    """The tools' versions (for cache keys) take a subprocess of the project's Python: start
+    it now, while git computes the diff, and wait for it only when the cache needs it."""
+    answer: concurrent.futures.Future[dict[str, str]] = concurrent.futures.Future()
+    if not config.cache or env.get("GATES_NO_CACHE"):
+        answer.set_result({})
+        return answer.result
+
+    def ask() -> None:
+        try:
+            answer.set_result(tool_versions(config.python, cwd))
+        except BaseException as exc:  # handed to whoever waits for the answer
+            answer.set_exception(exc)
+
+    threading.Thread(target=ask, daemon=True).start()
+    return answer.result
+
+
 def result_cache(
-    git: Git, tree: Path, revisions: Revisions, config: Config, env: Mapping[str, str]
+    git: Git,
+    tree: Path,
+    revisions: Revisions,
+    config: Config,
+    env: Mapping[str, str],
+    versions: Callable[[], dict[str, str]],
 ) -> ResultCache | None:
     """The cache for this run, or None when it is off or the checkout has uncommitted changes
     (the git tree id would not describe what the tools see)."""
@@ -292,7 +329,7 @@ def result_cache(
         root=cache_root(config.cache_dir, env),
         tree=tree_id,
         base=revisions.merge_base or revisions.base or "",
-        versions=tool_versions(config.python, git.root),
+        versions=versions(),
         python=config.python,
     )
 

@@ -68,12 +68,40 @@ def cache_root(configured: str, env: Mapping[str, str]) -> Path:
     return Path(xdg) / "gates"
 
 
+def _repo_slot(repo: Path) -> str:
+    return hashlib.sha256(str(repo.resolve()).encode()).hexdigest()[:16]
+
+
+def durations_path(root: Path, repo: Path) -> Path:
+    return root / "tools" / _repo_slot(repo) / "durations.json"
+
+
+def load_durations(path: Path) -> dict[str, float]:
+    """How long each gate took when it last ran here: the runner starts the longest first."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    return {str(k): float(v) for k, v in data.items() if isinstance(v, (int, float)) and v >= 0}
+
+
+def store_durations(path: Path, durations: Mapping[str, float]) -> None:
+    """Merge this run's durations into the log; a cache that cannot be written is no error."""
+    merged = {**load_durations(path), **durations}
+    with contextlib.suppress(OSError):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(dict(sorted(merged.items())), indent=1), encoding="utf-8")
+        tmp.replace(path)
+
+
 def tool_cache_env(root: Path, repo: Path, role: str) -> dict[str, str]:
     """Where ruff and mypy keep their own incremental caches: under the gates cache (one
     directory the action can keep with actions/cache), per repository and per role (head or
     base), so a new push to a PR re-checks only what changed."""
-    slot = hashlib.sha256(str(repo.resolve()).encode()).hexdigest()[:16]
-    base = root / "tools" / slot / role
+    base = root / "tools" / _repo_slot(repo) / role
     return {"RUFF_CACHE_DIR": str(base / "ruff"), "MYPY_CACHE_DIR": str(base / "mypy")}
 
 

@@ -3,28 +3,17 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 from typing import ClassVar
 
 import jsonschema
 import pytest
-from conftest import Repo
+from conftest import Repo, gates_run
 
 from gates.gate import GateOutcome, Option, Scope
 from gates.model import Finding, Stage
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def gates_run(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "gates", "run", str(repo), *args],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
 
 
 def _pr(repo: Repo) -> str:

@@ -6,6 +6,7 @@ Every pattern is linear on hostile input: quantifiers over free text are bounded
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 
@@ -147,19 +148,15 @@ def _lower_literals(pattern: str) -> str:
 
 # Python's re skips ahead to a possible first character only in case-sensitive patterns, so the
 # hot patterns also exist in a case-sensitive form for text lowercased once: twice as fast.
-_FOLDED = {
-    p: re.compile(_lower_literals(p.pattern), p.flags & ~re.IGNORECASE)
-    for p in (
-        OVERRIDE,
-        APPROVAL,
-        SECRET_STRONG,
-        SECRET_WEAK,
-        COMMAND,
-        AI_ADDRESS,
-        DISCUSSION,
-        URLISH,
-    )
-}
+# Compiled on first use: every run imports this module, few have text to search.
+_HOT = (OVERRIDE, APPROVAL, SECRET_STRONG, SECRET_WEAK, COMMAND, AI_ADDRESS, DISCUSSION, URLISH)
+
+
+@functools.cache
+def _folded(pattern: re.Pattern[str]) -> re.Pattern[str] | None:
+    if pattern not in _HOT:
+        return None
+    return re.compile(_lower_literals(pattern.pattern), pattern.flags & ~re.IGNORECASE)
 
 
 def fold(text: str) -> str | None:
@@ -174,7 +171,7 @@ def searcher(
 ) -> tuple[re.Pattern[str], str]:
     """The pattern and the text to search instead of `pattern` on `text`: the folded pair when
     there is one. Offsets are the same either way."""
-    folded = _FOLDED.get(pattern)
+    folded = _folded(pattern)
     if lowered is None or folded is None:
         return pattern, text
     return folded, lowered

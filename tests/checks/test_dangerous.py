@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 import warnings
 from pathlib import Path
 
 import pytest
-from conftest import Repo
+from conftest import Repo, gates_run
 
 from gates.checks.base import Source
 from gates.checks.dangerous import RULES, DangerousCodeGate
@@ -147,13 +146,8 @@ def test_only_python_files_are_wanted() -> None:
 # --- end to end ------------------------------------------------------------------------------
 
 
-def gates_run(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "gates", "run", str(repo), "--stages", "dangerous-code", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+def run_stage(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return gates_run(repo, "--stages", "dangerous-code", *args, timeout=120)
 
 
 def _findings(repo: Repo) -> list[dict[str, object]]:
@@ -167,7 +161,7 @@ def test_planted_eval_is_new_and_blocking_old_one_is_not(repo: Repo) -> None:
     repo.write("old.py", "def f(s):\n    return eval(s)\n\n\nX = 1\n")  # touched, eval unchanged
     repo.write("new.py", "import os\n\ndef g(cmd):\n    return eval(cmd)\n")
     repo.commit("pr")
-    result = gates_run(repo.path, "--base", base)
+    result = run_stage(repo.path, "--base", base)
     assert result.returncode == 1, result.stdout + result.stderr
     by_path = {f["path"]: f for f in _findings(repo)}
     assert by_path["new.py"]["rule"] == "eval-nonliteral" and by_path["new.py"]["line"] == 4
@@ -180,7 +174,7 @@ def test_unchanged_eval_alone_does_not_block(repo: Repo) -> None:
     base = repo.commit("base")
     repo.write("old.py", "def f(s):\n    return eval(s)\n\n\nX = 1\n")
     repo.commit("pr")
-    result = gates_run(repo.path, "--base", base)
+    result = run_stage(repo.path, "--base", base)
     assert result.returncode == 0, result.stdout + result.stderr
     (finding,) = _findings(repo)
     assert finding["new"] is False
@@ -194,7 +188,7 @@ def test_inline_suppression_marks_and_does_not_block(repo: Repo) -> None:
         "    return eval(expr)  # gates: ignore[eval-nonliteral] trusted CLI input\n",
     )
     repo.commit("pr")
-    result = gates_run(repo.path, "--base", base)
+    result = run_stage(repo.path, "--base", base)
     assert result.returncode == 0, result.stdout + result.stderr
     (finding,) = _findings(repo)
     assert finding["new"] is True
@@ -206,7 +200,7 @@ def test_allowed_hosts_from_the_safety_stage_section(repo: Repo) -> None:
     base = repo.commit("base")
     repo.write("net.py", "import requests\nrequests.get('https://api.example.com/x')\n")
     repo.commit("pr")
-    result = gates_run(repo.path, "--base", base)
+    result = run_stage(repo.path, "--base", base)
     assert result.returncode == 0, result.stdout + result.stderr
     assert _findings(repo) == []
 

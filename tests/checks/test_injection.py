@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from conftest import Repo
+from conftest import Repo, gates_run
 
 from gates.checks.base import Source
 from gates.checks.injection import EXCERPT_LIMIT, RULES, PromptInjectionGate, segments
@@ -122,13 +121,8 @@ def test_every_rule_is_documented() -> None:
 # --- end to end ------------------------------------------------------------------------------
 
 
-def gates_run(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "gates", "run", str(repo), "--stages", "safety", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+def run_stage(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return gates_run(repo, "--stages", "safety", *args, timeout=120)
 
 
 def _findings(repo: Repo) -> list[dict[str, object]]:
@@ -146,7 +140,7 @@ def test_injection_in_markdown_is_found_new_and_blocking(repo: Repo) -> None:
     base = repo.commit("base")
     repo.write("README.md", PLANTED)
     repo.commit("pr")
-    result = gates_run(repo.path, "--base", base)
+    result = run_stage(repo.path, "--base", base)
     assert result.returncode == 1, result.stdout + result.stderr
     (finding,) = _findings(repo)
     assert finding["rule"] == "hidden-instruction" and finding["line"] == 6
@@ -162,7 +156,7 @@ def test_suppressed_on_the_line_above_does_not_block(repo: Repo) -> None:
     )
     repo.write("docs/sample.md", text)
     repo.commit("pr")
-    result = gates_run(repo.path, "--base", base)
+    result = run_stage(repo.path, "--base", base)
     assert result.returncode == 0, result.stdout + result.stderr
     (finding,) = _findings(repo)
     assert finding["suppressed"] == {"kind": "inline", "reason": "sample for the docs", "line": 6}

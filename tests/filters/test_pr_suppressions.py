@@ -4,33 +4,16 @@ mode (set in the base's config, which the PR cannot change)."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
-from conftest import Repo
+from conftest import Repo, gates_run
 
 EVIL = "import os\nos.system(input())  # gates: ignore[*] harmless, trust me\n"
 
 
 def _run(repo: Path, base: str) -> tuple[int, dict]:  # type: ignore[type-arg]
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "gates",
-            "run",
-            str(repo),
-            "--base",
-            base,
-            "--stages",
-            "dangerous-code",
-            "--config-from",
-            "base",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
+    result = gates_run(
+        str(repo), "--base", base, "--stages", "dangerous-code", "--config-from", "base"
     )
     assert result.returncode in (0, 1), result.stderr
     return result.returncode, json.loads((repo / "reports/gates.json").read_text())

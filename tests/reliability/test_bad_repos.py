@@ -4,25 +4,12 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from conftest import Repo, git
+from conftest import Repo, gates_run, git
 
 RUFF_F = '[tool.ruff.lint]\nselect = ["F"]\n'
-
-
-def gates_run(
-    repo: Path, *args: str, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "gates", "run", str(repo), *args],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env=env,
-    )
 
 
 def report(repo: Path) -> dict:  # type: ignore[type-arg]

@@ -10,7 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import Repo
+from conftest import Repo, gates_run
 
 PLANTED = "ghs_PlantedTokenValue0123456789abcdefXYZ"
 
@@ -132,22 +132,7 @@ def test_a_conftest_cannot_forge_the_report(repo: Repo) -> None:
     base = repo.commit("base")
     repo.write("test_fails.py", "def test_fails():\n    assert 1 == 3\n")
     repo.commit("pr")
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "gates",
-            "run",
-            str(repo.path),
-            "--base",
-            base,
-            "--stages",
-            "coverage",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    result = gates_run(repo.path, "--base", base, "--stages", "coverage")
     assert result.returncode == 1, result.stdout + result.stderr
     report = json.loads((repo.path / "reports/gates.json").read_text())
     assert report["verdict"] == "fail" and report["gates"]

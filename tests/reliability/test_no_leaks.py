@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 import planted
-from conftest import Repo
+from conftest import Repo, gates_run
 from fake_github import FakeGitHub
 from publish_helpers import actions_env
 
@@ -29,22 +29,7 @@ def test_planted_values_are_found_and_never_leak(repo: Repo, tmp_path: Path) -> 
     base = repo.commit("base")
     repo.write("settings.py", PLANTED_FILE)
     repo.commit("pr")
-    run = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "gates",
-            "run",
-            str(repo.path),
-            "--base",
-            base,
-            "--stages",
-            "safety",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    run = gates_run(repo.path, "--base", base, "--stages", "safety")
     assert run.returncode == 1, run.stdout + run.stderr
     report = json.loads((repo.path / "reports/gates.json").read_text())
     lines = {f["line"] for g in report["gates"] for f in g["findings"] if f["new"]}

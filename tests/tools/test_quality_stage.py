@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import jsonschema
-from conftest import Repo
+from conftest import Repo, gates_run
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -32,22 +30,7 @@ def test_quality_stage_reports_every_gate_with_valid_reports(repo: Repo) -> None
         "def label(x: int) -> str:\n    return x\n",
     )
     repo.commit("pr")
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "gates",
-            "run",
-            str(repo.path),
-            "--base",
-            base,
-            "--stages",
-            "quality",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = gates_run(repo.path, "--base", base, "--stages", "quality", timeout=120)
     assert result.returncode == 1, result.stdout + result.stderr
     report = json.loads((repo.path / "reports/gates.json").read_text())
     schema = json.loads((ROOT / "reports/gates-report.schema.json").read_text())

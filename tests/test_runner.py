@@ -1,0 +1,82 @@
+"""The schedule: longest gates first, by what they took last time on this repository."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from pathlib import Path
+from typing import ClassVar
+
+from conftest import Repo
+
+from gates.app import RunRequest, run
+from gates.cache import durations_path, load_durations
+from gates.config import GateConfig
+from gates.gate import GateContext, GateOutcome, Option, Scope
+from gates.model import Stage
+from gates.runner import NoProgress, Planned, critical_path_first
+
+
+class _Timed:
+    """Sleeps for its `seconds`; its default budget says nothing about that on purpose."""
+
+    stage, tool, scope = Stage.QUALITY, "t", Scope.PROJECT
+    description, default_fail_on = "", "error"
+    options: ClassVar[dict[str, Option]] = {}
+
+    def __init__(self, name: str, seconds: float, budget: float) -> None:
+        self.name, self.seconds, self.default_timeout_s = name, seconds, budget
+
+    def run(self, ctx: GateContext) -> GateOutcome:
+        time.sleep(self.seconds)
+        return GateOutcome()
+
+
+def _planned(*gates: _Timed) -> list[Planned]:
+    config = GateConfig(True, (), (), 60.0, "error", {})
+    return [Planned(g, config, ()) for g in gates]  # type: ignore[arg-type]
+
+
+def test_unknown_gates_go_first_by_budget_then_known_by_last_duration() -> None:
+    tests, lint, types, new = (
+        _Timed("tests", 0, 1800),
+        _Timed("lint", 0, 120),
+        _Timed("types", 0, 600),
+        _Timed("new", 0, 60),
+    )
+    order = critical_path_first(_planned(lint, types, tests), {})
+    assert [p.gate.name for p in order] == ["tests", "types", "lint"]
+    history = {"tests": 4.0, "lint": 9.0, "types": 2.0}
+    order = critical_path_first(_planned(lint, types, tests, new), history)
+    assert [p.gate.name for p in order] == ["new", "lint", "tests", "types"]
+
+
+def test_the_next_run_starts_the_gate_that_took_longest(repo: Repo, tmp_path: Path) -> None:
+    repo.write("pyproject.toml", "[tool.gates]\njobs = 1\n")  # one at a time: order is visible
+    repo.commit()
+    cache = tmp_path / "cache"
+    registry = {"slow": _Timed("slow", 0.4, 60), "quick": _Timed("quick", 0.05, 600)}
+
+    def started_first() -> str:
+        outcome = run(
+            RunRequest(path=repo.path, env={"GATES_CACHE_DIR": str(cache), "GATES_NO_CACHE": "1"}),
+            registry,  # type: ignore[arg-type]
+            NoProgress(),
+            threading.Event(),
+        )
+        return min(outcome.report.gates, key=lambda g: g.started_s or 0.0).name
+
+    assert started_first() == "quick"  # nothing known yet: the bigger budget first
+    log = durations_path(cache, repo.path)
+    assert load_durations(log)["slow"] >= 0.4
+    assert started_first() == "slow"
+    assert set(json.loads(log.read_text())) == {"slow", "quick"}
+
+
+def test_a_broken_duration_log_is_ignored(tmp_path: Path) -> None:
+    log = tmp_path / "durations.json"
+    log.write_text("{not json")
+    assert load_durations(log) == {}
+    log.write_text('{"a": 1.5, "b": "x", "c": -2}')
+    assert load_durations(log) == {"a": 1.5}
