@@ -109,7 +109,7 @@ class Gate(Protocol):
 
     name: str
     stage: Stage
-    tool: str
+    tool: str  # the program it runs; "gates" for a check computed in this process
     scope: Scope
     description: str
     default_timeout_s: float

@@ -317,18 +317,18 @@ def _run_group(
     stop: threading.Event,
     pool: Executor,
 ) -> dict[str, GateResult]:
-    order = critical_path_first(group, settings.durations)
-    tasks = [_Task(p) for p in order]
-    todo: queue.Queue[_Task] = queue.Queue()
-    for task in tasks:
-        todo.put(task)
+    tasks = [_Task(p) for p in critical_path_first(group, settings.durations)]
     done: queue.Queue[tuple[_Task, GateResult]] = queue.Queue()
     jobs = settings.config.jobs or max(2, os.cpu_count() or 2)
-    for _ in range(min(jobs, len(tasks))):
-        worker = threading.Thread(
-            target=_worker, args=(todo, done, settings, progress, pool), daemon=True
-        )
-        worker.start()
+    for lane, workers in lanes(tasks, jobs):
+        todo: queue.Queue[_Task] = queue.Queue()
+        for task in lane:
+            todo.put(task)
+        for _ in range(min(workers, len(lane))):
+            worker = threading.Thread(
+                target=_worker, args=(todo, done, settings, progress, pool), daemon=True
+            )
+            worker.start()
     results: dict[str, GateResult] = {}
     while len(results) < len(tasks):
         try:
@@ -356,6 +356,24 @@ def _run_group(
     for task in tasks:
         task.cancel.set()
     return results
+
+
+# A gate whose tool is gates itself computes in this process, on one core at most (the GIL).
+IN_PROCESS_TOOL = "gates"
+
+
+def lanes(tasks: Sequence[_Task], jobs: int) -> list[tuple[list[_Task], int]]:
+    """Tools take `jobs` workers; gates' own checks get a lane of their own from the start.
+
+    Left to queue behind the tools, the in-process checks ran last, on one core, while the
+    other cores idled (1.7 s of a 9.5 s run on flask). Beside the tools they fill the gaps of
+    tools that wait on I/O or on one slow child. With `jobs = 1` everything runs in turn.
+    """
+    own = [t for t in tasks if t.planned.gate.tool == IN_PROCESS_TOOL]
+    tools = [t for t in tasks if t.planned.gate.tool != IN_PROCESS_TOOL]
+    if jobs <= 1 or not own or not tools:
+        return [(list(tasks), jobs)]
+    return [(tools, jobs), (own, 1)]
 
 
 def _stamped(result: GateResult, task: _Task, settings: RunSettings) -> GateResult:

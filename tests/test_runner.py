@@ -15,7 +15,7 @@ from gates.cache import durations_path, load_durations
 from gates.config import GateConfig
 from gates.gate import GateContext, GateOutcome, Option, Scope
 from gates.model import Stage
-from gates.runner import NoProgress, Planned, critical_path_first
+from gates.runner import NoProgress, Planned, _Task, critical_path_first, lanes
 
 
 class _Timed:
@@ -80,3 +80,36 @@ def test_a_broken_duration_log_is_ignored(tmp_path: Path) -> None:
     assert load_durations(log) == {}
     log.write_text('{"a": 1.5, "b": "x", "c": -2}')
     assert load_durations(log) == {"a": 1.5}
+
+
+class _OwnCheck(_Timed):
+    tool = "gates"
+
+
+def test_own_checks_run_beside_the_tools_not_after_them(repo: Repo, tmp_path: Path) -> None:
+    repo.write("pyproject.toml", "[tool.gates]\njobs = 2\n")
+    repo.commit()
+    registry = {
+        "tool-a": _Timed("tool-a", 0.5, 600),
+        "tool-b": _Timed("tool-b", 0.5, 600),
+        "own": _OwnCheck("own", 0.0, 120),
+    }
+    outcome = run(
+        RunRequest(path=repo.path, env={"GATES_CACHE_DIR": str(tmp_path / "c")}),
+        registry,  # type: ignore[arg-type]
+        NoProgress(),
+        threading.Event(),
+    )
+    started = {g.name: g.started_s or 0.0 for g in outcome.report.gates}
+    assert started["own"] < 0.4 < 0.5 <= outcome.report.duration_s  # not queued behind them
+    assert abs(started["tool-a"] - started["tool-b"]) < 0.4  # both tools from the start
+
+
+def test_one_job_runs_everything_in_turn() -> None:
+    own = Planned(_OwnCheck("own", 0, 120), GateConfig(True, (), (), 60.0, "error", {}), ())  # type: ignore[arg-type]
+    tool = Planned(_Timed("tool", 0, 600), GateConfig(True, (), (), 60.0, "error", {}), ())  # type: ignore[arg-type]
+    tasks = [_Task(tool), _Task(own)]
+    assert [len(lane) for lane, _ in lanes(tasks, 1)] == [2]
+    [(tools, jobs), (mine, one)] = lanes(tasks, 3)
+    assert [t.planned.gate.name for t in tools] == ["tool"] and jobs == 3
+    assert [t.planned.gate.name for t in mine] == ["own"] and one == 1

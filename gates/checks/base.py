@@ -3,7 +3,8 @@
 A check never opens files or starts processes itself. `TextCheckGate.run` reads each file in
 scope through `gates.sources` (never through a symlink, never a huge or binary file whole) and
 hands the text to `scan`, so detectors are pure functions of (path, text, options) that the
-labelled corpus in `tests/corpus/safety/` can measure directly.
+labelled corpus in `tests/corpus/safety/` can measure directly. Being pure is also what lets
+a big scope go to the runner's worker processes file by file with the same result.
 """
 
 from __future__ import annotations
