@@ -276,6 +276,17 @@ def _domains(value: object) -> str | None:
     return "must be a list of domain names"
 
 
+_ASCII_DIGIT_OR_AT = re.compile(r"[0-9@]")
+
+
+def _may_hold_pii(line: str) -> bool:
+    """Every rule needs a digit or an `@`. One regex search for the usual ASCII line; the
+    character loop (which also knows digits of other scripts) only for the rest."""
+    if line.isascii():
+        return _ASCII_DIGIT_OR_AT.search(line) is not None
+    return any(c.isdigit() or c == "@" for c in line)
+
+
 class PiiGate(SensitiveCheckGate):
     name = "pii"
     description = "e-mail addresses, phone numbers, US SSNs, card numbers, IBANs (validated)"
@@ -295,7 +306,7 @@ class PiiGate(SensitiveCheckGate):
         hits: list[_Hit] = []
         lines = source.lines
         for number, line in enumerate(lines, start=1):
-            if not any(c.isdigit() or c == "@" for c in line):
+            if not _may_hold_pii(line):
                 continue
             hits += _emails(line, number, allowed)
             hits += _phones(line, number)

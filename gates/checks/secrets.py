@@ -323,6 +323,7 @@ def _assignments(line: str, number: int, suffix: str) -> Iterator[_Hit]:
             yield from _judge(bare.group(1), bare.group(2), bare.start(2), number)
 
 
+_NAME_PARTS = re.compile(r"[.\[\]]")  # `config["db"].password` -> password
 _AWS_SECRET_NAME = re.compile(r"(?i)aws.*secret|secret.*aws")
 _AWS_SECRET_VALUE = re.compile(r"[0-9A-Za-z/+]{40}")
 
@@ -330,7 +331,9 @@ _AWS_SECRET_VALUE = re.compile(r"[0-9A-Za-z/+]{40}")
 def _judge(name: str, value: str, start: int, number: int) -> Iterator[_Hit]:
     """A value assigned to a secret-sounding name: a password when the name says so, else only
     when the value looks random."""
-    last = re.split(r"[.\[\]]", name.strip("\"'"))[-1] or name
+    last = _NAME_PARTS.split(name.strip("\"'"))[-1] or name
+    if not (_SECRET_NAME.search(last) or _PASSWORD_NAME.search(last)):
+        return  # every branch below needs one (an AWS secret's name says "secret"): most names
     if _NOT_SECRET_NAME.search(last) or _is_placeholder(value) or "://" in value:
         return
     if _PASSWORD_NAME.search(last):
