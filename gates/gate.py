@@ -76,6 +76,9 @@ class GateContext:
     cancelled: Callable[[], bool] = lambda: False
     # Worker processes for in-process checks with a lot to read: threads share one core (GIL).
     pool: Executor | None = None
+    # Cores this gate may keep busy without crowding the gates beside it: a tool that can run
+    # in parallel (semgrep -j) is told this many, not the machine's count.
+    cpus: int = 1
 
     def run(
         self,

@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 from typing import ClassVar
 
+import pytest
 from conftest import Repo
 
 from gates.app import RunRequest, run
@@ -15,7 +16,7 @@ from gates.cache import durations_path, load_durations
 from gates.config import GateConfig
 from gates.gate import GateContext, GateOutcome, Option, Scope
 from gates.model import Stage
-from gates.runner import NoProgress, Planned, _Task, critical_path_first, lanes
+from gates.runner import NoProgress, Planned, _Task, cores_each, critical_path_first, lanes
 
 
 class _Timed:
@@ -113,3 +114,13 @@ def test_one_job_runs_everything_in_turn() -> None:
     [(tools, jobs), (mine, one)] = lanes(tasks, 3)
     assert [t.planned.gate.name for t in tools] == ["tool"] and jobs == 3
     assert [t.planned.gate.name for t in mine] == ["own"] and one == 1
+
+
+def test_tools_share_the_cores_evenly(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("gates.runner.os.cpu_count", lambda: 8)
+    config = GateConfig(True, (), (), 60.0, "error", {})
+    tools = [_Task(Planned(_Timed(f"t{i}", 0, 60), config, ())) for i in range(4)]  # type: ignore[arg-type]
+    own = [_Task(Planned(_OwnCheck("own", 0, 60), config, ()))]  # type: ignore[arg-type]
+    assert cores_each(tools[:1] + own, 8) == 8  # a tool alone may use the machine
+    assert cores_each(tools + own, 8) == 2  # own checks are not counted: they have their lane
+    assert cores_each(tools, 2) == 4  # two slots

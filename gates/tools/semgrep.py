@@ -246,6 +246,7 @@ class SemgrepGate:
             "scan",
             "--json",
             "--quiet",
+            *_jobs(ctx),
             "--metrics=off",
             "--disable-version-check",
             "--no-rewrite-rule-ids",
@@ -259,6 +260,14 @@ class SemgrepGate:
         if result.returncode not in _OK_CODES:
             raise tool_failure(result, _fatal_reason(result.stdout))
         return result
+
+
+def _jobs(ctx: GateContext) -> list[str]:
+    """As many semgrep workers as the cores this gate may use, unless the user's args say."""
+    args = [str(a) for a in ctx.options.get("args", [])]  # type: ignore[attr-defined]
+    if any(a in ("-j", "--jobs") or a.startswith("--jobs=") for a in args):
+        return []
+    return ["--jobs", str(ctx.cpus)]
 
 
 def _fatal_reason(stdout: str) -> str:

@@ -126,3 +126,28 @@ def test_broken_user_rule_is_an_error(repo: Repo) -> None:
     status = result.report.gates[0]
     assert status.status is Status.ERROR, status.detail
     assert "semgrep exited with code" in status.detail
+
+
+def _ctx_with(args: list[str], cpus: int):  # type: ignore[no-untyped-def]
+    from gates.gate import GateContext
+
+    return GateContext(
+        name="semgrep",
+        root=Path("."),
+        diff=None,  # type: ignore[arg-type]
+        files=(),
+        options={"args": args},
+        python="python",
+        scratch=Path("."),
+        timeout_s=1,
+        env={},
+        cpus=cpus,
+    )
+
+
+def test_semgrep_gets_the_cores_it_may_use_unless_told_otherwise() -> None:
+    from gates.tools.semgrep import _jobs
+
+    assert _jobs(_ctx_with([], 3)) == ["--jobs", "3"]
+    assert _jobs(_ctx_with(["-j", "8"], 3)) == []
+    assert _jobs(_ctx_with(["--jobs=8"], 1)) == []
