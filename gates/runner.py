@@ -320,14 +320,16 @@ def _run_group(
     stop: threading.Event,
     pool: Executor,
 ) -> dict[str, GateResult]:
-    tasks = [_Task(p) for p in critical_path_first(group, settings.durations)]
+    order = critical_path_first(group, settings.durations)
     done: queue.Queue[tuple[_Task, GateResult]] = queue.Queue()
     jobs = settings.config.jobs or max(2, os.cpu_count() or 2)
-    cpus = cores_each(tasks, jobs)
-    for lane, workers in lanes(tasks, jobs):
+    cpus = cores_each(order, jobs)
+    tasks: list[_Task] = []
+    for lane, workers in lanes(order, jobs):
         todo: queue.Queue[_Task] = queue.Queue()
-        for task in lane:
-            todo.put(task)
+        for planned in lane:
+            tasks.append(_Task(planned))
+            todo.put(tasks[-1])
         for _ in range(min(workers, len(lane))):
             worker = threading.Thread(
                 target=_worker, args=(todo, done, settings, progress, pool, cpus), daemon=True
@@ -366,28 +368,28 @@ def _run_group(
 IN_PROCESS_TOOL = "gates"
 
 
-def lanes(tasks: Sequence[_Task], jobs: int) -> list[tuple[list[_Task], int]]:
+def lanes(planned: Sequence[Planned], jobs: int) -> list[tuple[list[Planned], int]]:
     """Tools take `jobs` workers; gates' own checks get a lane of their own from the start.
 
     Left to queue behind the tools, the in-process checks ran last, on one core, while the
     other cores idled (1.7 s of a 9.5 s run on flask). Beside the tools they fill the gaps of
     tools that wait on I/O or on one slow child. With `jobs = 1` everything runs in turn.
     """
-    own = [t for t in tasks if t.planned.gate.tool == IN_PROCESS_TOOL]
-    tools = [t for t in tasks if t.planned.gate.tool != IN_PROCESS_TOOL]
+    own = [p for p in planned if p.gate.tool == IN_PROCESS_TOOL]
+    tools = [p for p in planned if p.gate.tool != IN_PROCESS_TOOL]
     if jobs <= 1 or not own or not tools:
-        return [(list(tasks), jobs)]
+        return [(list(planned), jobs)]
     return [(tools, jobs), (own, 1)]
 
 
-def cores_each(tasks: Sequence[_Task], jobs: int) -> int:
+def cores_each(planned: Sequence[Planned], jobs: int) -> int:
     """The cores a tool gets when the tool slots share the machine evenly.
 
     semgrep with one job per core beside three other tools on two cores spent 40 % more CPU
     (its parallel workers wait on each other when the others take their cores): sqlalchemy with
     `--new all` went from 101 s to 85 s with `-j 1`. Alone, or with few tools, it gets more.
     """
-    tools = sum(1 for t in tasks if t.planned.gate.tool != IN_PROCESS_TOOL)
+    tools = sum(1 for p in planned if p.gate.tool != IN_PROCESS_TOOL)
     return max(1, (os.cpu_count() or 1) // max(1, min(jobs, tools)))
 
 

@@ -16,7 +16,7 @@ from gates.cache import durations_path, load_durations
 from gates.config import GateConfig
 from gates.gate import GateContext, GateOutcome, Option, Scope
 from gates.model import Stage
-from gates.runner import NoProgress, Planned, _Task, cores_each, critical_path_first, lanes
+from gates.runner import NoProgress, Planned, cores_each, critical_path_first, lanes
 
 
 class _Timed:
@@ -107,20 +107,20 @@ def test_own_checks_run_beside_the_tools_not_after_them(repo: Repo, tmp_path: Pa
 
 
 def test_one_job_runs_everything_in_turn() -> None:
-    own = Planned(_OwnCheck("own", 0, 120), GateConfig(True, (), (), 60.0, "error", {}), ())  # type: ignore[arg-type]
-    tool = Planned(_Timed("tool", 0, 600), GateConfig(True, (), (), 60.0, "error", {}), ())  # type: ignore[arg-type]
-    tasks = [_Task(tool), _Task(own)]
-    assert [len(lane) for lane, _ in lanes(tasks, 1)] == [2]
-    [(tools, jobs), (mine, one)] = lanes(tasks, 3)
-    assert [t.planned.gate.name for t in tools] == ["tool"] and jobs == 3
-    assert [t.planned.gate.name for t in mine] == ["own"] and one == 1
+    config = GateConfig(True, (), (), 60.0, "error", {})
+    own = Planned(_OwnCheck("own", 0, 120), config, ())  # type: ignore[arg-type]
+    tool = Planned(_Timed("tool", 0, 600), config, ())  # type: ignore[arg-type]
+    assert [len(lane) for lane, _ in lanes([tool, own], 1)] == [2]
+    [(tools, jobs), (mine, one)] = lanes([tool, own], 3)
+    assert [p.gate.name for p in tools] == ["tool"] and jobs == 3
+    assert [p.gate.name for p in mine] == ["own"] and one == 1
 
 
 def test_tools_share_the_cores_evenly(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("gates.runner.os.cpu_count", lambda: 8)
     config = GateConfig(True, (), (), 60.0, "error", {})
-    tools = [_Task(Planned(_Timed(f"t{i}", 0, 60), config, ())) for i in range(4)]  # type: ignore[arg-type]
-    own = [_Task(Planned(_OwnCheck("own", 0, 60), config, ()))]  # type: ignore[arg-type]
+    tools = [Planned(_Timed(f"t{i}", 0, 60), config, ()) for i in range(4)]  # type: ignore[arg-type]
+    own = [Planned(_OwnCheck("own", 0, 60), config, ())]  # type: ignore[arg-type]
     assert cores_each(tools[:1] + own, 8) == 8  # a tool alone may use the machine
     assert cores_each(tools + own, 8) == 2  # own checks are not counted: they have their lane
     assert cores_each(tools, 2) == 4  # two slots
