@@ -15,6 +15,7 @@ import datetime as dt
 import multiprocessing
 import os
 import queue
+import signal
 import threading
 import time
 import traceback
@@ -306,11 +307,21 @@ def worker_pool(jobs: int) -> Iterator[Executor]:
     """Processes for gates that compute in Python, started only when one asks (spawned, not
     forked: forking a process that runs threads can copy a held lock)."""
     context = multiprocessing.get_context("spawn")
-    pool = ProcessPoolExecutor(max_workers=jobs or os.cpu_count() or 2, mp_context=context)
+    pool = ProcessPoolExecutor(
+        max_workers=jobs or os.cpu_count() or 2,
+        mp_context=context,
+        initializer=_leave_interrupts_to_the_runner,
+    )
     try:
         yield pool
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _leave_interrupts_to_the_runner() -> None:
+    """In a worker: Ctrl-C reaches the whole process group, and a worker that dies of it prints
+    a traceback. The runner cancels the work and writes the partial report instead."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _run_group(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -88,3 +89,9 @@ def test_cancelling_stops_waiting_for_the_workers(tmp_path: Path, pool) -> None:
     cancelled = GateContext(**{**ctx.__dict__, "cancelled": lambda: True})
     with pytest.raises(GateError, match="cancelled"):
         WhereScanned().run(cancelled)
+
+
+def test_workers_leave_ctrl_c_to_the_runner() -> None:
+    with worker_pool(1) as executor:
+        handler = executor.submit(signal.getsignal, signal.SIGINT).result(timeout=60)
+    assert handler == signal.SIG_IGN
