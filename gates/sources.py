@@ -105,8 +105,23 @@ def read_text(root: Path, rel: str) -> str | None:
 
 
 def read_lines(root: Path, rel: str) -> tuple[str, ...]:
-    """The lines of a text file in the repo, () for binary, huge, missing or linked files."""
-    return split_lines(read_text(root, rel) or "")
+    """The lines of a text file in the repo, () for binary, huge, missing or linked files.
+
+    Split once per file version: every finding asks for its file's lines (snippet hash,
+    suppression comments), and 750 ruff findings in 20 big files took 0.8 s to split."""
+    path = safe_path(root, rel)
+    if path is None:
+        return ()
+    try:
+        mtime = path.stat().st_mtime_ns
+    except OSError:
+        return ()
+    return _read_lines(path, mtime)
+
+
+@functools.lru_cache(maxsize=64)
+def _read_lines(path: Path, mtime_ns: int) -> tuple[str, ...]:
+    return split_lines(_read_text(path, mtime_ns) or "")
 
 
 def snippet_hash(lines: tuple[str, ...], first: int, last: int) -> str:
