@@ -54,3 +54,19 @@ def test_a_character_cut_by_the_window_is_not_binary(tmp_path: Path, cut: int) -
     data = b"a" * (8192 - cut) + char
     assert not looks_binary(_file(tmp_path, data))
     assert looks_binary(_file(tmp_path, data[: 8192 - cut] + char[:cut]))  # truly truncated
+
+
+def test_lines_are_read_again_when_the_file_changes(tmp_path: Path) -> None:
+    import os
+
+    from gates.sources import read_lines
+
+    target = tmp_path / "a.py"
+    target.write_text("one\r\ntwo\n")
+    first = read_lines(tmp_path, "a.py")
+    assert first == ("one", "two") and read_lines(tmp_path, "a.py") is first  # split once
+    target.write_text("three\n")
+    stat = target.stat()
+    os.utime(target, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))  # a later version
+    assert read_lines(tmp_path, "a.py") == ("three",)
+    assert read_lines(tmp_path, "../outside.py") == () and read_lines(tmp_path, "gone.py") == ()
