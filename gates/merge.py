@@ -16,6 +16,7 @@ Rules (documented in README.md, "Sharding"):
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -120,17 +121,7 @@ def _merge_one(results: Sequence[GateResult]) -> GateResult:
     status = chosen.status
     if status in (Status.PASS, Status.FAIL):
         status = decide_status(findings, chosen.fail_on)
-    return GateResult(
-        name=chosen.name,
-        stage=chosen.stage,
-        status=status,
-        findings=findings,
-        duration_s=chosen.duration_s,
-        detail=chosen.detail,
-        metrics=chosen.metrics,
-        fail_on=chosen.fail_on,
-        tool_version=chosen.tool_version,
-    )
+    return dataclasses.replace(chosen, status=status, findings=findings)
 
 
 def _unique_findings(findings: Iterable[Finding]) -> tuple[Finding, ...]:

@@ -94,14 +94,20 @@ def _read_text(path: Path, mtime_ns: int) -> str | None:
 def read_text(root: Path, rel: str) -> str | None:
     """A text file of the repo decoded as UTF-8 (bad bytes replaced), or None for binary, huge
     (over MAX_TEXT_BYTES), missing or linked files."""
+    version = _file_version(root, rel)
+    return None if version is None else _read_text(*version)
+
+
+def _file_version(root: Path, rel: str) -> tuple[Path, int] | None:
+    """The file and its modification time: the key of the read caches. None when it is a link,
+    outside the repo, or missing."""
     path = safe_path(root, rel)
     if path is None:
         return None
     try:
-        mtime = path.stat().st_mtime_ns
+        return path, path.stat().st_mtime_ns
     except OSError:
         return None
-    return _read_text(path, mtime)
 
 
 def read_lines(root: Path, rel: str) -> tuple[str, ...]:
@@ -109,14 +115,8 @@ def read_lines(root: Path, rel: str) -> tuple[str, ...]:
 
     Split once per file version: every finding asks for its file's lines (snippet hash,
     suppression comments), and 750 ruff findings in 20 big files took 0.8 s to split."""
-    path = safe_path(root, rel)
-    if path is None:
-        return ()
-    try:
-        mtime = path.stat().st_mtime_ns
-    except OSError:
-        return ()
-    return _read_lines(path, mtime)
+    version = _file_version(root, rel)
+    return () if version is None else _read_lines(*version)
 
 
 @functools.lru_cache(maxsize=64)

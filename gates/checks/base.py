@@ -17,6 +17,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 
+from gates.checks.size_io import head_bytes
 from gates.gate import GateContext, GateError, GateOutcome, Option, Scope
 from gates.model import Finding, Stage
 from gates.sources import read_text, split_lines
@@ -143,14 +144,7 @@ def _result(future: Future[Scanned], cancelled: Callable[[], bool]) -> Scanned:
 
 
 def _text_bytes(root: Path, paths: Sequence[str]) -> int:
-    return sum(_size(root / rel) for rel in paths)
-
-
-def _size(path: Path) -> int:
-    try:
-        return path.lstat().st_size
-    except OSError:
-        return 0
+    return sum(head_bytes(root, rel) or 0 for rel in paths)
 
 
 def _chunks(root: Path, paths: Sequence[str]) -> Iterator[list[str]]:
@@ -158,7 +152,7 @@ def _chunks(root: Path, paths: Sequence[str]) -> Iterator[list[str]]:
     size = 0
     for rel in paths:
         chunk.append(rel)
-        size += _size(root / rel)
+        size += head_bytes(root, rel) or 0
         if size >= _CHUNK_BYTES:
             yield chunk
             chunk, size = [], 0

@@ -5,24 +5,17 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from conftest import Repo
+from conftest import Repo, gates_run
 
 
-def gates_run(
+def run_with_event(
     repo: Path, event: Path, name: str = "pull_request"
 ) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "GITHUB_EVENT_PATH": str(event), "GITHUB_EVENT_NAME": name}
-    return subprocess.run(
-        [sys.executable, "-m", "gates", "run", str(repo)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env=env,
-    )
+    return gates_run(repo, env=env)
 
 
 @pytest.mark.parametrize(
@@ -43,7 +36,7 @@ def test_bad_event_file_exits_2(
     event = tmp_path / "event.json"
     if content is not None:
         event.write_text(content)
-    result = gates_run(repo.path, event)
+    result = run_with_event(repo.path, event)
     assert result.returncode == 2, result.stdout + result.stderr
     assert needle in result.stderr and "Traceback" not in result.stderr
 
@@ -53,6 +46,6 @@ def test_event_of_another_type_falls_back(repo: Repo, tmp_path: Path) -> None:
     repo.commit()
     event = tmp_path / "event.json"
     event.write_text('{"issue": {"number": 3}}')
-    result = gates_run(repo.path, event, name="issues")
+    result = run_with_event(repo.path, event, name="issues")
     assert result.returncode == 0, result.stderr
     assert "every file" in (repo.path / "reports/gates.md").read_text()
