@@ -17,6 +17,7 @@ def _rx(*parts: str) -> re.Pattern[str]:
     return re.compile("|".join(f"(?:{p})" for p in parts), _F | re.MULTILINE)
 
 
+_LINE_START = r"^[ \t>*#/-]*"  # a line's indent, quote marks, bullets or comment marks
 _PRIOR = r"(?:previous|prior|above|earlier|preceding|original|initial|existing|system|old)"
 _ORDERS = (
     r"(?:instructions?|prompts?|directions?|rules|guidelines|guidance|directives|commands|context"
@@ -36,7 +37,7 @@ OVERRIDE = _rx(
     r"|an?\s+(?:unrestricted|unfiltered|jailbroken|uncensored))",
     r"\b(?:enter|enable|activate|switch\s+to)\s+(?:developer|DAN|jailbreak|god)\s+mode",
     r"\bdo\s+anything\s+now\b",
-    r"^[ \t>*#/-]*(?:new|updated|real|actual|revised)\s+(?:system\s+)?instructions\s*:",
+    _LINE_START + r"(?:new|updated|real|actual|revised)\s+(?:system\s+)?instructions\s*:",
     r"<\|im_start\|>\s*system",
 )
 _TARGETS = (
@@ -157,6 +158,46 @@ def _folded(pattern: re.Pattern[str]) -> re.Pattern[str] | None:
     if pattern not in _HOT:
         return None
     return re.compile(_lower_literals(pattern.pattern), pattern.flags & ~re.IGNORECASE)
+
+
+# The word every match of a request pattern (OVERRIDE ... COMMAND) starts with, lower case.
+# tests/checks/test_injection_patterns.py proves the list complete from the patterns themselves.
+REQUEST_WORDS = (
+    *("ignore", "disregard", "forget", "override", "bypass", "discard", "you", "enter", "enable"),
+    *("activate", "switch", "do", "new", "updated", "real", "actual", "revised", "<|im_start|>"),
+    *("approve", "merge", "accept", "lgtm", "sign", "auto", "mark", "respond", "reply", "answer"),
+    *("comment", "never", "is", "has", "reveal", "print", "output", "show", "display", "dump"),
+    *("repeat", "leak", "share", "tell", "send", "post", "upload", "exfiltrate", "forward"),
+    *("transmit", "curl", "wget", "echo", "include", "paste", "list", "run", "execute", "open"),
+    "reverse",
+)
+REQUESTS = (OVERRIDE, APPROVAL, SECRET_STRONG, SECRET_WEAK, COMMAND)
+
+
+@functools.cache
+def _any_request() -> re.Pattern[str]:
+    """Every request pattern in one, for lower-cased text, and loosened so that what matches
+    in a piece of a file also matches in the whole file: a line start is not required (in a
+    Python string the phrase follows the quote, in a comment the code)."""
+    parts = [_lower_literals(p.pattern).replace(_LINE_START, "") for p in REQUESTS]
+    return re.compile("|".join(f"(?:{p})" for p in parts), re.MULTILINE)
+
+
+def may_request(lowered: str) -> bool:
+    """Whether a request pattern could match somewhere in this lower-cased text.
+
+    Python's re tries every position of a text for a pattern that starts with `\b` (6 s on
+    sqlalchemy's 24 MB); finding the first words with `str.find` and trying the patterns only
+    there is ten times faster, and as exact: every match starts with one of REQUEST_WORDS.
+    """
+    pattern = _any_request()
+    for word in REQUEST_WORDS:
+        at = lowered.find(word)
+        while at >= 0:
+            if pattern.match(lowered, at):
+                return True
+            at = lowered.find(word, at + 1)
+    return False
 
 
 def fold(text: str) -> str | None:
