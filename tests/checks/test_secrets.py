@@ -12,8 +12,10 @@ from pathlib import Path
 
 import pytest
 from conftest import Repo
+from regex_starts import parse, starts
 from safety_e2e import run_safety
 
+from gates.checks import secrets
 from gates.checks.base import Source
 from gates.checks.redact import SensitiveCheckGate, mask, mask_email
 from gates.checks.secrets import SecretsGate
@@ -190,3 +192,17 @@ def test_a_crash_never_carries_the_value_into_the_report(tmp_path: Path) -> None
         _Crashing().run(ctx)
     assert AWS_ID not in str(caught.value) and "ValueError" in str(caught.value)
     assert caught.value.__cause__ is None and caught.value.output_tail == ""
+
+
+def test_every_own_pattern_starts_with_a_listed_head() -> None:
+    # a file without any head skips the per-line search: the list must be complete
+    for _, pattern in secrets._OWN_PATTERNS:
+        found = starts(parse(pattern.pattern))
+        assert found and all(s.startswith(secrets._OWN_HEADS) for s in found), pattern.pattern
+
+
+def test_a_token_deep_in_a_long_file_is_still_found() -> None:
+    token = "ghp_" + "a1B2c3D4e5" * 4
+    text = "x = 1\n" * 5000 + f'TOKEN = "{token}"\n'
+    (finding,) = SecretsGate().scan(Source("deep.py", text), {})
+    assert finding.rule == "secret-github-token" and finding.line == 5001
