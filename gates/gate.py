@@ -108,7 +108,11 @@ class GateContext:
 
 
 class Gate(Protocol):
-    """What the runner needs of a gate. Implementations are small classes in tools/ and checks/."""
+    """What the runner needs of a gate. Implementations are small classes in tools/ and checks/.
+
+    Optional: `cost_model = (seconds to start, seconds per MB of Python in scope)`, which lets
+    the runner start the longest tools first on a repository it has not timed yet.
+    """
 
     name: str
     stage: Stage

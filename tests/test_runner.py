@@ -16,7 +16,14 @@ from gates.cache import durations_path, load_durations
 from gates.config import GateConfig
 from gates.gate import GateContext, GateOutcome, Option, Scope
 from gates.model import Stage
-from gates.runner import NoProgress, Planned, cores_each, critical_path_first, lanes
+from gates.runner import (
+    NoProgress,
+    Planned,
+    cores_each,
+    critical_path_first,
+    estimated_seconds,
+    lanes,
+)
 
 
 class _Timed:
@@ -51,6 +58,29 @@ def test_unknown_gates_go_first_by_budget_then_known_by_last_duration() -> None:
     history = {"tests": 4.0, "lint": 9.0, "types": 2.0}
     order = critical_path_first(_planned(lint, types, tests, new), history)
     assert [p.gate.name for p in order] == ["new", "lint", "tests", "types"]
+
+
+class _Modelled(_Timed):
+    def __init__(self, name: str, start: float, per_mb: float) -> None:
+        super().__init__(name, 0, 60)
+        self.cost_model = (start, per_mb)
+
+
+def test_a_first_run_estimates_tools_from_the_python_they_read(tmp_path: Path) -> None:
+    (tmp_path / "big.py").write_text("x = 1\n" * 200_000)  # 1.2 MB
+    (tmp_path / "small.py").write_text("x = 1\n")
+    (tmp_path / "notes.md").write_text("words\n" * 1_000_000)  # not Python: not counted
+    config = GateConfig(True, (), (), 60.0, "error", {})
+    heavy_on_few = Planned(_Modelled("heavy", 0.5, 3.0), config, ("small.py", "notes.md"))
+    light_on_much = Planned(_Modelled("light", 0.1, 1.0), config, ("big.py", "small.py"))
+    unknown = Planned(_Timed("tests", 0, 1800), config, ())
+    order = critical_path_first([heavy_on_few, light_on_much, unknown], {}, tmp_path)
+    assert [p.gate.name for p in order] == ["tests", "light", "heavy"]
+    assert estimated_seconds(light_on_much, tmp_path) == pytest.approx(0.1 + 1.2, abs=0.01)
+    assert estimated_seconds(unknown, tmp_path) is None
+    # a recorded duration beats the estimate
+    order = critical_path_first([heavy_on_few, light_on_much], {"heavy": 9.0}, tmp_path)
+    assert [p.gate.name for p in order] == ["heavy", "light"]
 
 
 def test_the_next_run_starts_the_gate_that_took_longest(repo: Repo, tmp_path: Path) -> None:

@@ -260,6 +260,7 @@ class AuditGate:
     scope = Scope.PROJECT
     description = "pip-audit: known vulnerabilities in the project's dependencies (needs network)"
     default_timeout_s = 600.0
+    cost_model = (10.0, 0.0)  # the index, not the files
     default_fail_on = "error"
     options: Mapping[str, Option] = {
         "required": Option(bool, False, help="offline is an error instead of skipped"),
