@@ -360,14 +360,22 @@ def _run_group(
     jobs = settings.config.jobs or max(2, os.cpu_count() or 2)
     cpus = cores_each(order, jobs)
     tasks: list[_Task] = []
-    for lane, workers in lanes(order, jobs):
-        todo: queue.Queue[_Task] = queue.Queue()
+    queues: list[queue.Queue[_Task]] = []
+    planned_lanes = lanes(order, jobs)
+    for lane, _ in planned_lanes:
+        queues.append(queue.Queue())
         for planned in lane:
             tasks.append(_Task(planned))
-            todo.put(tasks[-1])
+            queues[-1].put(tasks[-1])
+    for index, (lane, workers) in enumerate(planned_lanes):
+        # A worker whose lane runs dry takes the other lanes' waiting gates: when gates' own
+        # checks are done, mypy starts beside bandit and semgrep instead of after them.
+        mine_first = [queues[index], *queues[:index], *queues[index + 1 :]]
         for _ in range(min(workers, len(lane))):
             worker = threading.Thread(
-                target=_worker, args=(todo, done, settings, progress, pool, cpus), daemon=True
+                target=_worker,
+                args=(mine_first, done, settings, progress, pool, cpus),
+                daemon=True,
             )
             worker.start()
     results: dict[str, GateResult] = {}
@@ -447,7 +455,7 @@ def _overdue(task: _Task, stop: threading.Event) -> str | None:
 
 
 def _worker(
-    todo: queue.Queue[_Task],
+    queues: Sequence[queue.Queue[_Task]],
     done: queue.Queue[tuple[_Task, GateResult]],
     settings: RunSettings,
     progress: Progress,
@@ -455,12 +463,20 @@ def _worker(
     cpus: int,
 ) -> None:
     while True:
-        try:
-            task = todo.get_nowait()
-        except queue.Empty:
+        task = _next_task(queues)
+        if task is None:
             return
         if task.cancel.is_set():
             continue
         task.started_at = time.monotonic()
         progress.started(task.planned.gate.name)
         done.put((task, execute(task, settings, pool, cpus)))
+
+
+def _next_task(queues: Sequence[queue.Queue[_Task]]) -> _Task | None:
+    for todo in queues:
+        try:
+            return todo.get_nowait()
+        except queue.Empty:
+            continue
+    return None

@@ -15,7 +15,7 @@ from gates.app import RunRequest, run
 from gates.cache import durations_path, load_durations
 from gates.config import GateConfig
 from gates.gate import GateContext, GateOutcome, Option, Scope
-from gates.model import Stage
+from gates.model import Stage, Status
 from gates.runner import (
     NoProgress,
     Planned,
@@ -134,6 +134,26 @@ def test_own_checks_run_beside_the_tools_not_after_them(repo: Repo, tmp_path: Pa
     started = {g.name: g.started_s or 0.0 for g in outcome.report.gates}
     assert started["own"] < 0.4 < 0.5 <= outcome.report.duration_s  # not queued behind them
     assert abs(started["tool-a"] - started["tool-b"]) < 0.4  # both tools from the start
+
+
+def test_a_lane_that_runs_dry_takes_the_waiting_tools(repo: Repo, tmp_path: Path) -> None:
+    repo.write("pyproject.toml", "[tool.gates]\njobs = 2\n")
+    repo.commit()
+    registry = {
+        "long-a": _Timed("long-a", 0.8, 900),  # the two tool slots are busy for 0.8 s
+        "long-b": _Timed("long-b", 0.8, 800),
+        "third": _Timed("third", 0.1, 700),
+        "own": _OwnCheck("own", 0.0, 120),
+    }
+    outcome = run(
+        RunRequest(path=repo.path, env={"GATES_CACHE_DIR": str(tmp_path / "c")}),
+        registry,  # type: ignore[arg-type]
+        NoProgress(),
+        threading.Event(),
+    )
+    started = {g.name: g.started_s or 0.0 for g in outcome.report.gates}
+    assert started["third"] < 0.6  # started by the own lane's worker, not after a long one
+    assert {g.status for g in outcome.report.gates} == {Status.PASS}
 
 
 def test_one_job_runs_everything_in_turn() -> None:

@@ -276,15 +276,17 @@ def _domains(value: object) -> str | None:
     return "must be a list of domain names"
 
 
-_ASCII_DIGIT_OR_AT = re.compile(r"[0-9@]")
+_NO_ASCII_DIGITS = str.maketrans("", "", "0123456789")
+FEWEST_NUMBER_DIGITS = 8  # an international phone number; SSNs have 9, cards 13 or more
+FEWEST_IBAN_DIGITS = 2  # its check digits
 
 
-def _may_hold_pii(line: str) -> bool:
-    """Every rule needs a digit or an `@`. One regex search for the usual ASCII line; the
-    character loop (which also knows digits of other scripts) only for the rest."""
+def _digits(line: str) -> int:
+    """How many digits a line holds: what decides which rules can match it at all. `translate`
+    counts an ASCII line in C; other lines count every script's digits, as `\\d` matches them."""
     if line.isascii():
-        return _ASCII_DIGIT_OR_AT.search(line) is not None
-    return any(c.isdigit() or c == "@" for c in line)
+        return len(line) - len(line.translate(_NO_ASCII_DIGITS))
+    return sum(1 for c in line if c.isdigit())
 
 
 class PiiGate(SensitiveCheckGate):
@@ -306,13 +308,15 @@ class PiiGate(SensitiveCheckGate):
         hits: list[_Hit] = []
         lines = source.lines
         for number, line in enumerate(lines, start=1):
-            if not _may_hold_pii(line):
-                continue
-            hits += _emails(line, number, allowed)
-            hits += _phones(line, number)
-            hits += _ssns(line, number)
-            hits += _cards(line, number)
-            hits += _ibans(line, number)
+            digits = _digits(line)
+            if "@" in line:
+                hits += _emails(line, number, allowed)
+            if digits >= FEWEST_NUMBER_DIGITS:  # most lines with a digit have a few
+                hits += _phones(line, number)
+                hits += _ssns(line, number)
+                hits += _cards(line, number)
+            if digits >= FEWEST_IBAN_DIGITS:
+                hits += _ibans(line, number)
         return [self._finding(source, lines[hit.line - 1], hit) for hit in _overlapping(hits)]
 
     def _finding(self, source: Source, text: str, hit: _Hit) -> Finding:

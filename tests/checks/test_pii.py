@@ -110,3 +110,16 @@ def test_ssn_end_to_end_masked_everywhere(repo: Repo) -> None:
     assert found[("ok.md", "pii-email")]["suppressed"]["kind"] == "inline"
     for raw in (SSN, CARD, CARD.replace(" ", ""), EMAIL):
         assert run.leaks(raw) == [], raw
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "+4 876 " + "5491",  # eight digits: the fewest a reported number has
+        "Téléphone : +33 6 12 " + "34 56 78",  # a line that is not ASCII counts digits per char
+        "tel +33 \uff16 12 34 " + "56 78",  # ... including another script's digit
+    ],
+)
+def test_numbers_with_the_fewest_digits_are_still_read(text: str) -> None:
+    # lines with fewer digits than any number rule needs skip those rules' searches
+    assert rules(text + "\n") == ["pii-phone"]
