@@ -13,6 +13,7 @@ from conftest import Repo
 
 from gates.app import RunRequest, run
 from gates.cache import durations_path, load_durations
+from gates.checks.base import POOL_MIN_BYTES
 from gates.config import GateConfig
 from gates.gate import GateContext, GateOutcome, Option, Scope
 from gates.model import Stage, Status
@@ -23,6 +24,7 @@ from gates.runner import (
     critical_path_first,
     estimated_seconds,
     lanes,
+    own_work_is_big,
 )
 
 
@@ -164,6 +166,19 @@ def test_one_job_runs_everything_in_turn() -> None:
     [(tools, jobs), (mine, one)] = lanes([tool, own], 3)
     assert [p.gate.name for p in tools] == ["tool"] and jobs == 3
     assert [p.gate.name for p in mine] == ["own"] and one == 1
+
+
+def test_big_own_work_goes_first_in_the_tools_lane(tmp_path: Path) -> None:
+    config = GateConfig(True, (), (), 60.0, "error", {})
+    (tmp_path / "big.txt").write_bytes(b"x" * POOL_MIN_BYTES)
+    (tmp_path / "small.txt").write_bytes(b"x")
+    tool = Planned(_Timed("tool", 0, 600), config, ("big.txt",))  # type: ignore[arg-type]
+    small = Planned(_OwnCheck("own", 0, 120), config, ("small.txt",))  # type: ignore[arg-type]
+    big = Planned(_OwnCheck("own", 0, 120), config, ("big.txt",))  # type: ignore[arg-type]
+    assert not own_work_is_big([tool, small], tmp_path)  # a tool's files do not count
+    assert own_work_is_big([tool, big], tmp_path)
+    [(only, jobs)] = lanes([tool, big], 2, own_is_big=True)
+    assert [p.gate.name for p in only] == ["own", "tool"] and jobs == 2
 
 
 def test_tools_share_the_cores_evenly(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -154,6 +154,8 @@ def _message(rule: str, chars: str) -> str:
 
 
 def hidden_characters(gate: str, source: Source) -> list[Finding]:
+    if source.text.isascii() or not _HIDDEN.search(source.text):
+        return []  # most files: one pass over the text instead of a search per line
     findings: list[Finding] = []
     for number, line in enumerate(source.lines, start=1):
         for rule, start, end in _runs(line):

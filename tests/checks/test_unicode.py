@@ -130,3 +130,10 @@ def test_bidi_override_end_to_end(repo: Repo) -> None:
     assert note["suppressed"]["reason"] == "joiner on purpose"
     for char in (RLO, LRI, PDI, ZWSP):
         assert run.leaks(char) == [], char
+
+
+def test_one_hidden_character_deep_in_a_long_file_is_found() -> None:
+    # the whole text is searched once; only a file with a hit is read line by line
+    text = "x = 1\n" * 5000 + f"y = 'caf\u00e9'\ns = 'a{RLO}b'\n"
+    assert scan(text) == [("unicode-bidi-control", 5002, 7, 8)]
+    assert scan(text.replace(RLO, "")) == []  # non-ASCII, nothing hidden
