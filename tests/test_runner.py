@@ -11,7 +11,7 @@ from typing import ClassVar
 import pytest
 from conftest import Repo
 
-from gates.app import RunRequest, run
+from gates.app import RunOutcome, RunRequest, run
 from gates.cache import durations_path, load_durations
 from gates.checks.base import POOL_MIN_BYTES
 from gates.config import GateConfig
@@ -119,19 +119,26 @@ class _OwnCheck(_Timed):
     tool = "gates"
 
 
-def test_own_checks_run_beside_the_tools_not_after_them(repo: Repo, tmp_path: Path) -> None:
+def _run_two_jobs(repo: Repo, tmp_path: Path, registry: dict[str, _Timed]) -> RunOutcome:
     repo.write("pyproject.toml", "[tool.gates]\njobs = 2\n")
     repo.commit()
-    registry = {
-        "tool-a": _Timed("tool-a", 0.5, 600),
-        "tool-b": _Timed("tool-b", 0.5, 600),
-        "own": _OwnCheck("own", 0.0, 120),
-    }
-    outcome = run(
+    return run(
         RunRequest(path=repo.path, env={"GATES_CACHE_DIR": str(tmp_path / "c")}),
         registry,  # type: ignore[arg-type]
         NoProgress(),
         threading.Event(),
+    )
+
+
+def test_own_checks_run_beside_the_tools_not_after_them(repo: Repo, tmp_path: Path) -> None:
+    outcome = _run_two_jobs(
+        repo,
+        tmp_path,
+        {
+            "tool-a": _Timed("tool-a", 0.5, 600),
+            "tool-b": _Timed("tool-b", 0.5, 600),
+            "own": _OwnCheck("own", 0.0, 120),
+        },
     )
     started = {g.name: g.started_s or 0.0 for g in outcome.report.gates}
     assert started["own"] < 0.4 < 0.5 <= outcome.report.duration_s  # not queued behind them
@@ -139,19 +146,15 @@ def test_own_checks_run_beside_the_tools_not_after_them(repo: Repo, tmp_path: Pa
 
 
 def test_a_lane_that_runs_dry_takes_the_waiting_tools(repo: Repo, tmp_path: Path) -> None:
-    repo.write("pyproject.toml", "[tool.gates]\njobs = 2\n")
-    repo.commit()
-    registry = {
-        "long-a": _Timed("long-a", 0.8, 900),  # the two tool slots are busy for 0.8 s
-        "long-b": _Timed("long-b", 0.8, 800),
-        "third": _Timed("third", 0.1, 700),
-        "own": _OwnCheck("own", 0.0, 120),
-    }
-    outcome = run(
-        RunRequest(path=repo.path, env={"GATES_CACHE_DIR": str(tmp_path / "c")}),
-        registry,  # type: ignore[arg-type]
-        NoProgress(),
-        threading.Event(),
+    outcome = _run_two_jobs(
+        repo,
+        tmp_path,
+        {
+            "long-a": _Timed("long-a", 0.8, 900),  # the two tool slots are busy for 0.8 s
+            "long-b": _Timed("long-b", 0.8, 800),
+            "third": _Timed("third", 0.1, 700),
+            "own": _OwnCheck("own", 0.0, 120),
+        },
     )
     started = {g.name: g.started_s or 0.0 for g in outcome.report.gates}
     assert started["third"] < 0.6  # started by the own lane's worker, not after a long one
