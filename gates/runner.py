@@ -26,7 +26,8 @@ from pathlib import Path
 from typing import Protocol
 
 from gates.cache import ResultCache, cacheable
-from gates.checks.base import POOL_MIN_BYTES
+from gates.checks.base import spreads_over_workers
+from gates.checks.size_io import files_bytes
 from gates.config import Config, GateConfig
 from gates.diff import Diff
 from gates.filters.baseline import Baseline, mark_baselined
@@ -310,11 +311,7 @@ def estimated_seconds(planned: Planned, root: Path) -> float | None:
     if model is None:
         return None
     start, per_mb = model
-    size = 0
-    for rel in planned.files:
-        if rel.endswith(PYTHON_SUFFIXES):
-            with contextlib.suppress(OSError):
-                size += (root / rel).stat().st_size
+    size = files_bytes(root, (rel for rel in planned.files if rel.endswith(PYTHON_SUFFIXES)))
     return float(start) + float(per_mb) * size / 1e6
 
 
@@ -434,16 +431,10 @@ def lanes(
 
 
 def own_work_is_big(planned: Sequence[Planned], root: Path) -> bool:
-    """Whether an in-process check will spread its files over worker processes."""
-    for p in planned:
-        if p.gate.tool == IN_PROCESS_TOOL:
-            size = 0
-            for rel in p.files:
-                with contextlib.suppress(OSError):
-                    size += (root / rel).stat().st_size
-            if size >= POOL_MIN_BYTES:
-                return True
-    return False
+    """Whether an in-process check will spread its files over worker processes (the checks
+    mostly share one file list: each list is sized once)."""
+    lists = {p.files for p in planned if p.gate.tool == IN_PROCESS_TOOL}
+    return any(spreads_over_workers(root, files) for files in lists)
 
 
 def cores_each(planned: Sequence[Planned], jobs: int) -> int:

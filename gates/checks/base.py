@@ -17,7 +17,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 
-from gates.checks.size_io import head_bytes
+from gates.checks.size_io import files_bytes, head_bytes
 from gates.gate import GateContext, GateError, GateOutcome, Option, Scope
 from gates.model import Finding, Stage
 from gates.sources import read_text, split_lines
@@ -66,7 +66,7 @@ class TextCheckGate:
 
     def run(self, ctx: GateContext) -> GateOutcome:
         wanted = [rel for rel in ctx.files if self.wants(rel)]
-        if ctx.pool is not None and _text_bytes(ctx.root, wanted) >= POOL_MIN_BYTES:
+        if ctx.pool is not None and spreads_over_workers(ctx.root, wanted):
             done = _scan_in_pool(self, ctx, ctx.pool, wanted)
         else:
             done = scan_files(self, ctx.root, wanted, ctx.options, ctx.cancelled)
@@ -143,8 +143,9 @@ def _result(future: Future[Scanned], cancelled: Callable[[], bool]) -> Scanned:
             raise GateError("a worker process died while scanning (out of memory?)") from None
 
 
-def _text_bytes(root: Path, paths: Sequence[str]) -> int:
-    return sum(head_bytes(root, rel) or 0 for rel in paths)
+def spreads_over_workers(root: Path, paths: Sequence[str]) -> bool:
+    """Whether a check with these files to read scans them in worker processes."""
+    return files_bytes(root, paths) >= POOL_MIN_BYTES
 
 
 def _chunks(root: Path, paths: Sequence[str]) -> Iterator[list[str]]:

@@ -80,6 +80,9 @@ class PromptInjectionGate(TextCheckGate):
         return findings
 
 
+_UNDOUBLES_BRACES = sys.version_info >= (3, 12)
+
+
 def _nothing_to_find(source: Source) -> bool:
     """No request phrase anywhere in the file and no hidden text: no segment can hold a finding,
     so a Python file need not be tokenized (two thirds of this check's time on sqlalchemy).
@@ -93,9 +96,6 @@ def _nothing_to_find(source: Source) -> bool:
     if lowered is None or (_UNDOUBLES_BRACES and ("{{" in lowered or "}}" in lowered)):
         return False
     return not pat.may_request(lowered) and not _hidden_spans(source.text, source.path)
-
-
-_UNDOUBLES_BRACES = sys.version_info >= (3, 12)
 
 
 def segments(source: Source) -> list[Segment]:

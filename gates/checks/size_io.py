@@ -61,6 +61,11 @@ def head_bytes(root: Path, rel: str) -> int | None:
         return None
 
 
+def files_bytes(root: Path, paths: Iterable[str]) -> int:
+    """The total size of the regular files among `paths` (links and missing files count 0)."""
+    return sum(head_bytes(root, rel) or 0 for rel in paths)
+
+
 def _encode(name: str) -> bytes:
     return name.encode("utf-8", errors="surrogateescape")
 
