@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
+from gates.cores import NO_SPARE_CORES, SpareCores
 from gates.model import Finding, MetricValue, Stage, Status, Table
 from gates.proc import ProcResult, run_process
 
@@ -79,6 +80,9 @@ class GateContext:
     # Cores this gate may keep busy without crowding the gates beside it: a tool that can run
     # in parallel (semgrep -j) is told this many, not the machine's count.
     cpus: int = 1
+    # Cores the runner has nothing left to start on: a tool whose files can be checked in
+    # independent parts borrows them for its later parts (gates.tools.parts).
+    cores: SpareCores = NO_SPARE_CORES
 
     def run(
         self,
@@ -111,7 +115,9 @@ class Gate(Protocol):
     """What the runner needs of a gate. Implementations are small classes in tools/ and checks/.
 
     Optional: `cost_model = (seconds to start, seconds per MB of Python in scope)`, which lets
-    the runner start the longest tools first on a repository it has not timed yet.
+    the runner start the longest tools first on a repository it has not timed yet; and
+    `runs_in_parts = True` for a gate that checks its files in independent parts on the cores
+    other gates leave free (gates.tools.parts), which the runner therefore starts last.
     """
 
     name: str

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as dt
+import functools
 import multiprocessing
 import os
 import queue
@@ -29,6 +30,7 @@ from gates.cache import ResultCache, cacheable
 from gates.checks.base import spreads_over_workers
 from gates.checks.size_io import files_bytes
 from gates.config import Config, GateConfig
+from gates.cores import NO_SPARE_CORES, SpareCores
 from gates.diff import Diff
 from gates.filters.baseline import Baseline, mark_baselined
 from gates.filters.changed_lines import mark_new
@@ -132,8 +134,14 @@ def _existing(root: Path, paths: Sequence[str]) -> tuple[str, ...]:
 def finalize(
     gate: Gate, config: GateConfig, outcome: GateOutcome, settings: RunSettings, duration: float
 ) -> GateResult:
-    """Fingerprint, mark suppressed and new, then decide the gate's status."""
+    """Fingerprint, mark suppressed and new, then decide the gate's status.
 
+    Each finding asks for its file's lines twice (snippet, suppression comment): the file is
+    checked (no link, inside the repo) once per gate, not per ask (ruff's 16,578 findings on
+    sqlalchemy took 5 s of safe-path checks).
+    """
+
+    @functools.cache
     def lines(path: str) -> tuple[str, ...]:
         return read_lines(settings.root, path)
 
@@ -190,7 +198,11 @@ class _Task:
 
 
 def execute(
-    task: _Task, settings: RunSettings, pool: Executor | None = None, cpus: int = 1
+    task: _Task,
+    settings: RunSettings,
+    pool: Executor | None = None,
+    cpus: int = 1,
+    cores: SpareCores = NO_SPARE_CORES,
 ) -> GateResult:
     planned = task.planned
     scratch = settings.scratch / planned.gate.name
@@ -209,6 +221,7 @@ def execute(
         cancelled=task.cancel.is_set,
         pool=pool,
         cpus=cpus,
+        cores=cores,
     )
     started = time.monotonic()
     cache, key = settings.cache, ""
@@ -289,14 +302,16 @@ def critical_path_first(
     `cost_model` is estimated from the Python it will read (on a first run of sqlalchemy, bandit
     and its 44 s go first, not after mypy). Gates that cannot be estimated (pytest: its time
     is the tests', not the files') go first, by their default budget: an unknown gate may be
-    the longest, and a short one started last costs little.
+    the longest, and a short one started last costs little. Gates that run in parts go last
+    whatever their length: their parts fill the cores the others leave at the end.
     """
 
-    def estimate(p: Planned) -> tuple[int, float]:
+    def estimate(p: Planned) -> tuple[bool, int, float]:
+        last = bool(getattr(p.gate, "runs_in_parts", False))
         known = durations.get(p.gate.name)
         if known is None and root is not None:
             known = estimated_seconds(p, root)
-        return (1, -known) if known is not None else (0, -p.gate.default_timeout_s)
+        return (last, 1, -known) if known is not None else (last, 0, -p.gate.default_timeout_s)
 
     return sorted(group, key=estimate)
 
@@ -357,6 +372,7 @@ def _run_group(
     done: queue.Queue[tuple[_Task, GateResult]] = queue.Queue()
     jobs = settings.config.jobs or max(2, os.cpu_count() or 2)
     cpus = cores_each(order, jobs)
+    cores = SpareCores(jobs)
     tasks: list[_Task] = []
     queues: list[queue.Queue[_Task]] = []
     planned_lanes = lanes(order, jobs, own_work_is_big(order, settings.root))
@@ -372,9 +388,10 @@ def _run_group(
         for _ in range(min(workers, len(lane))):
             worker = threading.Thread(
                 target=_worker,
-                args=(mine_first, done, settings, progress, pool, cpus),
+                args=(mine_first, done, settings, progress, _Shares(pool, cpus, cores)),
                 daemon=True,
             )
+            cores.worker_started()  # before it runs: no gate may borrow its core meanwhile
             worker.start()
     results: dict[str, GateResult] = {}
     while len(results) < len(tasks):
@@ -466,23 +483,35 @@ def _overdue(task: _Task, stop: threading.Event) -> str | None:
     return None
 
 
+@dataclass(frozen=True)
+class _Shares:
+    """What the gates of one group share: worker processes, cores per tool, spare cores."""
+
+    pool: Executor
+    cpus: int
+    cores: SpareCores
+
+
 def _worker(
     queues: Sequence[queue.Queue[_Task]],
     done: queue.Queue[tuple[_Task, GateResult]],
     settings: RunSettings,
     progress: Progress,
-    pool: Executor,
-    cpus: int,
+    shares: _Shares,
 ) -> None:
-    while True:
-        task = _next_task(queues)
-        if task is None:
-            return
-        if task.cancel.is_set():
-            continue
-        task.started_at = time.monotonic()
-        progress.started(task.planned.gate.name)
-        done.put((task, execute(task, settings, pool, cpus)))
+    try:
+        while True:
+            task = _next_task(queues)
+            if task is None:
+                return
+            if task.cancel.is_set():
+                continue
+            task.started_at = time.monotonic()
+            progress.started(task.planned.gate.name)
+            result = execute(task, settings, shares.pool, shares.cpus, shares.cores)
+            done.put((task, result))
+    finally:
+        shares.cores.worker_stopped()  # nothing left to start: its core may be lent
 
 
 def _next_task(queues: Sequence[queue.Queue[_Task]]) -> _Task | None:

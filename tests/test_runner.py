@@ -26,6 +26,7 @@ from gates.runner import (
     lanes,
     own_work_is_big,
 )
+from gates.tools.parts import run_in_parts
 
 
 class _Timed:
@@ -159,6 +160,49 @@ def test_a_lane_that_runs_dry_takes_the_waiting_tools(repo: Repo, tmp_path: Path
     started = {g.name: g.started_s or 0.0 for g in outcome.report.gates}
     assert started["third"] < 0.6  # started by the own lane's worker, not after a long one
     assert {g.status for g in outcome.report.gates} == {Status.PASS}
+
+
+class _InParts(_Timed):
+    """Checks its files in parts of 0.1 s each; records when parts ran side by side."""
+
+    runs_in_parts = True
+
+    def __init__(self, name: str, budget: float) -> None:
+        super().__init__(name, 0, budget)
+        self.running = 0
+        self.side_by_side_at: list[float] = []
+        self.lock = threading.Lock()
+
+    def run(self, ctx: GateContext) -> GateOutcome:
+        run_in_parts(ctx, ctx.files, self._part, min_part_bytes=1)
+        return GateOutcome()
+
+    def _part(self, ctx: GateContext, part: list[str]) -> None:
+        with self.lock:
+            self.running += 1
+            if self.running > 1:
+                self.side_by_side_at.append(time.monotonic())
+        time.sleep(0.1)
+        with self.lock:
+            self.running -= 1
+
+
+def test_a_gate_in_parts_goes_last_and_takes_the_core_a_finished_worker_left(
+    repo: Repo, tmp_path: Path
+) -> None:
+    for index in range(40):
+        repo.write(f"m{index:02}.py", "x = 1\n" * 100)
+    in_parts = _InParts("in-parts", 1800)  # the biggest budget, still not first
+    long = _Timed("long", 0.4, 900)  # about a third of the parts' time on one core
+    assert [p.gate.name for p in critical_path_first(_planned(in_parts, long), {})] == [
+        "long",
+        "in-parts",
+    ]
+    started = time.monotonic()
+    outcome = _run_two_jobs(repo, tmp_path, {"long": long, "in-parts": in_parts})
+    assert {g.status for g in outcome.report.gates} == {Status.PASS}
+    assert in_parts.side_by_side_at, "no part ever ran on the core `long` left"
+    assert min(in_parts.side_by_side_at) - started >= 0.4  # only after `long` was done
 
 
 def test_one_job_runs_everything_in_turn() -> None:

@@ -18,6 +18,7 @@ from typing import Any
 from gates.gate import GateContext, GateOutcome, Option, Scope
 from gates.model import Finding, Severity, Stage
 from gates.tools.common import batches, python_files, relative, require_ran, tool_failure
+from gates.tools.parts import run_in_parts
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -128,6 +129,7 @@ class BanditGate:
     description = "bandit security linter on the changed Python files"
     default_timeout_s = 600.0  # 57 s on sqlalchemy beside semgrep on two cores
     cost_model = (0.3, 2.3)  # sqlalchemy: 44 s for 18.8 MB
+    runs_in_parts = True  # each file is judged alone: parts spread over cores left free
     default_fail_on = "warning"
     options: Mapping[str, Option] = {
         "min_severity": Option(str, "low", choices=LEVELS, help="lowest bandit severity kept"),
@@ -150,6 +152,18 @@ class BanditGate:
             *config_args(ctx.root),
             *[str(a) for a in ctx.options.get("args", [])],  # type: ignore[attr-defined]
         ]
+        parts = run_in_parts(ctx, files, lambda part_ctx, part: self._scan(part_ctx, argv, part))
+        findings = [finding for found, _ in parts for finding in found]
+        notes = [note for _, note in parts if note]
+        return GateOutcome(
+            findings=findings,
+            metrics={"files_scanned": len(files)},
+            detail="\n".join(notes),
+        )
+
+    def _scan(
+        self, ctx: GateContext, argv: list[str], files: list[str]
+    ) -> tuple[list[Finding], str]:
         findings: list[Finding] = []
         notes: list[str] = []
         for batch in batches(files):
@@ -163,8 +177,4 @@ class BanditGate:
                 raise tool_failure(result, f"unreadable JSON output ({exc})") from None
             findings += found
             notes += [note] if note else []
-        return GateOutcome(
-            findings=findings,
-            metrics={"files_scanned": len(files)},
-            detail="\n".join(notes),
-        )
+        return findings, "\n".join(notes)

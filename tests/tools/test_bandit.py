@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
 
 import pytest
 from conftest import Repo
 
 from gates.app import RunRequest, run
+from gates.cores import NO_SPARE_CORES, SpareCores
+from gates.diff import Diff
+from gates.gate import GateContext
+from gates.git import Revisions
 from gates.model import GateResult, Severity, Status
 from gates.runner import NoProgress
 from gates.tools.bandit import BanditGate, config_args, parse_bandit_json, severity_of
@@ -101,3 +107,45 @@ def test_broken_bandit_config_is_an_error(repo: Repo) -> None:
     repo.commit("pr")
     result = run_gate(repo, base)
     assert result.status is Status.ERROR, result.detail
+
+
+def test_parts_on_lent_cores_find_what_one_run_finds(
+    repo: Repo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for index in range(12):
+        repo.write(
+            f"m{index:02}.py", f"import subprocess\n\nsubprocess.call('x{index}', shell=True)\n"
+        )
+    repo.write("broken.py", "def (:\n")
+    repo.commit("all")
+    gate = BanditGate()
+
+    def scan(cores: SpareCores) -> tuple[list[tuple[str, str, int | None]], str]:
+        files = tuple(sorted(p.name for p in repo.path.glob("*.py")))
+        outcome = gate.run(_context(repo, files, cores))
+        return [(f.path, f.rule, f.line) for f in outcome.findings], outcome.detail
+
+    whole = scan(NO_SPARE_CORES)
+    monkeypatch.setattr("gates.tools.parts.MIN_PART_BYTES", 1)  # one or two files a part
+    lent = SpareCores(2)
+    lent.worker_started()  # this gate's own worker; the other core is free
+    assert scan(lent) == whole
+    assert {path for path, rule, _ in whole[0] if rule == "B602"} == {
+        f"m{index:02}.py" for index in range(12)
+    }
+    assert "broken.py" in whole[1] and lent.free() == 1
+
+
+def _context(repo: Repo, files: tuple[str, ...], cores: SpareCores) -> GateContext:
+    return GateContext(
+        name="bandit",
+        root=repo.path,
+        diff=Diff(Revisions(None, "h" * 40, None, ""), all_changed=True),
+        files=files,
+        options={},
+        python=sys.executable,
+        scratch=repo.path / ".scratch",
+        timeout_s=120.0,
+        env=dict(os.environ),
+        cores=cores,
+    )
