@@ -41,3 +41,31 @@ def starts(ops: list[tuple[Any, Any]]) -> set[str]:
 
 def parse(pattern: str, flags: int = 0) -> list[tuple[Any, Any]]:
     return list(sre_parse.parse(pattern, flags))
+
+
+def branches(ops: list[tuple[Any, Any]]) -> list[list[tuple[Any, Any]]]:
+    """The alternatives of a pattern whose top level is `a|b|c`, else the pattern itself."""
+    if len(ops) == 1 and ops[0][0] is _OPS.BRANCH:
+        return [list(branch) for branch in ops[0][1][1]]
+    return [ops]
+
+
+def mandatory_literals(ops: list[tuple[Any, Any]]) -> set[str]:
+    """Runs of literal text that every match of the sequence `ops` contains: its own runs and
+    those of groups and repeats it cannot skip (an alternation inside adds nothing)."""
+    runs: set[str] = set()
+    current = ""
+    for op, arg in ops:
+        if op is _OPS.LITERAL:
+            current += chr(arg)
+            continue
+        if current:
+            runs.add(current)
+            current = ""
+        if op is _OPS.SUBPATTERN:
+            runs |= mandatory_literals(list(arg[-1]))
+        elif op in (_OPS.MAX_REPEAT, _OPS.MIN_REPEAT) and arg[0] >= 1:
+            runs |= mandatory_literals(list(arg[2]))
+    if current:
+        runs.add(current)
+    return runs

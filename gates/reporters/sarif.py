@@ -133,4 +133,6 @@ def report_to_sarif(report: Report) -> dict[str, Any]:
 
 
 def render_sarif(report: Report) -> str:
-    return json.dumps(report_to_sarif(report), indent=2, ensure_ascii=False) + "\n"
+    """Compact: SARIF is read by upload-sarif and code scanning, not by people, and indenting
+    switches `json` to its pure-Python encoder (0.6 s -> 0.08 s for 16,578 ruff findings)."""
+    return json.dumps(report_to_sarif(report), ensure_ascii=False) + "\n"

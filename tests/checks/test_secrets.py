@@ -6,13 +6,14 @@ scanner (ours included) would report.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
 from conftest import Repo
-from regex_starts import parse, starts
+from regex_starts import branches, mandatory_literals, parse, starts
 from safety_e2e import run_safety
 
 from gates.checks import secrets
@@ -206,3 +207,51 @@ def test_a_token_deep_in_a_long_file_is_still_found() -> None:
     text = "x = 1\n" * 5000 + f'TOKEN = "{token}"\n'
     (finding,) = SecretsGate().scan(Source("deep.py", text), {})
     assert finding.rule == "secret-github-token" and finding.line == 5001
+
+
+def test_every_secret_sounding_name_holds_a_listed_word() -> None:
+    # a line without any of the words is not searched for assignments: the list must be complete
+    for pattern in (secrets._SECRET_NAME, secrets._PASSWORD_NAME):
+        for branch in branches(parse(pattern.pattern)):
+            runs = {run.lower() for run in mandatory_literals(branch)}
+            assert any(w in run for run in runs for w in secrets._NAME_WORDS), (pattern, runs)
+
+
+def test_each_vendor_pattern_guard_is_in_every_match() -> None:
+    installed = {r.pattern: r for r, _ in secrets._whole_text_patterns() or ()}
+    assert installed, "the vendor patterns should be searched on the whole text"
+    for pattern, guard in secrets._DENYLIST_GUARDS.items():
+        regex = installed.get(pattern)
+        assert regex is not None, f"no installed detect-secrets pattern {pattern!r}: stale guard"
+        fold = (lambda text: text.lower()) if regex.flags & re.IGNORECASE else (lambda t: t)
+        runs = {
+            fold(run) for branch in branches(parse(pattern)) for run in mandatory_literals(branch)
+        }
+        assert any(guard in run for run in runs), (pattern, guard, runs)
+
+
+@pytest.mark.parametrize(
+    "pattern", [r"^ghp_\w+", r"token\s*$", r"\Aey", r"(?<!\s)AKIA", r"sk_(?=live)", r"x(?!\s)"]
+)
+def test_a_pattern_that_sees_line_ends_is_searched_line_by_line(pattern: str) -> None:
+    assert not secrets._within_a_line(pattern)
+    assert secrets._within_a_line(r"glimt-[A-Za-z0-9_\-]{25}(?!\w)")
+
+
+def test_whole_text_shortcuts_still_find_what_lines_hold() -> None:
+    stripe = "sk" + "_live_" + "4eC39HqLyjWDarjtT1zdp7dc"
+    # CRLF: the whole text holds a CR each line has lost
+    assert ("secret-stripe-key", 2, 8) in scan(f'x = 1\r\nkey = "{stripe}"\r\n')
+    # a minified line: the part past the cap is not searched, the part before it is
+    long_line = f'k = "{stripe}"; ' + "a = 1; " * 2000
+    assert ("secret-stripe-key", 1, 6) in scan(long_line + "\n")
+    # ... and where the cut ends a token the whole line continues, lines decide, as before
+    gitlab = "glimt-" + "A1b2C3d4E5f6G7h8I9j0K1l2M"
+    cut = "x = '" + "a" * (secrets._LINE_CAP - len(gitlab) - 5) + gitlab + "zzzz'\n"
+    assert [rule for rule, _, _ in scan(cut)] == ["secret-gitlab-token"]
+    # not ASCII: the name patterns fold a long s (U+017F) to `s`, which lower() does not
+    password = "h7Kq9vLm" + "2Xp4Rt8W"
+    folded = "db_pa\u017f\u017fword"
+    assert ("secret-password-assignment", 2, 16) in scan(f'# \u00fc\n{folded} = "{password}"\n')
+    assert ("secret-password-assignment", 2, 16) in scan(f'# u\ndb_password = "{password}"\n')
+    assert scan(f'# u\ndb_host = "{password}"\n') == []
