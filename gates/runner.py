@@ -369,30 +369,20 @@ def _run_group(
     pool: Executor,
 ) -> dict[str, GateResult]:
     order = critical_path_first(group, settings.durations, settings.root)
+    order = own_work_first(order) if own_work_is_big(order, settings.root) else order
     done: queue.Queue[tuple[_Task, GateResult]] = queue.Queue()
     jobs = settings.config.jobs or max(2, os.cpu_count() or 2)
-    cpus = cores_each(order, jobs)
-    cores = SpareCores(jobs)
-    tasks: list[_Task] = []
-    queues: list[queue.Queue[_Task]] = []
-    planned_lanes = lanes(order, jobs, own_work_is_big(order, settings.root))
-    for lane, _ in planned_lanes:
-        queues.append(queue.Queue())
-        for planned in lane:
-            tasks.append(_Task(planned))
-            queues[-1].put(tasks[-1])
-    for index, (lane, workers) in enumerate(planned_lanes):
-        # A worker whose lane runs dry takes the other lanes' waiting gates: when gates' own
-        # checks are done, mypy starts beside bandit and semgrep instead of after them.
-        mine_first = [queues[index], *queues[:index], *queues[index + 1 :]]
-        for _ in range(min(workers, len(lane))):
-            worker = threading.Thread(
-                target=_worker,
-                args=(mine_first, done, settings, progress, _Shares(pool, cpus, cores)),
-                daemon=True,
-            )
-            cores.worker_started()  # before it runs: no gate may borrow its core meanwhile
-            worker.start()
+    shares = _Shares(pool, cores_each(order, jobs), SpareCores(jobs))
+    tasks = [_Task(planned) for planned in order]
+    todo: queue.Queue[_Task] = queue.Queue()
+    for task in tasks:
+        todo.put(task)
+    for _ in range(min(jobs, len(tasks))):
+        worker = threading.Thread(
+            target=_worker, args=(todo, done, settings, progress, shares), daemon=True
+        )
+        shares.cores.worker_started()  # before it runs: no gate may borrow its core meanwhile
+        worker.start()
     results: dict[str, GateResult] = {}
     while len(results) < len(tasks):
         try:
@@ -426,25 +416,16 @@ def _run_group(
 IN_PROCESS_TOOL = "gates"
 
 
-def lanes(
-    planned: Sequence[Planned], jobs: int, own_is_big: bool = False
-) -> list[tuple[list[Planned], int]]:
-    """Tools take `jobs` workers; gates' own checks get a lane of their own from the start.
-
-    Left to queue behind the tools, the in-process checks ran last, on one core, while the
-    other cores idled (1.7 s of a 9.5 s run on flask). Beside the tools they fill the gaps of
-    tools that wait on I/O or on one slow child. When they have a lot to read, though, they
-    spread over worker processes on every core: then they go first, alone, and the tools have
-    the machine to themselves after (sqlalchemy `--new all`: 65 s -> 60 s; side by side, five
-    busy processes on two cores all ran slower). With `jobs = 1` everything runs in turn.
+def own_work_first(order: Sequence[Planned]) -> list[Planned]:
+    """gates' own checks before every tool, when they have so much to read that they spread
+    over worker processes on every core: alone, then the tools have the machine to themselves
+    (sqlalchemy `--new all`: 65 s -> 60 s; side by side, five busy processes on two cores all
+    ran slower). Otherwise they take their place in the critical-path order like any gate:
+    beside the tools, their in-process thread made a third busy process on two cores and
+    starved the longest tool (flask: pytest 5.3 s -> 7.5 s, the run 7.8 s -> 7.4 s without).
     """
-    own = [p for p in planned if p.gate.tool == IN_PROCESS_TOOL]
-    tools = [p for p in planned if p.gate.tool != IN_PROCESS_TOOL]
-    if jobs <= 1 or not own or not tools:
-        return [(list(planned), jobs)]
-    if own_is_big:
-        return [([*own, *tools], jobs)]
-    return [(tools, jobs), (own, 1)]
+    own = [p for p in order if p.gate.tool == IN_PROCESS_TOOL]
+    return [*own, *(p for p in order if p.gate.tool != IN_PROCESS_TOOL)]
 
 
 def own_work_is_big(planned: Sequence[Planned], root: Path) -> bool:
@@ -493,7 +474,7 @@ class _Shares:
 
 
 def _worker(
-    queues: Sequence[queue.Queue[_Task]],
+    todo: queue.Queue[_Task],
     done: queue.Queue[tuple[_Task, GateResult]],
     settings: RunSettings,
     progress: Progress,
@@ -501,8 +482,9 @@ def _worker(
 ) -> None:
     try:
         while True:
-            task = _next_task(queues)
-            if task is None:
+            try:
+                task = todo.get_nowait()
+            except queue.Empty:
                 return
             if task.cancel.is_set():
                 continue
@@ -512,12 +494,3 @@ def _worker(
             done.put((task, result))
     finally:
         shares.cores.worker_stopped()  # nothing left to start: its core may be lent
-
-
-def _next_task(queues: Sequence[queue.Queue[_Task]]) -> _Task | None:
-    for todo in queues:
-        try:
-            return todo.get_nowait()
-        except queue.Empty:
-            continue
-    return None

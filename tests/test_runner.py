@@ -23,7 +23,7 @@ from gates.runner import (
     cores_each,
     critical_path_first,
     estimated_seconds,
-    lanes,
+    own_work_first,
     own_work_is_big,
 )
 from gates.tools.parts import run_in_parts
@@ -131,35 +131,48 @@ def _run_two_jobs(repo: Repo, tmp_path: Path, registry: dict[str, _Timed]) -> Ru
     )
 
 
-def test_own_checks_run_beside_the_tools_not_after_them(repo: Repo, tmp_path: Path) -> None:
+class _Counted(_Timed):
+    """Records how many gates of its registry run at the same moment."""
+
+    def __init__(self, name: str, seconds: float, budget: float, seen: list[int]) -> None:
+        super().__init__(name, seconds, budget)
+        self.seen = seen
+
+    def run(self, ctx: GateContext) -> GateOutcome:
+        with _COUNT_LOCK:
+            _RUNNING[0] += 1
+            self.seen.append(_RUNNING[0])
+        time.sleep(self.seconds)
+        with _COUNT_LOCK:
+            _RUNNING[0] -= 1
+        return GateOutcome()
+
+
+class _OwnCounted(_Counted):
+    tool = "gates"
+
+
+_COUNT_LOCK = threading.Lock()
+_RUNNING = [0]
+
+
+def test_no_more_gates_run_at_once_than_jobs_own_checks_included(
+    repo: Repo, tmp_path: Path
+) -> None:
+    seen: list[int] = []
     outcome = _run_two_jobs(
         repo,
         tmp_path,
         {
-            "tool-a": _Timed("tool-a", 0.5, 600),
-            "tool-b": _Timed("tool-b", 0.5, 600),
-            "own": _OwnCheck("own", 0.0, 120),
+            "tool-a": _Counted("tool-a", 0.3, 600, seen),
+            "tool-b": _Counted("tool-b", 0.3, 600, seen),
+            "own": _OwnCounted("own", 0.3, 120, seen),
         },
     )
-    started = {g.name: g.started_s or 0.0 for g in outcome.report.gates}
-    assert started["own"] < 0.4 < 0.5 <= outcome.report.duration_s  # not queued behind them
-    assert abs(started["tool-a"] - started["tool-b"]) < 0.4  # both tools from the start
-
-
-def test_a_lane_that_runs_dry_takes_the_waiting_tools(repo: Repo, tmp_path: Path) -> None:
-    outcome = _run_two_jobs(
-        repo,
-        tmp_path,
-        {
-            "long-a": _Timed("long-a", 0.8, 900),  # the two tool slots are busy for 0.8 s
-            "long-b": _Timed("long-b", 0.8, 800),
-            "third": _Timed("third", 0.1, 700),
-            "own": _OwnCheck("own", 0.0, 120),
-        },
-    )
-    started = {g.name: g.started_s or 0.0 for g in outcome.report.gates}
-    assert started["third"] < 0.6  # started by the own lane's worker, not after a long one
     assert {g.status for g in outcome.report.gates} == {Status.PASS}
+    assert max(seen) == 2  # an in-process check is a busy process too: it waits for a slot
+    started = {g.name: g.started_s or 0.0 for g in outcome.report.gates}
+    assert started["own"] >= 0.3 > max(started["tool-a"], started["tool-b"])  # by budget
 
 
 class _InParts(_Timed):
@@ -205,17 +218,7 @@ def test_a_gate_in_parts_goes_last_and_takes_the_core_a_finished_worker_left(
     assert min(in_parts.side_by_side_at) - started >= 0.4  # only after `long` was done
 
 
-def test_one_job_runs_everything_in_turn() -> None:
-    config = GateConfig(True, (), (), 60.0, "error", {})
-    own = Planned(_OwnCheck("own", 0, 120), config, ())  # type: ignore[arg-type]
-    tool = Planned(_Timed("tool", 0, 600), config, ())  # type: ignore[arg-type]
-    assert [len(lane) for lane, _ in lanes([tool, own], 1)] == [2]
-    [(tools, jobs), (mine, one)] = lanes([tool, own], 3)
-    assert [p.gate.name for p in tools] == ["tool"] and jobs == 3
-    assert [p.gate.name for p in mine] == ["own"] and one == 1
-
-
-def test_big_own_work_goes_first_in_the_tools_lane(tmp_path: Path) -> None:
+def test_big_own_work_goes_before_every_tool(tmp_path: Path) -> None:
     config = GateConfig(True, (), (), 60.0, "error", {})
     (tmp_path / "big.txt").write_bytes(b"x" * POOL_MIN_BYTES)
     (tmp_path / "small.txt").write_bytes(b"x")
@@ -224,8 +227,7 @@ def test_big_own_work_goes_first_in_the_tools_lane(tmp_path: Path) -> None:
     big = Planned(_OwnCheck("own", 0, 120), config, ("big.txt",))  # type: ignore[arg-type]
     assert not own_work_is_big([tool, small], tmp_path)  # a tool's files do not count
     assert own_work_is_big([tool, big], tmp_path)
-    [(only, jobs)] = lanes([tool, big], 2, own_is_big=True)
-    assert [p.gate.name for p in only] == ["own", "tool"] and jobs == 2
+    assert [p.gate.name for p in own_work_first([tool, big])] == ["own", "tool"]
 
 
 def test_tools_share_the_cores_evenly(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -234,5 +236,5 @@ def test_tools_share_the_cores_evenly(monkeypatch: pytest.MonkeyPatch) -> None:
     tools = [Planned(_Timed(f"t{i}", 0, 60), config, ()) for i in range(4)]  # type: ignore[arg-type]
     own = [Planned(_OwnCheck("own", 0, 60), config, ())]  # type: ignore[arg-type]
     assert cores_each(tools[:1] + own, 8) == 8  # a tool alone may use the machine
-    assert cores_each(tools + own, 8) == 2  # own checks are not counted: they have their lane
+    assert cores_each(tools + own, 8) == 2  # own checks are not counted: one core, in this process
     assert cores_each(tools, 2) == 4  # two slots
