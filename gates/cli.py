@@ -18,13 +18,14 @@ import traceback
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from types import FrameType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from gates import __version__
 from gates.config import FAIL_ON_CHOICES
 from gates.errors import UsageError
 
 if TYPE_CHECKING:
+    from gates.app import RunRequest
     from gates.reporters.terminal import LiveProgress, PlainProgress
 
 if TYPE_CHECKING:
@@ -125,18 +126,24 @@ def _add_run_arguments(parser: argparse.ArgumentParser, with_new: bool = True) -
         )
 
 
-def cmd_baseline(args: argparse.Namespace) -> int:
-    from gates.app import RunRequest, write_baseline
-    from gates.registry import REGISTRY
+def _request(args: argparse.Namespace, **more: Any) -> RunRequest:
+    """What `run` and `baseline` share: the repository, the stages, config and output."""
+    from gates.app import RunRequest
 
-    request = RunRequest(
+    return RunRequest(
         path=args.path,
-        base=args.base,
-        head=args.head,
         stages=args.stages,
         config=args.config,
         output_dir=args.output_dir,
+        **more,
     )
+
+
+def cmd_baseline(args: argparse.Namespace) -> int:
+    from gates.app import write_baseline
+    from gates.registry import REGISTRY
+
+    request = _request(args, base=args.base, head=args.head)
     stop = threading.Event()
     with _live_progress(stop) as progress:
         outcome = write_baseline(request, REGISTRY, progress, stop, prune=args.prune)
@@ -219,18 +226,15 @@ def cmd_publish(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from gates.app import RunRequest, run
+    from gates.app import run
     from gates.registry import REGISTRY
     from gates.reporters.terminal import render_text
 
     base, head = _staged_revisions(args) if args.staged else (args.base, args.head)
-    request = RunRequest(
-        path=args.path,
+    request = _request(
+        args,
         base=base,
         head=head,
-        stages=args.stages,
-        config=args.config,
-        output_dir=args.output_dir,
         new=args.new,
         fail_on=args.fail_on,
         config_from=args.config_from,
