@@ -68,12 +68,14 @@ def run_in_parts(
     results: dict[int, T] = {}
     running: dict[Future[T], tuple[int, bool]] = {}  # future -> (first file, on a lent core)
     error: BaseException | None = None
+    own_core_busy = False  # the core of the worker that runs this gate
     with ThreadPoolExecutor(max_workers=max(1, ctx.cores.total)) as threads:
         while running or (parts and error is None):
             while parts and error is None:
-                lent = bool(running)  # the first part runs on this gate's own core
+                lent = own_core_busy
                 if lent and not ctx.cores.try_borrow():
                     break
+                own_core_busy = True
                 start, part = parts.take()
                 running[threads.submit(run_part, part_ctx, part)] = (start, lent)
             done, _ = wait(running, timeout=_POLL_S, return_when=FIRST_COMPLETED)
@@ -81,6 +83,8 @@ def run_in_parts(
                 start, lent = running.pop(future)
                 if lent:
                     ctx.cores.give_back()
+                else:
+                    own_core_busy = False
                 if future.exception() is not None and error is None:
                     error = future.exception()
                     failed.set()

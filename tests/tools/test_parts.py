@@ -78,6 +78,25 @@ def test_a_spare_core_runs_a_second_part_at_once(tmp_path: Path) -> None:
     assert cores.free() == 1  # the lent core came back
 
 
+def test_the_gates_own_core_takes_the_next_part_while_a_lent_one_still_runs(
+    tmp_path: Path,
+) -> None:
+    files = _files(tmp_path, 8, 64 * KB)
+    third_started = threading.Event()
+
+    def run_part(ctx: GateContext, part: list[str]) -> list[str]:
+        if part[0] == files[2]:  # the second part, on the lent core: waits for the third
+            assert third_started.wait(timeout=10), "the own core idled while a part was waiting"
+        elif part[0] != files[0]:
+            third_started.set()
+        return part
+
+    cores = _lent_one_core()
+    results = run_in_parts(_context(tmp_path, cores), files, run_part, min_part_bytes=64 * KB)
+    assert [name for part in results for name in part] == files
+    assert cores.free() == 1
+
+
 def test_no_core_is_borrowed_while_the_workers_hold_them(tmp_path: Path) -> None:
     files = _files(tmp_path, 8, 64 * KB)
     cores = SpareCores(2)
