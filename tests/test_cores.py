@@ -20,7 +20,7 @@ def test_a_core_is_lent_only_when_no_worker_holds_it() -> None:
 
 def test_oversubscribed_workers_lend_nothing() -> None:
     cores = SpareCores(2)
-    for _ in range(3):  # two tool workers and the own checks' lane
+    for _ in range(3):  # more workers than cores: nothing is left to lend
         cores.worker_started()
     cores.worker_stopped()
     assert not cores.try_borrow() and cores.free() == 0

@@ -11,6 +11,7 @@ from typing import ClassVar
 import pytest
 from conftest import Repo
 
+import gates.runner as runner_module
 from gates.app import RunOutcome, RunRequest, run
 from gates.cache import durations_path, load_durations
 from gates.checks.base import POOL_MIN_BYTES
@@ -238,3 +239,18 @@ def test_tools_share_the_cores_evenly(monkeypatch: pytest.MonkeyPatch) -> None:
     assert cores_each(tools[:1] + own, 8) == 8  # a tool alone may use the machine
     assert cores_each(tools + own, 8) == 2  # own checks are not counted: one core, in this process
     assert cores_each(tools, 2) == 4  # two slots
+
+
+def test_a_gates_duration_counts_finishing_its_findings(
+    repo: Repo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = runner_module.finalize
+
+    def slow_finalize(*args: object) -> object:
+        time.sleep(0.3)  # as 16k findings' fingerprints and suppression lookups take
+        return real(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(runner_module, "finalize", slow_finalize)
+    outcome = _run_two_jobs(repo, tmp_path, {"quick": _Timed("quick", 0.0, 60)})
+    [result] = outcome.report.gates
+    assert result.status is Status.PASS and result.duration_s >= 0.3
