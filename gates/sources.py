@@ -77,6 +77,8 @@ def split_lines(text: str) -> tuple[str, ...]:
     parts = text.split("\n")
     if parts[-1] == "":
         parts.pop()
+    if "\r" not in text:  # most files: no line to trim, no Python loop over every line
+        return tuple(parts)
     return tuple(part[:-1] if part.endswith("\r") else part for part in parts)
 
 

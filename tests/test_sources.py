@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from gates.sources import looks_binary
+from gates.sources import looks_binary, split_lines
 
 
 def _file(tmp_path: Path, data: bytes, size: int | None = None) -> Path:
@@ -70,3 +70,19 @@ def test_lines_are_read_again_when_the_file_changes(tmp_path: Path) -> None:
     os.utime(target, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))  # a later version
     assert read_lines(tmp_path, "a.py") == ("three",)
     assert read_lines(tmp_path, "../outside.py") == () and read_lines(tmp_path, "gone.py") == ()
+
+
+@pytest.mark.parametrize(
+    ("text", "lines"),
+    [
+        ("", ()),
+        ("a\nb\n", ("a", "b")),
+        ("a\nb", ("a", "b")),
+        ("a\r\nb\r\n", ("a", "b")),  # CRLF: the CR is not part of the line
+        ("a\r\nb\nc\r", ("a", "b", "c")),  # mixed endings, a last line without LF
+        ("a\x0cb\u2028c\n\n", ("a\x0cb\u2028c", "")),  # only LF ends a line, as tools count
+        ("a\rb\n", ("a\rb",)),  # a lone CR inside a line stays
+    ],
+)
+def test_lines_are_split_as_tools_number_them(text: str, lines: tuple[str, ...]) -> None:
+    assert split_lines(text) == lines

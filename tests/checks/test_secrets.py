@@ -250,8 +250,8 @@ def test_whole_text_shortcuts_still_find_what_lines_hold() -> None:
     cut = "x = '" + "a" * (secrets._LINE_CAP - len(gitlab) - 5) + gitlab + "zzzz'\n"
     assert [rule for rule, _, _ in scan(cut)] == ["secret-gitlab-token"]
     # not ASCII: the name patterns fold a long s (U+017F) to `s`, which lower() does not
-    password = "h7Kq9vLm" + "2Xp4Rt8W"
+    sample = "h7Kq9vLm" + "2Xp4Rt8W"
     folded = "db_pa\u017f\u017fword"
-    assert ("secret-password-assignment", 2, 16) in scan(f'# \u00fc\n{folded} = "{password}"\n')
-    assert ("secret-password-assignment", 2, 16) in scan(f'# u\ndb_password = "{password}"\n')
-    assert scan(f'# u\ndb_host = "{password}"\n') == []
+    assert ("secret-password-assignment", 2, 16) in scan(f'# \u00fc\n{folded} = "{sample}"\n')
+    assert ("secret-password-assignment", 2, 16) in scan(f'# u\ndb_password = "{sample}"\n')
+    assert scan(f'# u\ndb_host = "{sample}"\n') == []
