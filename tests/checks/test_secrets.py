@@ -255,3 +255,19 @@ def test_whole_text_shortcuts_still_find_what_lines_hold() -> None:
     assert ("secret-password-assignment", 2, 16) in scan(f'# \u00fc\n{folded} = "{sample}"\n')
     assert ("secret-password-assignment", 2, 16) in scan(f'# u\ndb_password = "{sample}"\n')
     assert scan(f'# u\ndb_host = "{sample}"\n') == []
+
+
+def test_an_upstream_pattern_that_sees_line_ends_turns_the_whole_text_search_off(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    class Anchored:  # a detect-secrets plugin whose token must fill its line
+        denylist = (re.compile(r"^tok_[0-9]{6}$"),)
+
+    monkeypatch.setattr(secrets, "_ds_plugins", lambda: [Anchored()])
+    secrets._whole_text_patterns.cache_clear()
+    try:
+        assert secrets._whole_text_patterns() is None
+        text = "x = 1\ntok_123456\n"  # per line it matches; across the text `^` would not
+        assert not secrets._no_vendor_token(text, tuple(text.splitlines()))
+    finally:
+        secrets._whole_text_patterns.cache_clear()
