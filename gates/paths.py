@@ -15,6 +15,9 @@ import functools
 import re
 from collections.abc import Iterable
 
+# The files the Python tools (bandit, ruff, mypy ...) and the Python size budgets read.
+PYTHON_SUFFIXES = (".py", ".pyi")
+
 
 @functools.lru_cache(maxsize=1024)
 def compile_glob(pattern: str) -> re.Pattern[str]:

@@ -45,7 +45,7 @@ from gates.model import (
     decide_status,
     with_fingerprints,
 )
-from gates.paths import select
+from gates.paths import PYTHON_SUFFIXES, select
 from gates.sources import read_lines, snippet_hash
 
 WATCHDOG_GRACE_S = 10.0
@@ -132,9 +132,11 @@ def _existing(root: Path, paths: Sequence[str]) -> tuple[str, ...]:
 
 
 def finalize(
-    gate: Gate, config: GateConfig, outcome: GateOutcome, settings: RunSettings, duration: float
+    gate: Gate, config: GateConfig, outcome: GateOutcome, settings: RunSettings, started: float
 ) -> GateResult:
-    """Fingerprint, mark suppressed and new, then decide the gate's status.
+    """Fingerprint, mark suppressed and new, then decide the gate's status. The duration runs
+    from `started` (time.monotonic()) to the end of this finishing work: the worker is busy
+    with it (1 s for bandit's 5,821 findings on sqlalchemy).
 
     Each finding asks for its file's lines twice (snippet, suppression comment): the file is
     checked (no link, inside the repo) once per gate, not per ask (ruff's 16,578 findings on
@@ -160,7 +162,7 @@ def finalize(
         stage=gate.stage,
         status=status,
         findings=tuple(findings),
-        duration_s=round(duration, 3),
+        duration_s=round(time.monotonic() - started, 3),
         detail=outcome.detail,
         metrics=dict(outcome.metrics),
         fail_on=config.fail_on,
@@ -230,7 +232,7 @@ def execute(
         hit = cache.load(key)
         if hit is not None:
             hit = dataclasses.replace(hit, metrics={**hit.metrics, "cache_hit": True})
-            return _finished(planned, hit, settings, started)
+            return finalize(planned.gate, planned.config, hit, settings, started)
     try:
         outcome = planned.gate.run(ctx)
         if cache is not None and cacheable(planned.gate, outcome):
@@ -241,16 +243,7 @@ def execute(
         tail = "".join(traceback.format_exception(exc)[-6:])
         reason = f"gate crashed: {type(exc).__name__}: {exc}"
         return error_result(planned, reason, tail, time.monotonic() - started)
-    return _finished(planned, outcome, settings, started)
-
-
-def _finished(
-    planned: Planned, outcome: GateOutcome, settings: RunSettings, started: float
-) -> GateResult:
-    """The gate's result; its duration counts finishing the findings too (fingerprints,
-    suppressions), as the worker is busy with it: 1 s for bandit's 5,821 on sqlalchemy."""
-    result = finalize(planned.gate, planned.config, outcome, settings, 0.0)
-    return dataclasses.replace(result, duration_s=round(time.monotonic() - started, 3))
+    return finalize(planned.gate, planned.config, outcome, settings, started)
 
 
 def run_planned(
@@ -323,9 +316,6 @@ def critical_path_first(
         return (last, 1, -known) if known is not None else (last, 0, -p.gate.default_timeout_s)
 
     return sorted(group, key=estimate)
-
-
-PYTHON_SUFFIXES = (".py", ".pyi", ".pyw")
 
 
 def estimated_seconds(planned: Planned, root: Path) -> float | None:

@@ -210,7 +210,7 @@ def _denylist_filter() -> Callable[[str], bool]:
 def _any_denylist_match(plugins: list[object]) -> Callable[[str], bool]:
     """One search per line for what any plugin could report: its vendor detectors only ever
     yield matches of their `denylist` regexes, and a plugin call costs 30 times a search."""
-    regexes: list[re.Pattern[str]] = [r for p in plugins for r in getattr(p, "denylist", ())]
+    regexes = _denylist(plugins)
     try:
         if any(_BACKREFERENCE.search(r.pattern) for r in regexes):
             raise re.error("group numbers would shift in a union")
@@ -268,7 +268,7 @@ def _no_vendor_token(text: str, lines: tuple[str, ...]) -> bool:
 @functools.cache
 def _whole_text_patterns() -> tuple[tuple[re.Pattern[str], str], ...] | None:
     """The detect-secrets denylist with each pattern's guard; None if any is line-sensitive."""
-    regexes: list[re.Pattern[str]] = [r for p in _ds_plugins() for r in getattr(p, "denylist", ())]
+    regexes = _denylist(_ds_plugins())
     if not all(_within_a_line(r.pattern) for r in regexes):
         return None
     return tuple((r, _DENYLIST_GUARDS.get(r.pattern, "")) for r in regexes)
@@ -278,6 +278,11 @@ def _within_a_line(pattern: str) -> bool:
     for look in _LINE_NEUTRAL_LOOKS:
         pattern = pattern.replace(look, "")
     return not _LINE_SENSITIVE.search(pattern)
+
+
+def _denylist(plugins: list[object]) -> list[re.Pattern[str]]:
+    """Every regex the plugins' vendor detectors match lines with."""
+    return [regex for plugin in plugins for regex in getattr(plugin, "denylist", ())]
 
 
 _BACKREFERENCE = re.compile(r"\\[1-9]|\(\?P=")

@@ -36,10 +36,9 @@ from gates.diff import ChangeKind, Diff
 from gates.gate import GateContext, GateError, GateOutcome, Option, Scope
 from gates.git import Git
 from gates.model import Finding, Stage
-from gates.paths import matches
+from gates.paths import PYTHON_SUFFIXES, matches
 from gates.sources import looks_binary, read_text, safe_path
 
-PYTHON_SUFFIXES = (".py", ".pyi")
 DEFAULT_BINARY_ALLOWED = (
     *("*.png", "*.jpg", "*.jpeg", "*.gif", "*.webp", "*.avif", "*.ico", "*.bmp"),
     *("*.woff", "*.woff2", "*.ttf", "*.otf", "*.eot"),

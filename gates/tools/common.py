@@ -9,11 +9,11 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 from gates.gate import GateContext, GateError
+from gates.paths import PYTHON_SUFFIXES
 from gates.proc import ProcResult
 
 # Leave room below the kernel's ARG_MAX for the environment and the tool's own arguments.
 ARGV_BUDGET = 96 * 1024
-PYTHON_SUFFIXES = (".py", ".pyi")
 
 
 def python_files(files: Iterable[str]) -> list[str]:
