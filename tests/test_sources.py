@@ -1,4 +1,5 @@
-"""Binary sniffing reads a bounded prefix, never the whole file."""
+"""Reading the checkout: never through a link or out of the repo; binary sniffing reads a
+bounded prefix, never the whole file."""
 
 from __future__ import annotations
 
@@ -6,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from gates.sources import looks_binary, split_lines
+from gates.checks.size_io import head_bytes
+from gates.sources import looks_binary, read_text, safe_path, split_lines
 
 
 def _file(tmp_path: Path, data: bytes, size: int | None = None) -> Path:
@@ -86,3 +88,53 @@ def test_lines_are_read_again_when_the_file_changes(tmp_path: Path) -> None:
 )
 def test_lines_are_split_as_tools_number_them(text: str, lines: tuple[str, ...]) -> None:
     assert split_lines(text) == lines
+
+
+@pytest.fixture
+def checkout(tmp_path: Path) -> Path:
+    """A repo with a nested file, links to a file and folders inside and outside it."""
+    outside = tmp_path / "outside"
+    (outside / "deep").mkdir(parents=True)
+    (outside / "deep" / "secret.txt").write_text("outside\n")
+    root = tmp_path / "repo"
+    (root / "pkg" / "sub").mkdir(parents=True)
+    (root / "pkg" / "sub" / "mod.py").write_text("x = 1\n")
+    (root / "top.txt").write_text("top\n")
+    (root / "link.txt").symlink_to(root / "top.txt")
+    (root / "out").symlink_to(outside)
+    (root / "pkg" / "alias").symlink_to(root / "pkg" / "sub")
+    (root / "pkg" / "up").symlink_to(outside / "deep")
+    return root
+
+
+@pytest.mark.parametrize(
+    "rel",
+    ["pkg/sub/mod.py", "top.txt", "./top.txt", "pkg//sub/mod.py", "pkg/alias/mod.py"],
+)
+def test_a_regular_file_inside_the_repo_is_read(checkout: Path, rel: str) -> None:
+    assert safe_path(checkout, rel) == checkout / rel
+    assert head_bytes(checkout, rel) == (checkout / rel).stat().st_size
+    assert read_text(checkout, rel) is not None
+
+
+@pytest.mark.parametrize(
+    "rel",
+    [
+        "link.txt",  # the file itself is a link
+        "out/deep/secret.txt",  # a folder on the way is a link out of the repo
+        "pkg/up/secret.txt",  # a deeper folder is
+        "../outside/deep/secret.txt",  # `..` climbs out
+        "pkg/../../outside/deep/secret.txt",
+        str(Path("/") / "etc" / "hostname"),  # absolute
+        "pkg",  # a folder
+        "pkg/sub/missing.py",
+    ],
+)
+def test_links_escapes_folders_and_missing_files_are_never_read(checkout: Path, rel: str) -> None:
+    assert safe_path(checkout, rel) is None
+    assert head_bytes(checkout, rel) is None
+    assert read_text(checkout, rel) is None
+
+
+def test_dotdot_that_stays_inside_the_repo_is_read(checkout: Path) -> None:
+    assert safe_path(checkout, "pkg/sub/../../top.txt") == checkout / "pkg/sub/../../top.txt"

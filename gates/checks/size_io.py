@@ -15,7 +15,7 @@ from pathlib import Path
 
 from gates.gate import GateError
 from gates.git import Git
-from gates.sources import safe_path
+from gates.sources import file_status
 
 BLOB_READ_CAP = 5 * 1024 * 1024  # a base version bigger than this is not read (lines unknown)
 BATCH_READ_BUDGET = 32 * 1024 * 1024  # bytes of blobs per `cat-file --batch` process
@@ -52,13 +52,8 @@ def count_file_lines(path: Path, cap: int = LINE_COUNT_CAP) -> int | None:
 
 def head_bytes(root: Path, rel: str) -> int | None:
     """The size of a regular file in the checkout; None for links, directories, missing files."""
-    path = safe_path(root, rel)
-    if path is None:
-        return None
-    try:
-        return path.stat().st_size
-    except OSError:
-        return None
+    found = file_status(root, rel)
+    return None if found is None else found[1].st_size
 
 
 def files_bytes(root: Path, paths: Iterable[str]) -> int:
