@@ -13,13 +13,18 @@ _INVISIBLE = re.compile(
     "[\u202a-\u202e\u2066-\u2069\u200b-\u200f\u2060-\u2064\ufeff\u061c\U000e0000-\U000e007f]"
 )
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~&:=\"'$^])")
+# Each character Markdown or HTML could read as syntax, backslash-escaped; line breaks flattened.
+_MD_ESCAPES = str.maketrans(
+    {c: "\\" + c for c in "\\`*_{}[]()<>#+-.!|~&:=\"'$^"} | {"\r": " ", "\n": " "}
+)
 _MENTION = re.compile(r"@(?=[A-Za-z0-9])")
 _ISSUE_REF = re.compile(r"#(?=\d)")
 
 
 def reveal_invisible(text: str) -> str:
     """Replace invisible and control characters with a visible `<U+202E>` marker."""
+    if text.isprintable():  # every character the two patterns find is a format or control one
+        return text
     text = _INVISIBLE.sub(lambda m: f"<U+{ord(m.group(0)):04X}>", text)
     return _CONTROL.sub(lambda m: f"<U+{ord(m.group(0)):04X}>", text)
 
@@ -39,17 +44,15 @@ def one_line(text: str, limit: int = 300) -> str:
 
 def escape_markdown(text: str) -> str:
     """Inline Markdown/HTML-safe text that renders literally and pings nobody on GitHub."""
-    text = reveal_invisible(text)
-    text = _MD_SPECIAL.sub(r"\\\1", text)
-    text = text.replace("\r", " ").replace("\n", " ")
-    return neutralise_refs(text)
+    return neutralise_refs(reveal_invisible(text).translate(_MD_ESCAPES))
 
 
 def neutralise_refs(text: str) -> str:
     """Break `@user` and `#123` with a zero-width-space entity (as Renovate does) so GitHub
     neither notifies anyone nor links an issue; the text still reads the same."""
-    text = _ISSUE_REF.sub("#&#8203;", text)  # first: the entity below contains a '#'
-    return _MENTION.sub("@&#8203;", text)
+    if "#" in text:
+        text = _ISSUE_REF.sub("#&#8203;", text)  # first: the entity below contains a '#'
+    return _MENTION.sub("@&#8203;", text) if "@" in text else text
 
 
 def escape_html(text: str) -> str:
