@@ -137,3 +137,23 @@ def test_one_hidden_character_deep_in_a_long_file_is_found() -> None:
     text = "x = 1\n" * 5000 + f"y = 'caf\u00e9'\ns = 'a{RLO}b'\n"
     assert scan(text) == [("unicode-bidi-control", 5002, 7, 8)]
     assert scan(text.replace(RLO, "")) == []  # non-ASCII, nothing hidden
+
+
+def test_python_names_are_read_up_to_the_last_non_ascii_line() -> None:
+    mixed = "p\u0430ss"
+    assert scan("a = 1\n" * 50 + f"{mixed} = 2\n" + "b = 3\n" * 50) == [
+        ("unicode-mixed-script", 51, 1, 5)
+    ]
+    assert scan(f"s = 'caf\u00e9'\n" + "a = 1\n" * 50 + f"{mixed} = 2") == [
+        ("unicode-mixed-script", 52, 1, 5)
+    ]
+    assert scan(f'"""doc\n{mixed}\n"""\n{mixed} = 1\n') == [("unicode-mixed-script", 4, 1, 5)]
+
+
+def test_a_file_broken_after_its_last_non_ascii_line_still_has_its_strings_told_apart() -> None:
+    """tokenize never reaches the unterminated string, so the look-alike in a string is text."""
+    assert scan("s = 'p\u0430ss'\nbroken = '''never closed\n") == []
+    # broken before it: every word counts, as tokenize cannot tell strings from names
+    assert scan("broken = '''never closed\ns = 'p\u0430ss'\n") == [
+        ("unicode-mixed-script", 2, 6, 10)
+    ]
