@@ -22,6 +22,7 @@ from gates.checks.pyast import (
     UNKNOWN,
     Names,
     arg,
+    collector_paused,
     const_int,
     import_aliases,
     is_literal_text,
@@ -164,19 +165,24 @@ class DangerousCodeGate(TextCheckGate):
 
     def scan(self, source: Source, options: Mapping[str, object]) -> list[Finding]:
         allowed = tuple(str(h).lower() for h in options.get("allowed_hosts", ()) or ())  # type: ignore[attr-defined]
-        try:
-            with warnings.catch_warnings():  # "invalid escape sequence" is not ours to print
-                warnings.simplefilter("ignore")
-                tree = ast.parse(source.text, filename=source.path)
-        except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
-            line = getattr(exc, "lineno", None) or 1
-            return [_finding(source.path, "syntax-error", f"cannot parse: {exc}", line=line)]
-        scanner = _Scanner(source.path, tree, allowed)
-        try:
-            scanner.scan_module()
-        except RecursionError:
-            return [_finding(source.path, "syntax-error", "too deeply nested to analyse", line=1)]
-        return scanner.findings
+        with collector_paused():
+            return _scan(source, allowed)
+
+
+def _scan(source: Source, allowed: tuple[str, ...]) -> list[Finding]:
+    try:
+        with warnings.catch_warnings():  # "invalid escape sequence" is not ours to print
+            warnings.simplefilter("ignore")
+            tree = ast.parse(source.text, filename=source.path)
+    except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
+        line = getattr(exc, "lineno", None) or 1
+        return [_finding(source.path, "syntax-error", f"cannot parse: {exc}", line=line)]
+    scanner = _Scanner(source.path, tree, allowed)
+    try:
+        scanner.scan_module()
+    except RecursionError:
+        return [_finding(source.path, "syntax-error", "too deeply nested to analyse", line=1)]
+    return scanner.findings
 
 
 def _finding(path: str, rule_id: str, what: str, line: int, node: ast.AST | None = None) -> Finding:
@@ -208,7 +214,7 @@ class _Scanner:
         self.path = path
         self.allowed = allowed_hosts
         self.aliases = import_aliases(tree)
-        self._module_nodes = list(walk_scope(tree.body))  # walked once: names, then rules
+        self._module_nodes = walk_scope(tree.body)  # walked once: names, then rules
         self.module_names = scope_assignments(self._module_nodes)
         self.defined = {n.name for n in tree.body if isinstance(n, SCOPES) and hasattr(n, "name")}
         self.findings: list[Finding] = []
@@ -257,7 +263,7 @@ class _Scanner:
             [ast.Expr(node.body)] if isinstance(node, ast.Lambda) else list(node.body)
         )
         local: dict[str, list[ast.expr]] = {a.arg: [] for a in params(node.args)}
-        nodes = list(walk_scope(body))
+        nodes = walk_scope(body)
         local.update(scope_assignments(nodes))
         outer = [*node.args.defaults, *node.args.kw_defaults]
         if not isinstance(node, ast.Lambda):

@@ -8,6 +8,8 @@ kept in a local variable or a path built with `Path.home() / ".ssh"`.
 from __future__ import annotations
 
 import ast
+import contextlib
+import gc
 from collections.abc import Iterable, Iterator, Mapping
 
 # A module imported under another name means the same module to the rules.
@@ -59,32 +61,55 @@ def scope_assignments(nodes: Iterable[ast.AST]) -> dict[str, list[ast.expr]]:
     return found
 
 
-def walk_scope(body: list[ast.stmt]) -> Iterator[ast.AST]:
-    """Every node of a scope's body; nested functions, lambdas, classes are yielded, not entered."""
+@contextlib.contextmanager
+def collector_paused() -> Iterator[None]:
+    """The cyclic garbage collector off while a module's tree is alive. A tree holds no cycles
+    (reference counting frees it), yet each collection re-walked its thousands of young nodes:
+    sqlalchemy's 686 modules parsed and scanned in 4.7 s instead of 5.4 s."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def walk_scope(body: list[ast.stmt]) -> list[ast.AST]:
+    """Every node of a scope's body in `ast.walk`'s depth-first order; nested functions,
+    lambdas and classes are included, not entered.
+
+    The rules spend most of their time here (a million nodes in sqlalchemy), so it is one loop
+    building a list: no generator per level, no helper call per node, and only the fields that
+    can hold a node worth visiting (30 % faster than the generator it replaced).
+    """
+    nodes: list[ast.AST] = []
     stack: list[ast.AST] = list(reversed(body))
     while stack:
         node = stack.pop()
-        yield node
-        if not isinstance(node, SCOPES):
-            stack.extend(reversed(children(node)))
+        nodes.append(node)
+        cls = type(node)
+        if cls in _SCOPE_TYPES:
+            continue
+        fields = _FIELDS.get(cls)
+        if fields is None:
+            fields = _node_fields(cls)
+        below: list[ast.AST] = []
+        for name in fields:
+            value = getattr(node, name, None)
+            if value.__class__ is list:
+                below += [item for item in value if isinstance(item, ast.AST)]
+            elif isinstance(value, ast.AST):
+                below.append(value)
+        if below:
+            below.reverse()
+            stack += below
+    return nodes
 
 
 SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+_SCOPE_TYPES = frozenset(SCOPES)
 _BLOCKS = ("body", "orelse", "finalbody", "handlers", "cases")
-
-
-def children(node: ast.AST) -> list[ast.AST]:
-    """`ast.iter_child_nodes` as a list, without its generators and without the fields that
-    never hold a node worth visiting: the walks of this module spend most of their time here."""
-    out: list[ast.AST] = []
-    for name in _node_fields(type(node)):
-        value = getattr(node, name, None)
-        if isinstance(value, list):
-            out.extend(item for item in value if isinstance(item, ast.AST))
-        elif isinstance(value, ast.AST):
-            out.append(value)
-    return out
-
 
 # Fields that hold a name, a number or a flag (the Name under 3.12's `type X = ...` has nothing
 # below it either), and `ctx`: its Load/Store marker under every name was a fifth of the nodes.
@@ -98,9 +123,11 @@ _FIELDS: dict[type[ast.AST], tuple[str, ...]] = {}
 
 
 def _node_fields(cls: type[ast.AST]) -> tuple[str, ...]:
+    """The fields to look under; a constant's `value` is a Python value, never a node."""
     fields = _FIELDS.get(cls)
     if fields is None:
-        fields = _FIELDS[cls] = tuple(f for f in cls._fields if f not in _LEAF_FIELDS)
+        leaves = _LEAF_FIELDS | {"value"} if cls is ast.Constant else _LEAF_FIELDS
+        fields = _FIELDS[cls] = tuple(f for f in cls._fields if f not in leaves)
     return fields
 
 
