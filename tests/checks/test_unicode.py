@@ -144,7 +144,7 @@ def test_python_names_are_read_up_to_the_last_non_ascii_line() -> None:
     assert scan("a = 1\n" * 50 + f"{mixed} = 2\n" + "b = 3\n" * 50) == [
         ("unicode-mixed-script", 51, 1, 5)
     ]
-    assert scan(f"s = 'caf\u00e9'\n" + "a = 1\n" * 50 + f"{mixed} = 2") == [
+    assert scan("s = 'caf\u00e9'\n" + "a = 1\n" * 50 + f"{mixed} = 2") == [
         ("unicode-mixed-script", 52, 1, 5)
     ]
     assert scan(f'"""doc\n{mixed}\n"""\n{mixed} = 1\n') == [("unicode-mixed-script", 4, 1, 5)]
