@@ -27,7 +27,7 @@ from typing import Any
 from gates import __version__
 from gates.config import GateConfig
 from gates.gate import Gate, GateOutcome
-from gates.model import Finding, Severity, Status, Suppression, Table
+from gates.model import FINDING_FIELDS, Finding, Severity, Status, Suppression, Table
 from gates.proc import run_process
 
 CACHE_FORMAT = 1
@@ -171,8 +171,11 @@ def cacheable(gate: Gate, outcome: GateOutcome) -> bool:
 
 
 def _finding_to_json(f: Finding) -> dict[str, Any]:
-    data = dataclasses.asdict(f)
+    """The fields as they are: `dataclasses.asdict` deep-copies each value on its way (0.4 s
+    for ruff's 16k findings on sqlalchemy, on the worker that just ran ruff)."""
+    data = {name: getattr(f, name) for name in FINDING_FIELDS}
     data["severity"] = f.severity.value
+    data["suppressed"] = dataclasses.asdict(f.suppressed) if f.suppressed else None
     data["extra"] = dict(f.extra)
     return data
 
