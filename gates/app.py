@@ -42,6 +42,7 @@ from gates.filters.baseline import (
     updated_baseline,
 )
 from gates.filters.dedupe import merge_duplicates
+from gates.filters.encodable import encodable_findings, encodable_results
 from gates.filters.markers import MarkerReview, review_markers, suppression_counts
 from gates.gate import Gate
 from gates.git import Git, Revisions, Worktree, repo_root, resolve_revisions
@@ -342,7 +343,7 @@ def build_report(
     duration: float,
     incomplete: bool = False,
 ) -> Report:
-    results = merge_duplicates(results)
+    results = merge_duplicates(encodable_results(results))
     verdict = decide_verdict(results)
     if incomplete and verdict is Verdict.PASS:
         verdict = Verdict.ERROR  # an interrupted run never passes
@@ -395,7 +396,7 @@ def with_review(
 ) -> Report:
     """Add the suppression review, fixed baseline entries and the compare note to a report."""
     fixed = fixed_entries(baseline, report.gates)
-    notices = [*extra_notices, *review.notices]
+    notices = [*encodable_findings([*extra_notices, *review.notices])]
     if fixed:
         notices.append(
             Finding(
@@ -458,8 +459,10 @@ def atomic_write(path: Path, text: str) -> Path:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
         tmp.replace(path)
-    except OSError as exc:
+    except BaseException as exc:
         with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise UsageError(f"cannot write {path}: {exc.strerror}") from None
+            tmp.unlink()  # whatever went wrong, no half-written file stays behind
+        if isinstance(exc, OSError):
+            raise UsageError(f"cannot write {path}: {exc.strerror}") from None
+        raise
     return path

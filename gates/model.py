@@ -131,7 +131,9 @@ def with_fingerprints(findings: list[Finding]) -> list[Finding]:
         key = finding.fingerprint_key()
         occurrence = seen.get(key, 0)
         seen[key] = occurrence + 1
-        digest = hashlib.sha256(f"{key}\x1f{occurrence}".encode()).hexdigest()[:32]
+        # a file name that is not UTF-8 keeps its own bytes in the fingerprint
+        raw = f"{key}\x1f{occurrence}".encode("utf-8", errors="surrogatepass")
+        digest = hashlib.sha256(raw).hexdigest()[:32]
         out.append(finding.replace(fingerprint=digest))
     return out
 

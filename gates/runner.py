@@ -226,24 +226,30 @@ def execute(
         cores=cores,
     )
     started = time.monotonic()
-    cache, key = settings.cache, ""
-    if cache is not None:
-        key = cache.key(planned.gate, planned.config, planned.files)
-        hit = cache.load(key)
-        if hit is not None:
-            hit = dataclasses.replace(hit, metrics={**hit.metrics, "cache_hit": True})
-            return finalize(planned.gate, planned.config, hit, settings, started)
     try:
-        outcome = planned.gate.run(ctx)
-        if cache is not None and cacheable(planned.gate, outcome):
-            cache.store(key, outcome)
+        outcome = _outcome(planned, settings, ctx)
+        return finalize(planned.gate, planned.config, outcome, settings, started)
     except GateError as exc:
         return error_result(planned, str(exc), exc.output_tail, time.monotonic() - started)
-    except Exception as exc:  # a bug in a gate must not take the others down
+    except Exception as exc:  # a bug in a gate, or in finishing its findings, stays in that gate
         tail = "".join(traceback.format_exception(exc)[-6:])
         reason = f"gate crashed: {type(exc).__name__}: {exc}"
         return error_result(planned, reason, tail, time.monotonic() - started)
-    return finalize(planned.gate, planned.config, outcome, settings, started)
+
+
+def _outcome(planned: Planned, settings: RunSettings, ctx: GateContext) -> GateOutcome:
+    """The gate's outcome from the result cache, or from running it (and then cached)."""
+    cache = settings.cache
+    if cache is None:
+        return planned.gate.run(ctx)
+    key = cache.key(planned.gate, planned.config, planned.files)
+    hit = cache.load(key)
+    if hit is not None:
+        return dataclasses.replace(hit, metrics={**hit.metrics, "cache_hit": True})
+    outcome = planned.gate.run(ctx)
+    if cacheable(planned.gate, outcome):
+        cache.store(key, outcome)
+    return outcome
 
 
 def run_planned(

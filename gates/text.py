@@ -17,6 +17,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _MD_ESCAPES = str.maketrans(
     {c: "\\" + c for c in "\\`*_{}[]()<>#+-.!|~&:=\"'$^"} | {"\r": " ", "\n": " "}
 )
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _MENTION = re.compile(r"@(?=[A-Za-z0-9])")
 _ISSUE_REF = re.compile(r"#(?=\d)")
 
@@ -83,3 +84,17 @@ def escape_workflow_data(text: str) -> str:
 def escape_workflow_property(text: str) -> str:
     """A property value (file=, title=) of a workflow command."""
     return escape_workflow_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def encodable(text: str) -> str:
+    """Text every output can write as UTF-8. git gives file names as bytes; one that is not
+    UTF-8 is kept with its bad bytes as surrogate escapes, so the file can still be opened,
+    and is shown here with those bytes as `\\xe9`, as git itself quotes them."""
+    if text.isascii():
+        return text
+    return _SURROGATE.sub(_escaped, text)
+
+
+def _escaped(match: re.Match[str]) -> str:
+    code = ord(match.group(0))
+    return f"\\x{code - 0xDC00:02x}" if 0xDC80 <= code <= 0xDCFF else f"\\u{code:04x}"

@@ -254,3 +254,29 @@ def test_a_gates_duration_counts_finishing_its_findings(
     outcome = _run_two_jobs(repo, tmp_path, {"quick": _Timed("quick", 0.0, 60)})
     [result] = outcome.report.gates
     assert result.status is Status.PASS and result.duration_s >= 0.3
+
+
+class _Malformed(_Timed):
+    """A gate with a bug: one of its findings is not a Finding, which finishing it trips on."""
+
+    def run(self, ctx: GateContext) -> GateOutcome:
+        return GateOutcome(findings=(None,))  # type: ignore[arg-type]
+
+
+def test_a_gate_that_cannot_be_finished_is_an_error_and_the_others_still_run(repo: Repo) -> None:
+    # Before: the exception ended the worker thread, no other gate started, and the run
+    # waited for the watchdog (timeout_s + grace) to call every gate "timed out".
+    registry = {
+        "broken": _Malformed("broken", 0.0, 30),
+        "a": _Timed("a", 0.0, 30),
+        "b": _Timed("b", 0.0, 30),
+        "c": _Timed("c", 0.0, 30),
+    }
+    repo.write("pyproject.toml", "[tool.gates]\njobs = 2\n")
+    repo.commit()
+    request = RunRequest(path=repo.path, env={"GATES_NO_CACHE": "1"})  # straight to finishing
+    outcome = run(request, registry, NoProgress(), threading.Event())  # type: ignore[arg-type]
+    by_name = {g.name: g for g in outcome.report.gates}
+    assert by_name["broken"].status is Status.ERROR
+    assert by_name["broken"].detail.startswith("gate crashed: AttributeError")
+    assert {by_name[n].status for n in "abc"} == {Status.PASS}

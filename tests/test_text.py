@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from gates.text import escape_markdown, neutralise_refs, reveal_invisible
+from gates.text import encodable, escape_markdown, neutralise_refs, reveal_invisible
 
 # What the escapes are defined as: the patterns they replace, kept here as the specification.
 INVISIBLE = re.compile(
@@ -62,3 +62,11 @@ def test_markdown_escape_matches_its_definition(text: str) -> None:
 
 def test_refs_are_broken_only_before_a_name_or_number() -> None:
     assert neutralise_refs("@a #1 @ # x@ #x") == "@&#8203;a #&#8203;1 @ # x@ #x"
+
+
+def test_encodable_shows_bytes_that_were_not_utf8_and_keeps_the_rest() -> None:
+    name = b"caf\xe9 \xff/\xc3\xa9t\xc3\xa9.py".decode("utf-8", errors="surrogateescape")
+    assert encodable(name) == "caf\\xe9 \\xff/été.py"
+    assert encodable("lone \ud800 surrogate") == "lone \\ud800 surrogate"
+    assert encodable("plain ✓") == "plain ✓"
+    assert encodable(name).encode("utf-8")  # what every report needs

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import configparser
 import json
+import re
 import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from gates.checks.redact import mask
 from gates.gate import GateContext, GateOutcome, Option, Scope
 from gates.model import Finding, Severity, Stage
 from gates.tools.common import batches, python_files, relative, require_ran, tool_failure
@@ -77,10 +79,20 @@ def _finding(item: Mapping[str, Any], root: Path, gate: str) -> Finding:
         # bandit's columns are 0-based AST offsets; ours are 1-based like the other tools.
         column=column + 1 if isinstance(column, int) else None,
         end_column=end_column + 1 if isinstance(end_column, int) else None,
-        message=str(item.get("issue_text", "")),
+        message=_message(str(item.get("issue_text", ""))),
         help_uri=str(item["more_info"]) if item.get("more_info") else None,
         extra=extra,
     )
+
+
+# B105-B107 quote the password they found. Like every secret in gates' output it shows only
+# its masked head (the secrets gate reports the same value masked the same way).
+_QUOTED_PASSWORD = re.compile(r"(Possible hardcoded password: )'(.*)'\Z", re.DOTALL)
+
+
+def _message(text: str) -> str:
+    quoted = _QUOTED_PASSWORD.match(text)
+    return f"{quoted.group(1)}'{mask(quoted.group(2))}'" if quoted else text
 
 
 def _errors_note(errors: list[Any], root: Path) -> str:

@@ -154,3 +154,27 @@ def test_a_full_run_leaves_the_checkout_untouched(repo: Repo) -> None:
     assert result.returncode in (0, 1), result.stderr
     status = git(repo.path, "status", "--porcelain", "--untracked-files=all", "--ignored")
     assert [line for line in status.splitlines() if not line[3:].startswith("reports/")] == []
+
+
+def test_a_file_name_that_is_not_utf8_is_checked_and_shown_by_its_bytes(repo: Repo) -> None:
+    """git gives names as bytes. Before: finishing the first finding in such a file killed the
+    worker threads, the run hung until its watchdog, and no report could be written."""
+    base = repo.commit("base")
+    name = b"caf\xe9.py".decode("utf-8", errors="surrogateescape")
+    (repo.path / name).write_text("import os\n\n\ndef f(x):\n    os.system('ls ' + x)\n")
+    repo.commit("pr")
+    result = gates_run(repo.path, "--base", base, "--stages", "safety,size", timeout=120)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    shown = "caf\\xe9.py"
+    data = report(repo.path)  # valid UTF-8 JSON
+    [finding] = [f for g in data["gates"] for f in g["findings"] if f["rule"] == "shell-command"]
+    assert finding["path"] == shown and finding["new"] and len(finding["fingerprint"]) == 32
+    assert shown in (repo.path / "reports/gates.md").read_text(encoding="utf-8")
+    assert json.loads((repo.path / "reports/gates.sarif").read_text(encoding="utf-8"))
+    assert shown in result.stdout
+    assert sorted(p.name for p in (repo.path / "reports").iterdir()) == [
+        "gates.json",
+        "gates.md",
+        "gates.sarif",
+    ]

@@ -15,9 +15,10 @@ import time
 from pathlib import Path
 from typing import ClassVar
 
+import pytest
 from conftest import Repo
 
-from gates.app import RunRequest, run
+from gates.app import RunRequest, atomic_write, run
 from gates.gate import GateContext, GateOutcome, Option, Scope
 from gates.model import Stage
 from gates.proc import run_process
@@ -176,6 +177,12 @@ def test_full_disk_when_writing_reports_is_a_clear_error(repo: Repo) -> None:
     assert "cannot write" in result.stderr and "Traceback" not in result.stderr
     leftovers = [p.name for p in (repo.path / "reports").iterdir()]
     assert not [n for n in leftovers if n.startswith(".")]  # no half-written temp files
+
+
+def test_a_write_that_fails_any_other_way_leaves_no_temp_file(tmp_path: Path) -> None:
+    with pytest.raises(UnicodeEncodeError):
+        atomic_write(tmp_path / "gates.json", "not encodable: \udce9")
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_planted_symlink_in_reports_is_not_followed(repo: Repo, tmp_path: Path) -> None:

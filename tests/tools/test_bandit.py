@@ -149,3 +149,22 @@ def _context(repo: Repo, files: tuple[str, ...], cores: SpareCores) -> GateConte
         env=dict(os.environ),
         cores=cores,
     )
+
+
+def test_quoted_passwords_are_masked(repo: Repo) -> None:
+    """bandit B105-B107 quote the password they found; the report shows its masked head only."""
+    value = "Zq7vPr4wXk2mLn9b"
+    repo.write("a.py", "x = 1\n")
+    base = repo.commit("base")
+    repo.write(
+        "settings.py",
+        f'password = "{value}"\n\n\ndef f(password="{value}"):\n    return password\n\n\n'
+        f'f(password="{value}")\n',
+    )
+    repo.commit("pr")
+    result = run_gate(repo, base)
+    by_rule = {f.rule: f.message for f in result.findings}
+    assert set(by_rule) >= {"B105", "B106", "B107"}, by_rule
+    for message in by_rule.values():
+        assert value not in message
+        assert message.startswith("Possible hardcoded password: 'Zq7v") and "*" in message
