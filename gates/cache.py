@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from gates import __version__
+from gates import __version__, jsontext
 from gates.config import GateConfig
 from gates.gate import Gate, GateOutcome
 from gates.model import FINDING_FIELDS, Finding, Severity, Status, Suppression, Table
@@ -150,7 +150,7 @@ class ResultCache:
 
     def load(self, key: str) -> GateOutcome | None:
         try:
-            data = json.loads(self._path(key).read_text(encoding="utf-8"))
+            data = json.loads(self._path(key).read_bytes())
             return outcome_from_json(data)
         except (OSError, ValueError, KeyError, TypeError):
             return None
@@ -160,7 +160,7 @@ class ResultCache:
         with contextlib.suppress(OSError):
             path.parent.mkdir(parents=True, exist_ok=True)
             tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-            tmp.write_text(json.dumps(outcome_to_json(outcome)), encoding="utf-8")
+            tmp.write_text(jsontext.dumps(outcome_to_json(outcome)), encoding="utf-8")
             tmp.replace(path)
 
 

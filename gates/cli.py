@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from gates import __version__
 from gates.config import FAIL_ON_CHOICES
 from gates.errors import UsageError
+from gates.memory import fewer_collections
 
 if TYPE_CHECKING:
     from gates.app import RunRequest
@@ -363,7 +364,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not getattr(args, "handler", None):
             parser.print_help()
             return EXIT_USAGE
-        code: int = args.handler(args)
+        with fewer_collections():
+            code: int = args.handler(args)
         return code
     except UsageError as exc:
         print(f"gates: error: {exc}", file=sys.stderr)

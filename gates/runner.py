@@ -13,6 +13,7 @@ import contextlib
 import dataclasses
 import datetime as dt
 import functools
+import gc
 import multiprocessing
 import os
 import queue
@@ -36,6 +37,7 @@ from gates.filters.baseline import Baseline, mark_baselined
 from gates.filters.changed_lines import mark_new
 from gates.filters.suppressions import mark_suppressed, review_pr_suppressions
 from gates.gate import Gate, GateContext, GateError, GateOutcome, Scope
+from gates.memory import FEWER_COLLECTIONS
 from gates.model import (
     STAGE_ORDER,
     Finding,
@@ -352,7 +354,7 @@ def worker_pool(jobs: int) -> Iterator[Executor]:
     pool = ProcessPoolExecutor(
         max_workers=jobs or os.cpu_count() or 2,
         mp_context=context,
-        initializer=_leave_interrupts_to_the_runner,
+        initializer=_set_up_worker,
     )
     try:
         yield pool
@@ -360,10 +362,12 @@ def worker_pool(jobs: int) -> Iterator[Executor]:
         pool.shutdown(wait=False, cancel_futures=True)
 
 
-def _leave_interrupts_to_the_runner() -> None:
+def _set_up_worker() -> None:
     """In a worker: Ctrl-C reaches the whole process group, and a worker that dies of it prints
-    a traceback. The runner cancels the work and writes the partial report instead."""
+    a traceback; the runner cancels the work and writes the partial report instead. A worker
+    lives for one run: it collects cycles as seldom as the runner does."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    gc.set_threshold(*FEWER_COLLECTIONS)
 
 
 def _run_group(

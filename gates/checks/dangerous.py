@@ -22,7 +22,6 @@ from gates.checks.pyast import (
     UNKNOWN,
     Names,
     arg,
-    collector_paused,
     const_int,
     import_aliases,
     is_literal_text,
@@ -33,6 +32,7 @@ from gates.checks.pyast import (
 )
 from gates.checks.pyflow import calls_in_loops, decoded, exits, loops_in_try, params, stringy
 from gates.gate import Option
+from gates.memory import collector_paused
 from gates.model import Finding, Severity, Stage
 
 

@@ -1,14 +1,11 @@
-"""The AST helpers under dangerous-code: the scope walk's order and reach, the collector pause."""
+"""The AST helpers under dangerous-code: the scope walk's order and reach."""
 
 from __future__ import annotations
 
 import ast
-import gc
 from collections.abc import Iterator
 
-import pytest
-
-from gates.checks.pyast import collector_paused, walk_scope
+from gates.checks.pyast import walk_scope
 
 SOURCE = """
 import os
@@ -42,18 +39,3 @@ def test_walk_is_the_preorder_of_the_scope_without_entering_nested_scopes() -> N
     calls = [n.func for n in walk_scope(tree.body) if isinstance(n, ast.Call)]
     names = [ast.unparse(c) for c in calls]
     assert names == ["os.system", "range", "print"]  # eval, exec, compile: in nested scopes
-
-
-@pytest.mark.parametrize("enabled", [True, False])
-def test_collector_pause_restores_what_it_found(enabled: bool) -> None:
-    was = gc.isenabled()
-    try:
-        gc.enable() if enabled else gc.disable()
-        with collector_paused():
-            assert not gc.isenabled()
-        assert gc.isenabled() is enabled
-        with pytest.raises(RuntimeError), collector_paused():
-            raise RuntimeError
-        assert gc.isenabled() is enabled
-    finally:
-        gc.enable() if was else gc.disable()

@@ -62,6 +62,6 @@ def test_findings_and_notices_lists_are_compact_but_other_lists_indented() -> No
     value = {"findings": [{"a": [1, 2]}, {"b": 2}], "notices": [], "rows": [[1, 2]]}
     text = readable_json(value)
     assert json.loads(text) == value
-    assert '\n    {"a": [1, 2]},\n    {"b": 2}\n  ]' in text
+    assert '\n    {"a":[1,2]},\n    {"b":2}\n  ]' in text
     assert '"notices": []' in text
     assert '"rows": [\n    [\n      1,' in text
