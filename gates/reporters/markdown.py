@@ -8,6 +8,7 @@ piece of untrusted text goes through gates.text.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from urllib.parse import quote
 
@@ -81,10 +82,14 @@ def finding_line(f: Finding, link_base: str | None = None) -> str:
         else ""
     )
     head = " ".join(part for part in (SEVERITY_ICON[f.severity.value], where) if part)
-    return (
-        f"- {head} {code_span(f.rule)} "
-        f"{escape_markdown(one_line(f.message))} — {escape_markdown(f.tool)}{flag}"
-    )
+    return f"- {head} {_what(f.rule, f.message, f.tool)}{flag}"
+
+
+@functools.lru_cache(maxsize=4096)
+def _what(rule: str, message: str, tool: str) -> str:
+    """Rule, message and tool, escaped: escaped once per distinct text, as a linter repeats
+    its messages (ruff's 16k findings on sqlalchemy hold a few hundred)."""
+    return f"{code_span(rule)} {escape_markdown(one_line(message))} — {escape_markdown(tool)}"
 
 
 def findings_by_file(findings: Iterable[Finding], link_base: str | None = None) -> list[str]:
