@@ -498,8 +498,11 @@ def _worker(
             if task.cancel.is_set():
                 continue
             task.started_at = time.monotonic()
-            progress.started(task.planned.gate.name)
-            result = execute(task, settings, shares.pool, shares.cpus, shares.cores)
+            try:
+                progress.started(task.planned.gate.name)
+                result = execute(task, settings, shares.pool, shares.cpus, shares.cores)
+            except Exception as exc:  # a worker that dies leaves the run waiting for the watchdog
+                result = error_result(task.planned, f"gates could not run this gate: {exc}")
             done.put((task, result))
     finally:
         shares.cores.worker_stopped()  # nothing left to start: its core may be lent

@@ -280,3 +280,26 @@ def test_a_gate_that_cannot_be_finished_is_an_error_and_the_others_still_run(rep
     assert by_name["broken"].status is Status.ERROR
     assert by_name["broken"].detail.startswith("gate crashed: AttributeError")
     assert {by_name[n].status for n in "abc"} == {Status.PASS}
+
+
+class _BrokenStartNotice(NoProgress):
+    """A terminal that fails when told a gate started (a closed pipe, say)."""
+
+    def started(self, name: str) -> None:
+        if name == "told":
+            raise BrokenPipeError("stderr is closed")
+
+
+def test_a_failure_to_announce_a_gate_is_its_error_and_the_run_goes_on(repo: Repo) -> None:
+    repo.write("pyproject.toml", "[tool.gates]\njobs = 2\n")
+    repo.commit()
+    registry = {
+        "told": _Timed("told", 0.0, 30),
+        "a": _Timed("a", 0.0, 30),
+        "b": _Timed("b", 0.0, 30),
+    }
+    request = RunRequest(path=repo.path, env={"GATES_NO_CACHE": "1"})
+    outcome = run(request, registry, _BrokenStartNotice(), threading.Event())  # type: ignore[arg-type]
+    by_name = {g.name: g for g in outcome.report.gates}
+    assert by_name["told"].status is Status.ERROR and "stderr is closed" in by_name["told"].detail
+    assert by_name["a"].status is by_name["b"].status is Status.PASS
