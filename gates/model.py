@@ -150,6 +150,8 @@ def sort_key(finding: Finding) -> tuple[str, int, int, str, str, str]:
 
 
 MetricValue = int | float | str | bool | None
+# The metric of a gate whose findings were merged into another tool's (gates.filters.dedupe).
+DUPLICATES_MERGED = "duplicates_merged"
 
 
 @dataclass(frozen=True)

@@ -1,11 +1,24 @@
 from __future__ import annotations
 
+import dataclasses
+import io
 from pathlib import Path
 
 from gates.filters.suppressions import find_suppression
-from gates.model import DiffInfo, Finding, GateResult, Report, Severity, Stage, Status, Verdict
+from gates.model import (
+    DUPLICATES_MERGED,
+    DiffInfo,
+    Finding,
+    GateResult,
+    Report,
+    Severity,
+    Stage,
+    Status,
+    Verdict,
+)
 from gates.reporters.markdown import render_markdown
 from gates.reporters.sarif import artifact_uri, report_to_sarif
+from gates.reporters.terminal import PlainProgress, render_text
 from gates.text import escape_markdown, escape_workflow_property
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -74,3 +87,14 @@ def test_a_finding_without_a_line_has_no_double_space() -> None:
 
     line = finding_line(Finding("size", "gates", "pr-lines", Severity.WARNING, "", "too big"))
     assert line.startswith("- 🟠 `pr-lines` too big") and "  " not in line
+
+
+def test_terminal_counts_before_the_merge_while_running_and_after_it_at_the_end() -> None:
+    report = _report("m", count=3)
+    stream = io.StringIO()
+    PlainProgress(stream).finished(report.gates[0])
+    assert stream.getvalue().strip() == "FAIL  g (0.0s, 3 found, 3 new)"
+    merged = dataclasses.replace(report.gates[0], metrics={DUPLICATES_MERGED: 2})
+    text = render_text(dataclasses.replace(report, gates=(merged,)))
+    assert "2 merged into another tool's finding" in text
+    assert "merged into" not in render_text(report)

@@ -20,9 +20,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
-from gates.model import Finding, GateResult, Status, decide_status
-
-METRIC = "duplicates_merged"
+from gates.model import DUPLICATES_MERGED, Finding, GateResult, Status, decide_status
 
 # "tool:rule" -> issue class. Only needed where the tools' CWE ids for one issue differ, or where
 # one tool files several issues under one CWE (bandit: B307 eval and B602 shell are both CWE-78).
@@ -179,5 +177,5 @@ def _rebuild(
         status = decide_status(tuple(findings), result.fail_on)
     metrics = dict(result.metrics)
     if lost:
-        metrics[METRIC] = lost
+        metrics[DUPLICATES_MERGED] = lost
     return replace(result, findings=tuple(findings), status=status, metrics=metrics)

@@ -14,7 +14,7 @@ import time
 from collections.abc import Sequence
 from typing import Any, TextIO
 
-from gates.model import Finding, GateResult, Report, Stage, Status, Verdict
+from gates.model import DUPLICATES_MERGED, Finding, GateResult, Report, Stage, Status, Verdict
 from gates.reporters.headline import headline_metrics
 from gates.text import escape_workflow_data, one_line, reveal_invisible
 
@@ -50,9 +50,11 @@ class PlainProgress:
         self._say(f"  … {name} started")
 
     def finished(self, result: GateResult) -> None:
+        # Counted before the findings of several tools on one issue are merged into one: the
+        # table at the end counts after, and says how many it merged.
         self._say(
             f"  {_STATUS_WORD[result.status]:5} {result.name} ({result.duration_s:.1f}s, "
-            f"{result.new_count} new / {len(result.findings)} findings)"
+            f"{len(result.findings)} found, {result.new_count} new)"
         )
 
     def close(self) -> None:
@@ -144,6 +146,13 @@ def _finding_line(f: Finding) -> str:
     )
 
 
+def _merged_note(gate: GateResult) -> list[str]:
+    merged = gate.metrics.get(DUPLICATES_MERGED)
+    if isinstance(merged, int) and not isinstance(merged, bool) and merged > 0:
+        return [f"{merged} merged into another tool's finding"]
+    return []
+
+
 def render_text(report: Report, github_actions: bool = False, limit: int = 200) -> str:
     """The final report as plain text; under Actions each gate's findings are a log group."""
     out: list[str] = []
@@ -152,10 +161,10 @@ def render_text(report: Report, github_actions: bool = False, limit: int = 200) 
     out.append(f"  {'stage':9} {'gate':18} {'status':7} {'new/total':>10} {'time':>8}")
     for g in report.gates:
         counts = f"{g.new_count}/{len(g.findings)}"
+        notes = [*headline_metrics(g), *_merged_note(g)]
         out.append(
             f"  {g.stage.value:9} {_safe(g.name):18} {_STATUS_WORD[g.status]:7} {counts:>10} "
-            f"{g.duration_s:>7.1f}s"
-            + (f"  {', '.join(headline_metrics(g))}" if headline_metrics(g) else "")
+            f"{g.duration_s:>7.1f}s" + (f"  {', '.join(notes)}" if notes else "")
         )
     for g in report.gates:
         if not g.findings and not g.detail:

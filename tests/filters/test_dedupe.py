@@ -5,7 +5,8 @@ from __future__ import annotations
 from conftest import Repo
 
 from gates.app import RunRequest, run
-from gates.filters.dedupe import METRIC, merge_duplicates, same_issue
+from gates.filters.dedupe import merge_duplicates, same_issue
+from gates.model import DUPLICATES_MERGED as METRIC
 from gates.model import Finding, GateResult, Severity, Stage, Status, Suppression
 from gates.runner import NoProgress
 from gates.tools.bandit import BanditGate
