@@ -131,7 +131,7 @@ def with_fingerprints(findings: list[Finding]) -> list[Finding]:
         key = finding.fingerprint_key()
         occurrence = seen.get(key, 0)
         seen[key] = occurrence + 1
-        # a file name that is not UTF-8 keeps its own bytes in the fingerprint
+        # A file name that is not UTF-8 holds surrogate escapes: hashed as they are, not refused.
         raw = f"{key}\x1f{occurrence}".encode("utf-8", errors="surrogatepass")
         digest = hashlib.sha256(raw).hexdigest()[:32]
         out.append(finding.replace(fingerprint=digest))

@@ -51,19 +51,10 @@ def _plainly_inside(root: Path, rel: str) -> bool:
     return True
 
 
-def is_binary(path: Path) -> bool:
-    """NUL bytes in the first block, as git decides; reads at most 8 KiB."""
-    try:
-        with path.open("rb") as handle:
-            return b"\0" in handle.read(_SNIFF_BYTES)
-    except OSError:
-        return True
-
-
 def looks_binary(path: Path, sniff_bytes: int = _SNIFF_BYTES) -> bool:
     """Binary by content: NUL bytes, or bytes that are not UTF-8, in the first `sniff_bytes`.
 
-    Stricter than `is_binary` (which only looks for NUL, as git does), for judging files a PR
+    Stricter than reading text (which only looks for NUL, as git does), for judging files a PR
     adds. Reads at most `sniff_bytes` + 3: a character cut by the window is completed from the
     next bytes rather than held against the file. An unreadable file counts as binary.
     """
@@ -108,14 +99,20 @@ def split_lines(text: str) -> tuple[str, ...]:
 
 
 @functools.lru_cache(maxsize=4096)
-def _read_text(path: Path, mtime_ns: int) -> str | None:
+def _read_text(path: Path, mtime_ns: int, size: int) -> str | None:
+    """One open and one read: the size comes from the lstat that found the file, and binary is
+    judged on the bytes read: a NUL in the first 8 KiB, as git decides."""
     del mtime_ns  # part of the cache key only
+    if size > MAX_TEXT_BYTES:
+        return None
     try:
-        if path.stat().st_size > MAX_TEXT_BYTES or is_binary(path):
-            return None
-        return path.read_bytes().decode("utf-8", errors="replace")
+        with path.open("rb") as handle:
+            data = handle.read(MAX_TEXT_BYTES + 1)  # bounded even if the file grew since
     except OSError:
         return None
+    if len(data) > MAX_TEXT_BYTES or b"\0" in data[:_SNIFF_BYTES]:
+        return None
+    return data.decode("utf-8", errors="replace")
 
 
 def read_text(root: Path, rel: str) -> str | None:
@@ -125,11 +122,11 @@ def read_text(root: Path, rel: str) -> str | None:
     return None if version is None else _read_text(*version)
 
 
-def _file_version(root: Path, rel: str) -> tuple[Path, int] | None:
-    """The file and its modification time: the key of the read caches. None when it is a link,
-    outside the repo, or missing."""
+def _file_version(root: Path, rel: str) -> tuple[Path, int, int] | None:
+    """The file, its modification time and size: the key of the read caches. None when it is a
+    link, outside the repo, or missing."""
     found = file_status(root, rel)
-    return None if found is None else (found[0], found[1].st_mtime_ns)
+    return None if found is None else (found[0], found[1].st_mtime_ns, found[1].st_size)
 
 
 def read_lines(root: Path, rel: str) -> tuple[str, ...]:
@@ -142,8 +139,8 @@ def read_lines(root: Path, rel: str) -> tuple[str, ...]:
 
 
 @functools.lru_cache(maxsize=64)
-def _read_lines(path: Path, mtime_ns: int) -> tuple[str, ...]:
-    return split_lines(_read_text(path, mtime_ns) or "")
+def _read_lines(path: Path, mtime_ns: int, size: int) -> tuple[str, ...]:
+    return split_lines(_read_text(path, mtime_ns, size) or "")
 
 
 def snippet_hash(lines: tuple[str, ...], first: int, last: int) -> str:

@@ -34,8 +34,9 @@ def _result(result: GateResult) -> GateResult:
 
 
 def _finding(finding: Finding) -> Finding:
-    if finding.path.isascii() and finding.message.isascii() and not finding.extra:
-        return finding  # nearly every finding: nothing to look at twice
+    texts = (finding.path, finding.message, *finding.extra.values())
+    if all(text.isascii() for text in texts):
+        return finding  # nearly every finding: nothing to copy
     return finding.replace(
         path=encodable(finding.path),
         message=encodable(finding.message),

@@ -133,25 +133,25 @@ def readable_json(value: object, pad: str = "") -> str:
     inner = pad + "  "
     if isinstance(value, dict) and value:
         items = [
-            f"{inner}{_compact(key)}: "
-            + (_one_per_line(item, inner) if key in _ONE_LINE_ITEMS else readable_json(item, inner))
+            f"{inner}{jsontext.dumps(key)}: {_member(key, item, inner)}"
             for key, item in value.items()
         ]
         return "{\n" + ",\n".join(items) + f"\n{pad}}}"
     if isinstance(value, list) and value:
-        return "[\n" + ",\n".join(inner + readable_json(v, inner) for v in value) + f"\n{pad}]"
-    return _compact(value)
-
-
-def _one_per_line(value: object, pad: str) -> str:
-    if not isinstance(value, list) or not value:
-        return _compact(value)
-    inner = pad + "  "
-    return "[\n" + ",\n".join(inner + _compact(v) for v in value) + f"\n{pad}]"
-
-
-def _compact(value: object) -> str:
+        return _lines([readable_json(v, inner) for v in value], pad)
     return jsontext.dumps(value)
+
+
+def _member(key: str, value: object, pad: str) -> str:
+    if key in _ONE_LINE_ITEMS and isinstance(value, list) and value:
+        return _lines([jsontext.dumps(v) for v in value], pad)
+    return readable_json(value, pad)
+
+
+def _lines(items: list[str], pad: str) -> str:
+    """A JSON array of rendered items, one per line."""
+    inner = pad + "  "
+    return "[\n" + ",\n".join(inner + item for item in items) + f"\n{pad}]"
 
 
 def finding_from_dict(d: Mapping[str, Any]) -> Finding:

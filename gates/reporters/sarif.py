@@ -135,6 +135,5 @@ def report_to_sarif(report: Report) -> dict[str, Any]:
 
 
 def render_sarif(report: Report) -> str:
-    """Compact: SARIF is read by upload-sarif and code scanning, not by people, and indenting
-    switches `json` to its pure-Python encoder (0.6 s -> 0.08 s for 16,578 ruff findings)."""
+    """Compact: SARIF is read by upload-sarif and code scanning, not by people."""
     return jsontext.dumps(report_to_sarif(report)) + "\n"
