@@ -66,8 +66,9 @@ class TextCheckGate:
 
     def run(self, ctx: GateContext) -> GateOutcome:
         wanted = [rel for rel in ctx.files if self.wants(rel)]
-        if ctx.pool is not None and spreads_over_workers(ctx.root, wanted):
-            done = _scan_in_pool(self, ctx, ctx.pool, wanted)
+        sizes = [head_bytes(ctx.root, rel) or 0 for rel in wanted] if ctx.pool else []
+        if ctx.pool is not None and _worth_workers(sum(sizes)):
+            done = _scan_in_pool(self, ctx, ctx.pool, list(zip(wanted, sizes, strict=True)))
         else:
             done = scan_files(self, ctx.root, wanted, ctx.options, ctx.cancelled)
         return GateOutcome(
@@ -111,13 +112,10 @@ def scan_files(
 
 
 def _scan_in_pool(
-    gate: TextCheckGate, ctx: GateContext, pool: Executor, paths: Sequence[str]
+    gate: TextCheckGate, ctx: GateContext, pool: Executor, sized: Sequence[tuple[str, int]]
 ) -> Scanned:
     options = dict(ctx.options)
-    futures = [
-        pool.submit(scan_files, gate, ctx.root, chunk, options)
-        for chunk in _chunks(ctx.root, paths)
-    ]
+    futures = [pool.submit(scan_files, gate, ctx.root, chunk, options) for chunk in _chunks(sized)]
     done = Scanned([], 0, [])
     try:
         for future in futures:  # in submission order: the findings keep the files' order
@@ -145,15 +143,20 @@ def _result(future: Future[Scanned], cancelled: Callable[[], bool]) -> Scanned:
 
 def spreads_over_workers(root: Path, paths: Sequence[str]) -> bool:
     """Whether a check with these files to read scans them in worker processes."""
-    return files_bytes(root, paths) >= POOL_MIN_BYTES
+    return _worth_workers(files_bytes(root, paths))
 
 
-def _chunks(root: Path, paths: Sequence[str]) -> Iterator[list[str]]:
+def _worth_workers(total_bytes: int) -> bool:
+    return total_bytes >= POOL_MIN_BYTES
+
+
+def _chunks(sized: Sequence[tuple[str, int]]) -> Iterator[list[str]]:
+    """Files with their sizes (measured once per gate) cut into tasks of about _CHUNK_BYTES."""
     chunk: list[str] = []
     size = 0
-    for rel in paths:
+    for rel, file_size in sized:
         chunk.append(rel)
-        size += head_bytes(root, rel) or 0
+        size += file_size
         if size >= _CHUNK_BYTES:
             yield chunk
             chunk, size = [], 0
