@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 from pathlib import Path
 
@@ -150,7 +151,8 @@ def test_a_full_run_leaves_the_checkout_untouched(repo: Repo) -> None:
         "tests/test_mod.py", "from pkg.mod import f\n\n\ndef test_f():\n    assert f(1) == 1\n"
     )
     repo.commit("pr")
-    result = gates_run(repo.path, "--base", base)
+    writes_bytecode = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    result = gates_run(repo.path, "--base", base, env=writes_bytecode)
     assert result.returncode in (0, 1), result.stderr
     status = git(repo.path, "status", "--porcelain", "--untracked-files=all", "--ignored")
     assert [line for line in status.splitlines() if not line[3:].startswith("reports/")] == []
