@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from collections.abc import Iterator, Mapping
@@ -28,6 +29,21 @@ def gates_run(
         timeout=timeout,
         env=dict(env) if env is not None else None,
     )
+
+
+def processes_running(command_line: str) -> list[int]:
+    """The pids whose command line contains this text: `pgrep -f` without needing procps."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            argv = (entry / "cmdline").read_bytes()
+        except OSError:  # it ended while we looked
+            continue
+        if command_line in argv.replace(b"\0", b" ").decode(errors="replace"):
+            pids.append(int(entry.name))
+    return pids
 
 
 class Repo:

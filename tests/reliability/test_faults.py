@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import ClassVar
 
 import pytest
-from conftest import Repo
+from conftest import Repo, processes_running
 
 from gates.app import RunRequest, atomic_write, run
 from gates.gate import GateContext, GateOutcome, Option, Scope
@@ -75,8 +75,7 @@ def test_crash_hang_garbage_and_missing_tools_are_errors(repo: Repo) -> None:
     assert outcome.report.verdict.value == "error"
     assert (repo.path / "reports/gates.json").exists()
     # The hung tool's whole process tree was killed, not just its shell.
-    left = subprocess.run(["pgrep", "-f", "sleep 301.5"], capture_output=True, text=True)
-    assert left.stdout.strip() == ""
+    assert processes_running("sleep 301.5") == []
 
 
 def test_a_gigabyte_of_output_is_captured_bounded(tmp_path: Path) -> None:
@@ -131,7 +130,7 @@ def _start_slow_run(repo: Repo, tmp_path: Path) -> subprocess.Popen[str]:
     )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:  # wait until the slow tool is running
-        if subprocess.run(["pgrep", "-f", "sleep 302.5"], capture_output=True).returncode == 0:
+        if processes_running("sleep 302.5"):
             return proc
         time.sleep(0.1)
     proc.kill()
@@ -147,7 +146,7 @@ def test_sigterm_mid_run_writes_a_partial_report(repo: Repo, tmp_path: Path) -> 
     report = json.loads((repo.path / "reports/gates.json").read_text())
     assert report["incomplete"] is True and report["verdict"] == "error"
     assert {g["name"]: g["status"] for g in report["gates"]}["slow"] == "error"
-    assert subprocess.run(["pgrep", "-f", "sleep 302.5"], capture_output=True).returncode == 1
+    assert processes_running("sleep 302.5") == []
 
 
 def test_sigint_mid_run_writes_a_partial_report(repo: Repo, tmp_path: Path) -> None:
