@@ -100,17 +100,9 @@ def store_durations(path: Path, durations: Mapping[str, float]) -> None:
 def tool_cache_env(root: Path, repo: Path, role: str) -> dict[str, str]:
     """Where ruff and mypy keep their own incremental caches: under the gates cache (one
     directory the action can keep with actions/cache), per repository and per role (head or
-    base), so a new push to a PR re-checks only what changed.
-
-    Python's bytecode goes there too: pytest imports the project and rewrites its tests, and
-    each would leave a `__pycache__` folder in the checkout (a dirty tree, and files a later
-    step may commit or upload)."""
+    base), so a new push to a PR re-checks only what changed."""
     base = root / "tools" / _repo_slot(repo) / role
-    return {
-        "RUFF_CACHE_DIR": str(base / "ruff"),
-        "MYPY_CACHE_DIR": str(base / "mypy"),
-        "PYTHONPYCACHEPREFIX": str(base / "pycache"),
-    }
+    return {"RUFF_CACHE_DIR": str(base / "ruff"), "MYPY_CACHE_DIR": str(base / "mypy")}
 
 
 def tool_versions(python: str, cwd: Path) -> dict[str, str]:

@@ -33,6 +33,11 @@ INSTALL = "pip install pytest coverage (into the interpreter set by [tool.gates]
 # pytest's exit codes (pytest.ExitCode).
 TESTS_FAILED = 1
 NO_TESTS = 5
+# The tests import the project and pytest rewrites them: each would leave a `__pycache__` in the
+# checkout (a dirty tree, files a later step may commit or upload). Not redirected with
+# PYTHONPYCACHEPREFIX: that also ignores the installed packages' bytecode, and a cold run then
+# compiled pytest, coverage and every dependency again (flask: the gate took 5.1 -> 8.6 s).
+_NO_BYTECODE = {"PYTHONDONTWRITEBYTECODE": "1"}
 # The files pytest 9 takes its config from, in its precedence order (_pytest/config/findpaths).
 _PYTEST_CONFIGS = (
     "pytest.toml",
@@ -153,7 +158,7 @@ class CoverageGate:
             f"--junitxml={ctx.scratch / 'junit.xml'}",
             *extra,
         ]
-        env = {"COVERAGE_FILE": str(ctx.scratch / ".coverage")}
+        env = {"COVERAGE_FILE": str(ctx.scratch / ".coverage"), **_NO_BYTECODE}
         if uses_pytest_cov(ctx.root, ctx.env):
             # pytest-cov measures already; it must not fail the run on its own threshold.
             result = ctx.python_module("pytest", *pytest_args, "--cov-fail-under=0", extra_env=env)
