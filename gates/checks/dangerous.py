@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from gates.checks.base import Source, TextCheckGate
 from gates.checks.egress import LOCAL_HOSTS, egress_target, host_allowed, literal_host
 from gates.checks.pyast import (
+    ASSIGNING,
     SCOPES,
     UNKNOWN,
     Names,
@@ -205,6 +206,8 @@ _VISITED = frozenset(
     {ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef, ast.While, ast.Call}
     | {ast.For, ast.AsyncFor, ast.comprehension}
 )
+# What a scan walks for: the nodes the rules visit and the ones that name values.
+_WALKED = _VISITED | ASSIGNING
 
 
 class _Scanner:
@@ -214,7 +217,7 @@ class _Scanner:
         self.path = path
         self.allowed = allowed_hosts
         self.aliases = import_aliases(tree)
-        self._module_nodes = walk_scope(tree.body)  # walked once: names, then rules
+        self._module_nodes = walk_scope(tree.body, _WALKED)  # walked once: names, then rules
         self.module_names = scope_assignments(self._module_nodes)
         self.defined = {n.name for n in tree.body if isinstance(n, SCOPES) and hasattr(n, "name")}
         self.findings: list[Finding] = []
@@ -238,7 +241,7 @@ class _Scanner:
         self._visit_all(self._module_nodes)
 
     def _scan_body(self, body: list[ast.stmt]) -> None:
-        self._visit_all(walk_scope(body))
+        self._visit_all(walk_scope(body, _VISITED))
 
     def _visit_all(self, nodes: Iterable[ast.AST]) -> None:
         for node in nodes:
@@ -263,7 +266,7 @@ class _Scanner:
             [ast.Expr(node.body)] if isinstance(node, ast.Lambda) else list(node.body)
         )
         local: dict[str, list[ast.expr]] = {a.arg: [] for a in params(node.args)}
-        nodes = walk_scope(body)
+        nodes = walk_scope(body, _WALKED)
         local.update(scope_assignments(nodes))
         outer = [*node.args.defaults, *node.args.kw_defaults]
         if not isinstance(node, ast.Lambda):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
-from gates.checks.pyast import walk_scope
+from gates.checks.pyast import import_aliases, statements, walk_scope
 
 SOURCE = """
 import os
@@ -18,7 +18,11 @@ for i in range(3):
     print(f"{i!r:>{width}}", *args, key=i)
 match x:
     case {"k": [1, *rest]}:
-        pass
+        import pickle as p
+try:
+    from subprocess import run
+except ImportError:
+    pass
 """
 
 
@@ -39,3 +43,20 @@ def test_walk_is_the_preorder_of_the_scope_without_entering_nested_scopes() -> N
     calls = [n.func for n in walk_scope(tree.body) if isinstance(n, ast.Call)]
     names = [ast.unparse(c) for c in calls]
     assert names == ["os.system", "range", "print"]  # eval, exec, compile: in nested scopes
+
+
+def test_a_kept_walk_is_the_full_walk_filtered_in_the_same_order() -> None:
+    tree = ast.parse(SOURCE)
+    kept = frozenset({ast.Call, ast.Assign, ast.FunctionDef, ast.Lambda})
+    assert walk_scope(tree.body, kept) == [n for n in walk_scope(tree.body) if type(n) in kept]
+    assert [type(n) for n in walk_scope(tree.body, frozenset({ast.Assign}))] == [ast.Assign]
+
+
+def test_statements_reach_every_block_and_never_an_expression() -> None:
+    tree = ast.parse(SOURCE)
+    every = [n for n in ast.walk(tree) if isinstance(n, (ast.stmt, ast.excepthandler))]
+    found = statements(tree)
+    assert {id(n) for n in every} <= {id(n) for n in found}
+    assert not [n for n in found if isinstance(n, ast.expr)]
+    aliases = import_aliases(tree)  # in a match case and in a try: still imports
+    assert aliases == {"os": "os", "p": "pickle", "run": "subprocess.run"}
