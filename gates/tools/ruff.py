@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -116,22 +117,23 @@ class RuffGate:
         for batch in batches(files):
             # --no-fix: a project may set `fix = true`; a gate never changes what it judges.
             argv = ["check", "--output-format=json", "--force-exclude", *extra, "--no-fix"]
-            result = ctx.python_module("ruff", *argv, "--", *batch)
+            result = ctx.python_module("ruff", *argv, *_cache_args(batch), "--", *batch)
             require_ran(result, INSTALL)
             require_module(result, "ruff", INSTALL)  # else its exit 1 and no JSON read as clean
             if result.returncode not in _OK_CODES:
                 raise tool_failure(result, "ruff could not check the files")
             try:
-                findings += parse_ruff_json(result.stdout, ctx.root, self.name)
+                found = parse_ruff_json(result.stdout, ctx.root, self.name)
             except ValueError as exc:
                 raise tool_failure(result, f"unreadable JSON output ({exc})") from None
             if ctx.options.get("format"):
-                findings += self._format_check(ctx, batch)
+                found += self._format_check(ctx, batch)
+            findings += _named_as_given(found, batch)
         return GateOutcome(findings=findings)
 
     def _format_check(self, ctx: GateContext, batch: list[str]) -> list[Finding]:
         argv = ("format", "--check", "--output-format=json", "--force-exclude")
-        result = ctx.python_module("ruff", *argv, "--", *batch)
+        result = ctx.python_module("ruff", *argv, *_cache_args(batch), "--", *batch)
         require_ran(result, INSTALL)
         if result.returncode not in _OK_CODES and not _only_syntax_errors(result.stdout):
             raise tool_failure(result, "ruff format --check failed")
@@ -139,3 +141,39 @@ class RuffGate:
             return parse_format_check(result.stdout, ctx.root, self.name)
         except ValueError as exc:
             raise tool_failure(result, f"unreadable JSON output ({exc})") from None
+
+
+def _not_utf8(names: Sequence[str]) -> list[str]:
+    """File names that are not UTF-8 on disk (Python holds their bytes as surrogates)."""
+    unnamed = []
+    for name in names:
+        try:
+            name.encode("utf-8")
+        except UnicodeEncodeError:
+            unnamed.append(name)
+    return unnamed
+
+
+def _cache_args(batch: Sequence[str]) -> list[str]:
+    """ruff cannot write a file name that is not UTF-8 into its cache: it fails the whole run
+    ("Failed to serialize cache data"). Such a batch is checked without the cache."""
+    return ["--no-cache"] if _not_utf8(batch) else []
+
+
+def _lossy(name: str) -> str:
+    """The name as ruff prints it: each byte that is not UTF-8 becomes U+FFFD."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+def _named_as_given(findings: list[Finding], batch: Sequence[str]) -> list[Finding]:
+    """Findings on a file whose name ruff printed with U+FFFD, put back on that file (when the
+    lossy name stands for one file of the batch only)."""
+    lossy: dict[str, list[str]] = {}
+    for name in _not_utf8(batch):
+        lossy.setdefault(_lossy(name), []).append(name)
+    if not lossy:
+        return findings
+    return [
+        dataclasses.replace(f, path=lossy[f.path][0]) if len(lossy.get(f.path, ())) == 1 else f
+        for f in findings
+    ]

@@ -82,3 +82,27 @@ def test_project_fix_setting_never_changes_the_checkout(repo: Repo) -> None:
     result = _run(repo, base)
     assert {f.rule for f in result.findings} >= {"I001", "F401"}
     assert (repo.path / "mod.py").read_text() == source
+
+
+def test_a_file_name_that_is_not_utf8_is_checked_and_reported_under_its_own_name(
+    repo: Repo,
+) -> None:
+    """ruff fails writing such a name to its cache and prints it with U+FFFD; the gate checks
+    that batch without the cache and puts the finding back on the file the diff names."""
+    repo.write(
+        "pyproject.toml", '[tool.ruff.lint]\nselect = ["F"]\n[tool.gates.ruff]\nformat = true\n'
+    )
+    base = repo.commit("base")
+    latin1 = b"caf\xe9.py".decode("utf-8", "surrogateescape")
+    repo.write(latin1, "import os\nx   =  1\n")
+    repo.write("plain.py", "import sys\n")
+    repo.commit("pr")
+    result = _run(repo, base)
+    assert result.status is Status.FAIL, result.detail
+    got = sorted((f.path, f.tool, f.rule, f.new) for f in result.findings)
+    shown = "caf\\xe9.py"  # as the report shows a name that is not UTF-8, and as git does
+    assert got == [
+        (shown, "ruff", "F401", True),
+        (shown, "ruff-format", "format", True),
+        ("plain.py", "ruff", "F401", True),
+    ]
