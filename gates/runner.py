@@ -18,6 +18,7 @@ import multiprocessing
 import os
 import queue
 import signal
+import stat
 import threading
 import time
 import traceback
@@ -124,11 +125,15 @@ def plan(
 
 
 def _existing(root: Path, paths: Sequence[str]) -> tuple[str, ...]:
-    """Regular files only: never a symlink (it could lead out of the repo) or a submodule."""
+    """Regular files only: never a symlink (it could lead out of the repo) or a submodule.
+    One `lstat` per file tells both (a link is not a regular file to it)."""
     out = []
     for rel in paths:
-        path = root / rel
-        if not path.is_symlink() and path.is_file():
+        try:
+            mode = os.lstat(root / rel).st_mode
+        except OSError:  # gone, or a name the file system refuses
+            continue
+        if stat.S_ISREG(mode):
             out.append(rel)
     return tuple(out)
 
