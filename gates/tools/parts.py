@@ -40,8 +40,13 @@ class _Parts:
         return self._next < len(self._files)
 
     def take(self) -> tuple[int, list[str]]:
-        """(index of the part's first file, the part's files)."""
+        """(index of the part's first file, the part's files).
+
+        What would be left under the minimum goes with this part: alone it would cost a
+        start-up for little work (flask's 574 KB were 512 KB and then 62 KB in turn)."""
         target = max(self._min_bytes, self._left // (2 * self._ways))
+        if self._left - target < self._min_bytes:
+            target = self._left
         start, size = self._next, 0
         while self._next < len(self._files) and (size < target or self._next == start):
             size += self._sizes[self._next]

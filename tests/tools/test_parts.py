@@ -63,6 +63,21 @@ def test_alone_the_parts_run_in_turn_and_shrink(tmp_path: Path) -> None:
     assert len(seen) < 10  # few start-ups, not one per file
 
 
+def test_a_remainder_under_the_minimum_joins_the_part_before_it(tmp_path: Path) -> None:
+    files = _files(tmp_path, 10, 64 * KB)  # 640 KB: 512 KB, then 128 KB alone, were two parts
+    seen: list[list[str]] = []
+
+    def run_part(ctx: GateContext, part: list[str]) -> list[str]:
+        seen.append(part)
+        return part
+
+    run_in_parts(_context(tmp_path), files, run_part, min_part_bytes=512 * KB)
+    assert seen == [files]
+    seen.clear()
+    run_in_parts(_context(tmp_path), files, run_part, min_part_bytes=256 * KB)
+    assert [len(part) for part in seen] == [5, 5]  # half; then 256 KB would leave 64 KB: all
+
+
 def test_a_spare_core_runs_a_second_part_at_once(tmp_path: Path) -> None:
     files = _files(tmp_path, 8, 64 * KB)
     together = threading.Barrier(2, timeout=10)  # breaks unless two parts run at the same time
