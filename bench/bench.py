@@ -241,18 +241,12 @@ def run_steps(commands: list[list[str]], cwd: Path) -> Timing:
 def parallel(commands: dict[str, list[list[str]]], cwd: Path) -> Timing:
     """Every tool launched at once (its own steps in order), as `&` and `wait` would; its CPU
     is what the tools cost while they share the machine."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    started = time.perf_counter()
-    threads = [
-        threading.Thread(target=run_steps, args=(tool_steps, cwd))
-        for tool_steps in commands.values()
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    wall = time.perf_counter() - started
-    return Timing(wall, cpu_since(before), 0)
+    return timed_threads(
+        [
+            threading.Thread(target=run_steps, args=(tool_steps, cwd))
+            for tool_steps in commands.values()
+        ]
+    )
 
 
 def packed(commands: dict[str, list[list[str]]], cwd: Path, order: Sequence[str]) -> Timing:
@@ -269,9 +263,13 @@ def packed(commands: dict[str, list[list[str]]], cwd: Path, order: Sequence[str]
                 tool = waiting.pop(0)
             run_steps(commands[tool], cwd)
 
+    return timed_threads([threading.Thread(target=slot) for _ in range(os.cpu_count() or 1)])
+
+
+def timed_threads(threads: Sequence[threading.Thread]) -> Timing:
+    """Start the threads, wait for all: wall time and the CPU of the processes they ran."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    threads = [threading.Thread(target=slot) for _ in range(os.cpu_count() or 1)]
     for thread in threads:
         thread.start()
     for thread in threads:
