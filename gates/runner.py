@@ -50,6 +50,7 @@ from gates.model import (
 )
 from gates.paths import PYTHON_SUFFIXES, select
 from gates.sources import read_lines, snippet_hash
+from gates.tools.parts import MIN_PART_BYTES
 
 WATCHDOG_GRACE_S = 10.0
 
@@ -318,27 +319,35 @@ def critical_path_first(
     and its 44 s go first, not after mypy). Gates that cannot be estimated (pytest: its time
     is the tests', not the files') go first, by their default budget: an unknown gate may be
     the longest, and a short one started last costs little. Gates that run in parts go last
-    whatever their length: their parts fill the cores the others leave at the end.
+    whatever their length, when they have enough to read for two parts: their parts fill the
+    cores the others leave at the end. With less, a gate is one part, a tool like any other:
+    last, it was the end of the run (flask: bandit's 1.2 s alone after mypy's).
     """
 
     def estimate(p: Planned) -> tuple[bool, int, float]:
-        last = bool(getattr(p.gate, "runs_in_parts", False))
+        size = python_bytes(p, root) if root is not None else None
+        last = bool(getattr(p.gate, "runs_in_parts", False)) and (
+            size is None or size >= 2 * MIN_PART_BYTES
+        )
         known = durations.get(p.gate.name)
-        if known is None and root is not None:
-            known = estimated_seconds(p, root)
+        if known is None and size is not None:
+            known = estimated_seconds(p, size)
         return (last, 1, -known) if known is not None else (last, 0, -p.gate.default_timeout_s)
 
     return sorted(group, key=estimate)
 
 
-def estimated_seconds(planned: Planned, root: Path) -> float | None:
+def python_bytes(planned: Planned, root: Path) -> int:
+    return files_bytes(root, (rel for rel in planned.files if rel.endswith(PYTHON_SUFFIXES)))
+
+
+def estimated_seconds(planned: Planned, size: int) -> float | None:
     """A first run's guess from the gate's optional `cost_model`: (seconds to start, seconds
     per MB of Python in scope), measured on flask and sqlalchemy (README, Performance)."""
     model = getattr(planned.gate, "cost_model", None)
     if model is None:
         return None
     start, per_mb = model
-    size = files_bytes(root, (rel for rel in planned.files if rel.endswith(PYTHON_SUFFIXES)))
     return float(start) + float(per_mb) * size / 1e6
 
 

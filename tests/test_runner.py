@@ -18,6 +18,7 @@ from gates.checks.base import POOL_MIN_BYTES
 from gates.config import GateConfig
 from gates.gate import GateContext, GateOutcome, Option, Scope
 from gates.model import Stage, Status
+from gates.registry import REGISTRY
 from gates.runner import (
     NoProgress,
     Planned,
@@ -26,6 +27,7 @@ from gates.runner import (
     estimated_seconds,
     own_work_first,
     own_work_is_big,
+    python_bytes,
 )
 from gates.tools.parts import run_in_parts
 
@@ -80,11 +82,27 @@ def test_a_first_run_estimates_tools_from_the_python_they_read(tmp_path: Path) -
     unknown = Planned(_Timed("tests", 0, 1800), config, ())
     order = critical_path_first([heavy_on_few, light_on_much, unknown], {}, tmp_path)
     assert [p.gate.name for p in order] == ["tests", "light", "heavy"]
-    assert estimated_seconds(light_on_much, tmp_path) == pytest.approx(0.1 + 1.2, abs=0.01)
-    assert estimated_seconds(unknown, tmp_path) is None
+    size = python_bytes(light_on_much, tmp_path)
+    assert estimated_seconds(light_on_much, size) == pytest.approx(0.1 + 1.2, abs=0.01)
+    assert estimated_seconds(unknown, 0) is None
     # a recorded duration beats the estimate
     order = critical_path_first([heavy_on_few, light_on_much], {"heavy": 9.0}, tmp_path)
     assert [p.gate.name for p in order] == ["heavy", "light"]
+
+
+def test_a_first_run_packs_the_own_checks_around_the_long_tools(tmp_path: Path) -> None:
+    """flask-sized: the checks first held a core for 0.5 s before semgrep and mypy started,
+    and bandit, one part on so little, ended the run alone after them."""
+    (tmp_path / "m.py").write_text("x = 1\n" * 100_000)  # 0.6 MB
+    config = GateConfig(True, (), (), 60.0, "error", {})
+    names = ["dangerous-code", "secrets", "size", "pii", "semgrep", "mypy", "coverage", "bandit"]
+    planned = [Planned(REGISTRY[name], config, ("m.py",)) for name in names]
+    order = [p.gate.name for p in critical_path_first(planned, {}, tmp_path)]
+    assert order[:3] == ["coverage", "semgrep", "mypy"]  # unknown, then the longest estimates
+    assert order[3:] == ["bandit", "secrets", "dangerous-code", "size", "pii"]
+    (tmp_path / "m.py").write_text("x = 1\n" * 200_000)  # 1.2 MB: parts to spread at the end
+    order = [p.gate.name for p in critical_path_first(planned, {}, tmp_path)]
+    assert order[-1] == "bandit"
 
 
 def test_the_next_run_starts_the_gate_that_took_longest(repo: Repo, tmp_path: Path) -> None:

@@ -65,6 +65,7 @@ class Segment:
 
 class PromptInjectionGate(TextCheckGate):
     name = "prompt-injection"
+    cost_model = (0.0, 0.12)  # sqlalchemy 2.1 s, flask 0.09 s
     stage = Stage.SAFETY
     description = "instructions planted for AI agents and reviewers, visible or hidden"
     default_fail_on = "warning"

@@ -533,6 +533,7 @@ def _overlaps(a: _Hit, b: _Hit) -> bool:
 
 class SecretsGate(SensitiveCheckGate):
     name = "secrets"
+    cost_model = (0.1, 0.13)  # importing detect-secrets; sqlalchemy 2.3 s, flask 0.2 s
     description = (
         "cloud keys, vendor tokens, private keys, JWTs, passwords (detect-secrets + own rules)"
     )
