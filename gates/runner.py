@@ -325,11 +325,12 @@ def critical_path_first(
     """
 
     def estimate(p: Planned) -> tuple[bool, int, float]:
-        size = python_bytes(p, root) if root is not None else None
-        last = bool(getattr(p.gate, "runs_in_parts", False)) and (
-            size is None or size >= 2 * MIN_PART_BYTES
-        )
+        in_parts = bool(getattr(p.gate, "runs_in_parts", False))
         known = durations.get(p.gate.name)
+        size = None  # the files are sized only when an answer needs it
+        if root is not None and (in_parts or known is None):
+            size = python_bytes(p, root)
+        last = in_parts and (size is None or size >= 2 * MIN_PART_BYTES)
         if known is None and size is not None:
             known = estimated_seconds(p, size)
         return (last, 1, -known) if known is not None else (last, 0, -p.gate.default_timeout_s)
