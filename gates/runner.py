@@ -324,12 +324,16 @@ def critical_path_first(
     last, it was the end of the run (flask: bandit's 1.2 s alone after mypy's).
     """
 
+    sized: dict[tuple[str, ...], int] = {}  # most gates share one file list: sized once
+
     def estimate(p: Planned) -> tuple[bool, int, float]:
         in_parts = bool(getattr(p.gate, "runs_in_parts", False))
         known = durations.get(p.gate.name)
         size = None  # the files are sized only when an answer needs it
         if root is not None and (in_parts or known is None):
-            size = python_bytes(p, root)
+            if p.files not in sized:
+                sized[p.files] = python_bytes(p, root)
+            size = sized[p.files]
         last = in_parts and (size is None or size >= 2 * MIN_PART_BYTES)
         if known is None and size is not None:
             known = estimated_seconds(p, size)

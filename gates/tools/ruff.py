@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import re
 from collections.abc import Mapping, Sequence
@@ -115,9 +114,13 @@ class RuffGate:
         findings: list[Finding] = []
         extra = [str(a) for a in ctx.options.get("args", [])]  # type: ignore[attr-defined]
         for batch in batches(files):
+            unnamed = _not_utf8(batch)
+            # ruff cannot write a file name that is not UTF-8 into its cache: it fails the whole
+            # run ("Failed to serialize cache data"). Such a batch is checked without the cache.
+            cache = ["--no-cache"] if unnamed else []
             # --no-fix: a project may set `fix = true`; a gate never changes what it judges.
-            argv = ["check", "--output-format=json", "--force-exclude", *extra, "--no-fix"]
-            result = ctx.python_module("ruff", *argv, *_cache_args(batch), "--", *batch)
+            argv = ["check", "--output-format=json", "--force-exclude", *extra, "--no-fix", *cache]
+            result = ctx.python_module("ruff", *argv, "--", *batch)
             require_ran(result, INSTALL)
             require_module(result, "ruff", INSTALL)  # else its exit 1 and no JSON read as clean
             if result.returncode not in _OK_CODES:
@@ -127,13 +130,13 @@ class RuffGate:
             except ValueError as exc:
                 raise tool_failure(result, f"unreadable JSON output ({exc})") from None
             if ctx.options.get("format"):
-                found += self._format_check(ctx, batch)
-            findings += _named_as_given(found, batch)
+                found += self._format_check(ctx, batch, cache)
+            findings += _named_as_given(found, unnamed)
         return GateOutcome(findings=findings)
 
-    def _format_check(self, ctx: GateContext, batch: list[str]) -> list[Finding]:
-        argv = ("format", "--check", "--output-format=json", "--force-exclude")
-        result = ctx.python_module("ruff", *argv, *_cache_args(batch), "--", *batch)
+    def _format_check(self, ctx: GateContext, batch: list[str], cache: list[str]) -> list[Finding]:
+        argv = ("format", "--check", "--output-format=json", "--force-exclude", *cache)
+        result = ctx.python_module("ruff", *argv, "--", *batch)
         require_ran(result, INSTALL)
         if result.returncode not in _OK_CODES and not _only_syntax_errors(result.stdout):
             raise tool_failure(result, "ruff format --check failed")
@@ -154,26 +157,19 @@ def _not_utf8(names: Sequence[str]) -> list[str]:
     return unnamed
 
 
-def _cache_args(batch: Sequence[str]) -> list[str]:
-    """ruff cannot write a file name that is not UTF-8 into its cache: it fails the whole run
-    ("Failed to serialize cache data"). Such a batch is checked without the cache."""
-    return ["--no-cache"] if _not_utf8(batch) else []
-
-
 def _lossy(name: str) -> str:
     """The name as ruff prints it: each byte that is not UTF-8 becomes U+FFFD."""
     return name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
-def _named_as_given(findings: list[Finding], batch: Sequence[str]) -> list[Finding]:
+def _named_as_given(findings: list[Finding], unnamed: Sequence[str]) -> list[Finding]:
     """Findings on a file whose name ruff printed with U+FFFD, put back on that file (when the
     lossy name stands for one file of the batch only)."""
     lossy: dict[str, list[str]] = {}
-    for name in _not_utf8(batch):
+    for name in unnamed:
         lossy.setdefault(_lossy(name), []).append(name)
     if not lossy:
         return findings
     return [
-        dataclasses.replace(f, path=lossy[f.path][0]) if len(lossy.get(f.path, ())) == 1 else f
-        for f in findings
+        f.replace(path=lossy[f.path][0]) if len(lossy.get(f.path, ())) == 1 else f for f in findings
     ]
