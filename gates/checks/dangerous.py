@@ -1,6 +1,6 @@
 """Dangerous Python code, found on the AST (never by regex over text).
 
-Each rule has a stable id, a severity and a reason; `docs/safety-rules.md` has a section per id.
+Each rule has a stable id, a severity and a reason; `gates/docs/safety.md` has a section per id.
 Names are resolved through imports and single assignments, so `import subprocess as sp`,
 `from os import system` or `run = subprocess.run` do not hide a call. A file that does not parse
 gives one note (it was not analysed) and never an exception.

@@ -133,7 +133,7 @@ def test_location_comes_from_the_ast_node() -> None:
 
 
 def test_every_rule_is_documented() -> None:
-    doc = (ROOT / "docs/safety-rules.md").read_text(encoding="utf-8")
+    doc = (ROOT / "gates/docs/safety.md").read_text(encoding="utf-8")
     for rule in RULES:
         assert f"### `{rule}`" in doc, rule
 
