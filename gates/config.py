@@ -252,7 +252,7 @@ def _gate_config(
 
     options = {k: pick(k, opt.default) for k, opt in gate.options.items()}
     return GateConfig(
-        enabled=pick("enabled", True),
+        enabled=pick("enabled", bool(own) or not getattr(gate, "opt_in", False)),
         paths=tuple(pick("paths", [])),
         # Excludes add up (stage, then gate): narrowing one gate never re-includes what the
         # stage keeps out, such as a corpus of fake secrets.

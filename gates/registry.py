@@ -12,6 +12,7 @@ from gates.checks.size import SizeGate
 from gates.checks.unicode import HiddenUnicodeGate
 from gates.gate import Gate
 from gates.tools.bandit import BanditGate
+from gates.tools.benchmark import BenchmarkGate
 from gates.tools.mypy import MypyGate
 from gates.tools.pip_audit import AuditGate
 from gates.tools.pytest_cov import CoverageGate
@@ -32,6 +33,7 @@ def _gates() -> tuple[Gate, ...]:
         RuffGate(),
         MypyGate(),
         CoverageGate(),
+        BenchmarkGate(),
         SizeGate(),
     )
 
