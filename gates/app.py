@@ -32,6 +32,7 @@ from gates.cache import (
 )
 from gates.compare import mark_against_base, run_base
 from gates.config import FAIL_ON_CHOICES, Config, Reader, load_config, table_at_revision
+from gates.credentials import find_persisted, guard_project_code
 from gates.diff import Diff, compute_diff
 from gates.errors import UsageError
 from gates.filters.baseline import (
@@ -255,6 +256,7 @@ def _run_gates(
     run_started: float,
 ) -> tuple[Diff, list[GateResult], MarkerReview, str]:
     versions = _versions_soon(config, env, git.root)
+    registry = guarded(registry, git, config, env)
     diff = compute_diff(git, revisions)
     caches = cache_root(config.cache_dir, env)
     with checkout(git, root, revisions.head, scratch) as tree:
@@ -287,6 +289,17 @@ def _run_gates(
             results, diff, lambda rel: read_lines(tree, rel), complete, settings.today
         )
         return diff, results, review, note
+
+
+def guarded(
+    registry: Mapping[str, Gate], git: Git, config: Config, env: Mapping[str, str]
+) -> Mapping[str, Gate]:
+    """Under GitHub Actions, a gate that runs the PR's code is refused (`error`, fix named)
+    where the checkout keeps a git credential that code could read. Elsewhere the credentials
+    in a checkout are the developer's own, on their own machine."""
+    if env.get("GITHUB_ACTIONS") != "true" or config.allow_persisted_credentials:
+        return registry
+    return guard_project_code(registry, find_persisted(git))
 
 
 def _versions_soon(

@@ -63,6 +63,9 @@ GLOBAL_OPTIONS: Mapping[str, Option] = {
     "safety_pr_suppressions": Option(
         bool, True, help="false: suppressions a PR adds cannot silence its own safety findings"
     ),
+    "allow_persisted_credentials": Option(
+        bool, False, help="run the PR's code even where the checkout keeps a git credential"
+    ),
     "cache_dir": Option(
         str, "", help="base-run cache (default: $GATES_CACHE_DIR or ~/.cache/gates)"
     ),
@@ -93,6 +96,7 @@ class Config:
     cache_dir: str = ""
     cache: bool = True
     safety_pr_suppressions: bool = True
+    allow_persisted_credentials: bool = False
     gates: Mapping[str, GateConfig] = field(default_factory=dict)
 
     def gate(self, name: str) -> GateConfig:
@@ -222,6 +226,7 @@ def build_config(
         cache_dir=values["cache_dir"],
         cache=values["cache"],
         safety_pr_suppressions=values["safety_pr_suppressions"],
+        allow_persisted_credentials=values["allow_persisted_credentials"],
         gates=gates,
     )
 

@@ -115,6 +115,7 @@ class CoverageGate:
     description = "the project's tests under coverage: failures, total and diff coverage"
     default_timeout_s = 1800.0
     default_fail_on = "error"
+    runs_project_code = True  # imports it (tests, plugins): see gates.credentials
     options: Mapping[str, Option] = {
         "min_total": Option((int, float), 85, check=_percent, help="minimum total coverage %"),
         "min_diff": Option(
