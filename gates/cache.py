@@ -3,17 +3,18 @@
 The key holds everything that decides a gate's raw outcome: the checkout's git tree id (content
 of every file, config files included), the diff base (gates such as diff coverage depend on
 it), the gate's resolved config, the files it looks at, the versions of the tools, the
-interpreter, and gates' own version. A work tree with uncommitted changes has no tree id, so
-nothing is cached or reused for it. Only outcomes that are not errors are stored, and gates
-whose results depend on the outside world (a vulnerability database) opt out with
-`cacheable = False`. What is cached is the raw outcome, before fingerprints, suppressions and
-new-marking, which are cheap and are always decided again.
+interpreter, and gates' own version and code (a digest of the package's files). A work tree
+with uncommitted changes has no tree id, so nothing is cached or reused for it. Only outcomes
+that are not errors are stored, and gates whose results depend on the outside world (a
+vulnerability database) opt out with `cacheable = False`. What is cached is the raw outcome,
+before fingerprints, suppressions and new-marking, which are cheap and are always decided again.
 """
 
 from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import hashlib
 import importlib.metadata
 import json
@@ -50,6 +51,24 @@ _VERSIONS_SCRIPT = (
     "    except m.PackageNotFoundError: out[name] = ''\n"
     "print(json.dumps(out))\n"
 )
+
+
+@functools.cache
+def code_digest() -> str:
+    """A hash of gates' own code and shipped rules: the package version does not change when
+    a gate is edited (an editable install, a branch of gates), and a stale outcome must not
+    be served for code that would now decide otherwise."""
+    return package_digest(Path(__file__).parent)
+
+
+def package_digest(package: Path) -> str:
+    """The hash of a package's code, rules and schemas (not its docs), by relative path."""
+    digest = hashlib.sha256()
+    for path in sorted(package.rglob("*")):
+        if path.suffix in (".py", ".yml", ".json") and path.is_file():
+            digest.update(path.relative_to(package).as_posix().encode() + b"\0")
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:32]
 
 
 def _installed_version(name: str) -> str:
@@ -134,6 +153,7 @@ class ResultCache:
         material = {
             "format": CACHE_FORMAT,
             "gates": __version__,
+            "code": code_digest(),
             "tree": self.tree,
             "base": self.base,
             "gate": gate.name,

@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 import json
+import shutil
 import threading
 from pathlib import Path
 from typing import ClassVar
 
 from conftest import Repo
 
+import gates
 from gates.app import RunRequest, run
-from gates.cache import ResultCache, outcome_from_json, outcome_to_json
+from gates.cache import (
+    ResultCache,
+    code_digest,
+    outcome_from_json,
+    outcome_to_json,
+    package_digest,
+)
 from gates.config import GateConfig
 from gates.gate import GateContext, GateOutcome, Option, Scope
 from gates.model import Finding, Severity, Stage, Status, Suppression, Table
@@ -141,3 +149,14 @@ def test_ruff_and_mypy_keep_their_caches_under_the_gates_cache(repo: Repo, tmp_p
     assert any((slot / "head" / "ruff").rglob("*")), "ruff wrote no cache"
     assert (slot / "head" / "mypy" / "CACHEDIR.TAG").exists(), "mypy wrote no cache"
     assert not (repo.path / ".ruff_cache").exists() and not (repo.path / ".mypy_cache").exists()
+
+
+def test_the_key_changes_with_gates_own_code_not_its_docs(tmp_path: Path) -> None:
+    copy = tmp_path / "gates"
+    shutil.copytree(Path(gates.__file__).parent, copy)
+    before = package_digest(copy)
+    assert before == code_digest()
+    (copy / "docs" / "quality.md").write_text("edited docs\n")
+    assert package_digest(copy) == before
+    (copy / "checks" / "size.py").write_text("# an edited gate\n")
+    assert package_digest(copy) != before
