@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from gates.checks.base import TextCheckGate
 from gates.checks.corpus import measure, text_checks
+from gates.model import Stage
 from gates.registry import REGISTRY
 
 CORPUS = Path(__file__).resolve().parents[1] / "corpus" / "safety"
@@ -31,3 +33,17 @@ def test_detector_meets_its_floor(gate: str) -> None:
 
 def test_every_text_check_has_a_corpus() -> None:
     assert set(text_checks(REGISTRY)) <= set(SCORES)
+
+
+def test_only_safety_detectors_need_a_corpus() -> None:
+    """A text check of another stage (say, a TODO counter in quality) is tested like any gate."""
+
+    class TodoGate(TextCheckGate):
+        name = "todo"
+        stage = Stage.QUALITY
+
+    class Leak(TextCheckGate):
+        name = "leak"
+
+    found = text_checks({"todo": TodoGate(), "leak": Leak()})
+    assert list(found) == ["leak"]
