@@ -83,6 +83,9 @@ class GateContext:
     # Cores the runner has nothing left to start on: a tool whose files can be checked in
     # independent parts borrows them for its later parts (gates.tools.parts).
     cores: SpareCores = NO_SPARE_CORES
+    # The gates cache directory when caching is on, else None: a gate that keeps a figure of
+    # its own between runs (the coverage gate's base total) stores it under here.
+    cache_dir: Path | None = None
 
     def run(
         self,

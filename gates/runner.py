@@ -232,6 +232,7 @@ def execute(
         pool=pool,
         cpus=cpus,
         cores=cores,
+        cache_dir=settings.cache_root if settings.cache is not None else None,
     )
     started = time.monotonic()
     try:
