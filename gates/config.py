@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from gates.errors import ConfigError
 from gates.gate import Option
 from gates.model import STAGE_ORDER, Severity, Stage
+from gates.paths import check_globs
 
 if TYPE_CHECKING:
     from gates.gate import Gate
@@ -44,8 +45,12 @@ def _known_stage(value: object) -> str | None:
 
 COMMON_GATE_OPTIONS: Mapping[str, Option] = {
     "enabled": Option(bool, True, help="run this gate"),
-    "paths": Option(list, [], item=str, help="globs of the files this gate looks at"),
-    "exclude": Option(list, [], item=str, help="globs of files this gate ignores"),
+    "paths": Option(
+        list, [], item=str, check=check_globs, help="globs of the files this gate looks at"
+    ),
+    "exclude": Option(
+        list, [], item=str, check=check_globs, help="globs of files this gate ignores"
+    ),
     "timeout_s": Option((int, float), None, check=_positive, help="time budget in seconds"),
     "fail_on": Option(str, None, choices=FAIL_ON_CHOICES, help="lowest severity that blocks"),
 }
@@ -53,7 +58,7 @@ COMMON_GATE_OPTIONS: Mapping[str, Option] = {
 GLOBAL_OPTIONS: Mapping[str, Option] = {
     "stages": Option(list, [s.value for s in STAGE_ORDER], item=str, check=_known_stage),
     "fail_fast": Option(bool, False),
-    "exclude": Option(list, [], item=str),
+    "exclude": Option(list, [], item=str, check=check_globs),
     "python": Option(str, sys.executable),
     "new": Option(str, "lines", choices=NEW_MODES),
     "jobs": Option(int, 0, help="parallel gates; 0 means the number of cores"),

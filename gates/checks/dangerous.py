@@ -35,6 +35,7 @@ from gates.checks.pyflow import calls_in_loops, decoded, exits, loops_in_try, pa
 from gates.gate import Option
 from gates.memory import collector_paused
 from gates.model import Finding, Severity, Stage
+from gates.paths import check_host_globs
 
 
 @dataclass(frozen=True)
@@ -158,7 +159,11 @@ class DangerousCodeGate(TextCheckGate):
     default_fail_on = "warning"
     options: Mapping[str, Option] = {
         "allowed_hosts": Option(
-            list, [], item=str, help="host globs network calls may reach (e.g. *.example.com)"
+            list,
+            [],
+            item=str,
+            check=check_host_globs,
+            help="host globs network calls may reach (e.g. *.example.com)",
         ),
     }
 

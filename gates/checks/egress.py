@@ -7,11 +7,11 @@ host, checked against `allowed_hosts`) from `requests.get(url)` (a host known at
 from __future__ import annotations
 
 import ast
-import fnmatch
 import re
 from urllib.parse import urlsplit
 
 from gates.checks.pyast import Names, arg
+from gates.paths import compile_host_glob
 
 # The client libraries' request functions and the methods of their sessions/clients/pools.
 _HTTP_CALL = re.compile(
@@ -109,4 +109,4 @@ def _host_of(text: str, complete: bool, is_url: bool) -> str | None:
 
 
 def host_allowed(host: str, allowed: tuple[str, ...]) -> bool:
-    return any(fnmatch.fnmatchcase(host, glob) for glob in allowed)
+    return any(compile_host_glob(glob).match(host) for glob in allowed)

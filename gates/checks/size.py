@@ -36,7 +36,7 @@ from gates.diff import ChangeKind, Diff
 from gates.gate import GateContext, GateError, GateOutcome, Option, Scope
 from gates.git import Git
 from gates.model import Finding, Stage
-from gates.paths import PYTHON_SUFFIXES, matches
+from gates.paths import PYTHON_SUFFIXES, check_globs, matches
 from gates.sources import looks_binary, read_text, safe_path
 
 DEFAULT_BINARY_ALLOWED = (
@@ -69,9 +69,9 @@ class SizeGate:
         "max_pr_lines": Option(int, 1000, check=_not_negative, help="added + deleted lines"),
         "max_pr_files": Option(int, 50, check=_not_negative, help="changed files"),
         "pr_size_severity": severity_option("warning"),
-        "pr_size_exclude": Option(list, list(DEFAULT_PR_SIZE_EXCLUDE), item=str),
+        "pr_size_exclude": Option(list, list(DEFAULT_PR_SIZE_EXCLUDE), item=str, check=check_globs),
         "max_file_bytes": Option(int, 1024 * 1024, check=_not_negative, help="added files"),
-        "binary_allowed": Option(list, list(DEFAULT_BINARY_ALLOWED), item=str),
+        "binary_allowed": Option(list, list(DEFAULT_BINARY_ALLOWED), item=str, check=check_globs),
     }
 
     def run(self, ctx: GateContext) -> GateOutcome:

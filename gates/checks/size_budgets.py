@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from gates.paths import compile_glob
+from gates.paths import check_glob, compile_glob
 
 BUDGET_KEYS = ("glob", "max_bytes", "max_lines")
 _EXAMPLE = '{ glob = "**/*.py", max_lines = 800 }'
@@ -50,6 +50,9 @@ def _check_entry(entry: object) -> str | None:
     glob = entry.get("glob")
     if not isinstance(glob, str) or not glob.strip():
         return "key 'glob' must be a non-empty string"
+    bad = check_glob(glob)
+    if bad:
+        return f"key 'glob': {bad}"
     for key in ("max_bytes", "max_lines"):
         limit = entry.get(key)
         if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int)):
