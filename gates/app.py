@@ -33,7 +33,7 @@ from gates.cache import (
 from gates.compare import mark_against_base, run_base
 from gates.config import FAIL_ON_CHOICES, Config, Reader, load_config, table_at_revision
 from gates.credentials import find_persisted, guard_project_code
-from gates.diff import Diff, compute_diff
+from gates.diff import Diff, NamedFiles, compute_diff, restrict_diff
 from gates.errors import UsageError
 from gates.filters.baseline import (
     Baseline,
@@ -78,6 +78,8 @@ class RunRequest:
     # gates); "head": the checkout's. None: base under GitHub Actions, head elsewhere.
     config_from: str | None = None
     env: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+    # --files: only these repository paths are in scope (gates.diff.restrict_diff)
+    files: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -162,6 +164,16 @@ def with_fail_on(config: Config, fail_on: str) -> Config:
     return replace(config, gates=gates)
 
 
+def named_scope(config: Config, files: Sequence[str] | None) -> tuple[Config, NamedFiles | None]:
+    """The scope of a run limited to named files. There `new = "all"` means every line of each
+    named file, so it is judged as `lines` on files taken whole: the runner would otherwise
+    widen the scope to every file of the project."""
+    if files is None:
+        return config, None
+    whole = config.new == "all"
+    return (replace(config, new="lines") if whole else config), NamedFiles(tuple(files), whole)
+
+
 def output_dir_for(request: RunRequest, root: Path, config: Config) -> Path:
     if request.output_dir is not None:
         return request.output_dir.resolve()
@@ -206,6 +218,7 @@ def run(
     trusted_rev = config_revision(request, git, revisions)
     trusted = (reader_at(git, trusted_rev), f"base {trusted_rev[:12]}") if trusted_rev else None
     root, config, only_gates = load(request, registry, trusted)
+    config, named = named_scope(config, request.files)
     notice = config_change_notice(git, trusted_rev, revisions.head) if trusted_rev else None
     out_dir = output_dir_for(request, root, config)
     clear_reports(out_dir)
@@ -225,6 +238,7 @@ def run(
             baseline,
             request.env,
             started,
+            named=named,
         )
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
@@ -254,10 +268,11 @@ def _run_gates(
     baseline: Baseline,
     env: Mapping[str, str],
     run_started: float,
+    named: NamedFiles | None = None,
 ) -> tuple[Diff, list[GateResult], MarkerReview, str]:
     versions = _versions_soon(config, env, git.root)
     registry = guarded(registry, git, config, env)
-    diff = compute_diff(git, revisions)
+    diff = restrict_diff(git, compute_diff(git, revisions), named)
     caches = cache_root(config.cache_dir, env)
     with checkout(git, root, revisions.head, scratch) as tree:
         settings = RunSettings(
@@ -277,6 +292,8 @@ def _run_gates(
             run_started=run_started,
             durations=load_durations(durations_path(caches, root)),
         )
+        if named is not None:  # the cache key does not hold the named scope
+            settings = replace(settings, cache=None)
         planned = plan(registry, settings, only_gates)
         results = run_planned(planned, settings, progress, stop)
         store_durations(durations_path(caches, root), ran_durations(results))

@@ -56,7 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     run = sub.add_parser("run", help="run the gates on a checkout (local dry run: posts nothing)")
-    _add_run_arguments(run)
+    _add_run_arguments(run, with_files=True)
     run.add_argument(
         "--fail-on",
         choices=FAIL_ON_CHOICES,
@@ -74,6 +74,13 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="check the staged changes (the index) against HEAD, as a pre-commit hook does; "
         "unstaged edits are left out",
+    )
+    run.add_argument(
+        "--files",
+        action="store_true",
+        help="the PATH arguments are the only files to check (as pre-commit passes them), in "
+        "the repository of the current directory: a changed file on its changed lines, an "
+        "unchanged one whole",
     )
     run.set_defaults(handler=cmd_run)
 
@@ -103,8 +110,15 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _add_run_arguments(parser: argparse.ArgumentParser, with_new: bool = True) -> None:
-    parser.add_argument("path", nargs="?", default=".", type=Path, help="repository (default: .)")
+def _add_run_arguments(
+    parser: argparse.ArgumentParser, with_new: bool = True, with_files: bool = False
+) -> None:
+    if with_files:  # `run`: PATH is the repository, or with --files the files (see _run_targets)
+        parser.add_argument("path", nargs="*", type=Path, help="repository (default: .)")
+    else:
+        parser.add_argument(
+            "path", nargs="?", default=".", type=Path, help="repository (default: .)"
+        )
     parser.add_argument("--base", help="base commit or ref (default: from the event or origin)")
     parser.add_argument("--head", default="HEAD", help="head commit or ref (default: HEAD)")
     parser.add_argument(
@@ -231,6 +245,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from gates.registry import REGISTRY
     from gates.reporters.terminal import render_text
 
+    args.path, files = _run_targets(args)
     base, head = _staged_revisions(args) if args.staged else (args.base, args.head)
     request = _request(
         args,
@@ -239,6 +254,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         new=args.new,
         fail_on=args.fail_on,
         config_from=args.config_from,
+        files=files,
     )
     stop = threading.Event()
     with _live_progress(stop) as progress:
@@ -250,6 +266,21 @@ def cmd_run(args: argparse.Namespace) -> int:
     if stop.is_set():
         return 130
     return EXIT_PASS if outcome.report.verdict.value == "pass" else EXIT_FAIL
+
+
+def _run_targets(args: argparse.Namespace) -> tuple[Path, tuple[str, ...] | None]:
+    """The repository, and with --files the repository paths of the files named (relative to
+    the current directory, whose repository it is), as pre-commit runs a hook."""
+    paths: list[Path] = args.path
+    if not args.files:
+        if len(paths) > 1:
+            raise UsageError("run takes one repository; to check some files, add --files")
+        return (paths[0] if paths else Path()), None
+    from gates.diff import repo_relative
+    from gates.git import repo_root
+
+    root = repo_root(Path.cwd())
+    return root, repo_relative(root, paths, Path.cwd())
 
 
 def _staged_revisions(args: argparse.Namespace) -> tuple[str | None, str]:

@@ -4,17 +4,23 @@ File names come from `git diff -z --name-status` (NUL-separated, so spaces, quot
 non-ASCII names are exact). Line numbers come from the `-U0` patch of the same diff; git emits
 one `diff --git` header per file in the same order, so the two outputs are paired by position and
 file names never have to be parsed back out of the patch headers.
+
+`restrict_diff` narrows a diff to the files named on the command line (`--files`, as pre-commit
+passes them): a named file the diff changes keeps its changed lines; a named file it does not
+change is judged whole, every line counted as added (what `pre-commit run --all-files` means).
 """
 
 from __future__ import annotations
 
 import enum
+import os
 import re
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 from gates.errors import UsageError
-from gates.git import Git, Revisions
+from gates.git import Git, Revisions, git_args_for_paths
 
 _HUNK = re.compile(rb"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@", re.MULTILINE)
 _DIFF_OPTIONS = (
@@ -45,6 +51,9 @@ class ChangedFile:
     added: int = 0
     deleted: int = 0
     binary: bool = False
+    # Named on the command line but not changed by the diff: judged whole, as if added (every
+    # line in `added_lines`), while `added`/`deleted` stay 0: the PR's size is what it changes.
+    whole: bool = False
 
     @property
     def exists_at_head(self) -> bool:
@@ -112,6 +121,112 @@ def _git_bytes(git: Git, *args: str) -> bytes:
     if not result.ok:
         raise UsageError(f"git {args[0]} failed: {result.tail(300) or result.describe_failure()}")
     return result.out
+
+
+@dataclass(frozen=True)
+class NamedFiles:
+    """The files a run is limited to (`--files`); `""` names the whole repository."""
+
+    paths: tuple[str, ...]
+    whole: bool = False  # judge every named file whole, changed or not (`new = "all"`)
+
+
+# Keeps one git command line well under ARG_MAX, whatever the names.
+_PATHSPEC_CHARS = 100_000
+
+
+def restrict_diff(git: Git, diff: Diff, named: NamedFiles | None) -> Diff:
+    """Only the named files are in scope: the changed ones with their changed lines, the others
+    whole. A named directory names the files under it; a name not at head (untracked, deleted)
+    selects nothing, and the report's note counts it."""
+    if named is None:
+        return diff
+    wanted = frozenset(named.paths)
+    kept = {p: f for p, f in diff.files.items() if _is_named(p, wanted)}
+    if named.whole and not diff.all_changed:
+        kept = {p: f for p, f in kept.items() if not f.exists_at_head}
+    whole = {} if diff.all_changed else _whole_files(git, diff.head, named.paths, skip=kept)
+    files = {**kept, **whole}
+    note = _scope_note(named.paths, files, len(whole))
+    revisions = replace(diff.revisions, note=f"{diff.revisions.note}; {note}")
+    return Diff(revisions, files, diff.all_changed)
+
+
+def _is_named(path: str, wanted: frozenset[str]) -> bool:
+    return any(a in wanted for a in (path, *_ancestors(path)))
+
+
+def _ancestors(path: str) -> Iterator[str]:
+    """`a/b/c.py` -> `a/b`, `a`, `` (the repository itself)."""
+    while "/" in path:
+        path = path.rsplit("/", 1)[0]
+        yield path
+    yield ""
+
+
+def _whole_files(
+    git: Git, head: str, names: Sequence[str], skip: Mapping[str, ChangedFile]
+) -> dict[str, ChangedFile]:
+    """The named files at head that the diff does not change, each with all its lines: git's
+    numstat against the empty tree counts them (binary files: none), without reading them."""
+    rest = [n for n in names if n not in skip]
+    if not rest:
+        return {}
+    empty = _empty_tree(git)
+    out: dict[str, ChangedFile] = {}
+    for chunk in _pathspec_chunks(rest):
+        raw = _git_bytes(git, "diff", "-z", "--numstat", *_DIFF_OPTIONS, empty, head, *chunk)
+        for path, (lines, _, binary) in parse_numstat(raw).items():
+            if path not in skip:
+                added = frozenset(range(1, lines + 1))
+                out[path] = ChangedFile(
+                    path, ChangeKind.ADDED, added_lines=added, binary=binary, whole=True
+                )
+    return out
+
+
+def _empty_tree(git: Git) -> str:
+    """The id of the empty tree in this repository's hash (SHA-1 or SHA-256)."""
+    result = git.run("hash-object", "-t", "tree", "--stdin", stdin=b"")
+    if not result.ok:
+        raise UsageError(f"git hash-object failed: {result.tail(300)}")
+    return result.stdout.strip()
+
+
+def _pathspec_chunks(names: Sequence[str]) -> Iterator[list[str]]:
+    """`-- :(literal)name ...` argument lists, split to fit a command line; `""` is every file."""
+    if "" in names:
+        yield ["--"]
+        return
+    chunk: list[str] = []
+    size = 0
+    for name in names:
+        if chunk and size + len(name) > _PATHSPEC_CHARS:
+            yield git_args_for_paths(chunk)
+            chunk, size = [], 0
+        chunk.append(name)
+        size += len(name) + 12
+    if chunk:
+        yield git_args_for_paths(chunk)
+
+
+def _scope_note(names: Sequence[str], files: Mapping[str, ChangedFile], whole: int) -> str:
+    found = set(files) | {a for p in files for a in _ancestors(p)}
+    missing = sum(n not in found for n in names)
+    note = f"scope: {len(names)} named file(s), {whole} of them judged whole (unchanged)"
+    return note + (f", {missing} not in the checked revision" if missing else "")
+
+
+def repo_relative(root: Path, names: Iterable[str | Path], cwd: Path) -> tuple[str, ...]:
+    """Command-line file names (relative to `cwd`) as repository paths; `.` at the top is ``.
+    Names are not resolved through symlinks: the name is what git tracks."""
+    out: list[str] = []
+    for name in names:
+        rel = os.path.relpath(os.path.normpath(cwd / name), root)
+        if rel == ".." or rel.startswith("../"):
+            raise UsageError(f"--files: {name} is not inside the repository {root}")
+        out.append("" if rel == "." else Path(rel).as_posix())
+    return tuple(dict.fromkeys(out))
 
 
 def _diff_files(git: Git, base: str, head: str) -> dict[str, ChangedFile]:

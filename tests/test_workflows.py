@@ -166,7 +166,7 @@ _PRE_COMMIT_MANIFEST = {
     "type": "array",
     "items": {
         "type": "object",
-        "required": ["id", "name", "entry", "language"],
+        "required": ["id", "name", "entry", "language", "minimum_pre_commit_version"],
         "properties": {
             "id": {"type": "string"},
             "name": {"type": "string"},
@@ -177,6 +177,7 @@ _PRE_COMMIT_MANIFEST = {
             "require_serial": {"type": "boolean"},
             "stages": {"type": "array", "items": {"type": "string"}},
             "description": {"type": "string"},
+            "minimum_pre_commit_version": {"type": "string", "pattern": r"^\d+\.\d+\.\d+$"},
         },
         "additionalProperties": False,
     },

@@ -250,10 +250,15 @@ def _definition_finding(
 
 def pr_size(diff: Diff, options: SizeOptions, judge: Judge) -> tuple[list[Finding], dict[str, int]]:
     """Added + deleted lines and changed files of the PR against `max_pr_lines` / `max_pr_files`;
-    nothing without a base (there is no PR to measure)."""
+    nothing without a base (there is no PR to measure). Files named only to be judged whole
+    (`--files`) are not part of the change."""
     if diff.all_changed:
         return [], {}
-    counted = [f for f in diff.files.values() if not matches(f.path, options.pr_size_exclude)]
+    counted = [
+        f
+        for f in diff.files.values()
+        if not f.whole and not matches(f.path, options.pr_size_exclude)
+    ]
     added = sum(f.added for f in counted)
     lines = added + sum(f.deleted for f in counted)
     severity = options.pr_size_severity
