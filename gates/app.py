@@ -6,7 +6,6 @@ one direction, with plain values passed explicitly.
 
 from __future__ import annotations
 
-import concurrent.futures
 import contextlib
 import dataclasses
 import datetime as dt
@@ -28,12 +27,12 @@ from gates.cache import (
     load_durations,
     store_durations,
     tool_cache_env,
-    tool_versions,
 )
 from gates.compare import mark_against_base, run_base
 from gates.config import FAIL_ON_CHOICES, Config, Reader, load_config, table_at_revision
 from gates.credentials import find_persisted, guard_project_code
 from gates.diff import Diff, NamedFiles, compute_diff, restrict_diff
+from gates.environment import Environment, choose_python, probe_soon, with_tool_versions
 from gates.errors import UsageError
 from gates.filters.baseline import (
     Baseline,
@@ -57,6 +56,7 @@ from gates.model import (
     Verdict,
     decide_verdict,
 )
+from gates.passenv import patterns_from, selected, withheld
 from gates.proc import scrubbed_env
 from gates.runner import Progress, RunSettings, plan, ran_durations, run_planned
 from gates.sources import read_lines
@@ -80,6 +80,10 @@ class RunRequest:
     env: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
     # --files: only these repository paths are in scope (gates.diff.restrict_diff)
     files: tuple[str, ...] | None = None
+    python: str | None = None  # --python: the project's interpreter (gates.environment)
+    pass_env: Sequence[str] = ()  # --pass-env patterns (gates.passenv)
+    # Variables the scrub drops that `entry` carried over the re-exec in memory (gates.passenv).
+    held_env: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -219,6 +223,10 @@ def run(
     trusted = (reader_at(git, trusted_rev), f"base {trusted_rev[:12]}") if trusted_rev else None
     root, config, only_gates = load(request, registry, trusted)
     config, named = named_scope(config, request.files)
+    python = choose_python(request.python, config.python, request.env, root)
+    config = replace(config, python=python.path)
+    environment = probe_soon(python, root)
+    passed = passed_env(request, config)
     notice = config_change_notice(git, trusted_rev, revisions.head) if trusted_rev else None
     out_dir = output_dir_for(request, root, config)
     clear_reports(out_dir)
@@ -238,21 +246,31 @@ def run(
             baseline,
             request.env,
             started,
+            environment,
+            passed,
             named=named,
         )
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+    ran_in = environment()
     report = build_report(
         diff,
-        tuple(gate_results),
+        tuple(with_tool_versions(gate_results, registry, ran_in)),
         config,
         started_wall,
         time.monotonic() - started,
         incomplete=stop.is_set(),
     )
     report = with_review(report, review, compare_note, baseline, (notice,) if notice else ())
+    report = replace(report, environment=ran_in.for_report())
     written = write_reports(report, out_dir)
     return RunOutcome(report, out_dir, written)
+
+
+def passed_env(request: RunRequest, config: Config) -> dict[str, str]:
+    """The variables the scrub drops that `pass_env` names, for the tools (gates.passenv)."""
+    patterns = patterns_from(config.pass_env, request.pass_env, request.env)
+    return selected(patterns, {**withheld(os.environ), **request.held_env})
 
 
 def _run_gates(
@@ -268,26 +286,26 @@ def _run_gates(
     baseline: Baseline,
     env: Mapping[str, str],
     run_started: float,
+    environment: Callable[[], Environment],
+    passed: Mapping[str, str],
     named: NamedFiles | None = None,
 ) -> tuple[Diff, list[GateResult], MarkerReview, str]:
-    versions = _versions_soon(config, env, git.root)
     registry = guarded(registry, git, config, env)
     diff = restrict_diff(git, compute_diff(git, revisions), named)
     caches = cache_root(config.cache_dir, env)
     with checkout(git, root, revisions.head, scratch) as tree:
+        ran_in = environment()  # a project python that does not run stops here, exit 2
         settings = RunSettings(
             root=tree,
             diff=diff,
             config=config,
             scratch=scratch / "gates",
-            env={
-                **scrubbed_env(),
-                **tool_cache_env(cache_root(config.cache_dir, env), root, "head"),
-            },
+            env={**scrubbed_env(), **passed},
+            cache_env=tool_cache_env(caches, root, "head"),
             project_files=tuple(git.tracked_files(revisions.head)),
             scope_files=diff.changed_paths(),
             baseline=baseline,
-            cache=result_cache(git, tree, revisions, config, env, versions),
+            cache=result_cache(git, tree, revisions, config, env, ran_in.cache_material),
             cache_root=caches,
             run_started=run_started,
             durations=load_durations(durations_path(caches, root)),
@@ -317,26 +335,6 @@ def guarded(
     if env.get("GITHUB_ACTIONS") != "true" or config.allow_persisted_credentials:
         return registry
     return guard_project_code(registry, find_persisted(git))
-
-
-def _versions_soon(
-    config: Config, env: Mapping[str, str], cwd: Path
-) -> Callable[[], dict[str, str]]:
-    """The tools' versions (for cache keys) take a subprocess of the project's Python: start
-    it now, while git computes the diff, and wait for it only when the cache needs it."""
-    answer: concurrent.futures.Future[dict[str, str]] = concurrent.futures.Future()
-    if not config.cache or env.get("GATES_NO_CACHE"):
-        answer.set_result({})
-        return answer.result
-
-    def ask() -> None:
-        try:
-            answer.set_result(tool_versions(config.python, cwd))
-        except BaseException as exc:  # handed to whoever waits for the answer
-            answer.set_exception(exc)
-
-    threading.Thread(target=ask, daemon=True).start()
-    return answer.result
 
 
 def result_cache(

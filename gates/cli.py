@@ -15,7 +15,7 @@ import signal
 import sys
 import threading
 import traceback
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any
@@ -132,6 +132,20 @@ def _add_run_arguments(
         "--config", type=Path, help="config file (default: .gates.toml or pyproject)"
     )
     parser.add_argument("--output-dir", type=Path, help="where reports go (default: PATH/reports)")
+    parser.add_argument(
+        "--python",
+        metavar="PATH",
+        help="the project's interpreter, which runs its tests (default: config python, "
+        "$GATES_PYTHON, else the one running gates)",
+    )
+    parser.add_argument(
+        "--pass-env",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="give the tools this variable although the credential scrub drops it (repeatable; "
+        "NAME* globs; never GITHUB_TOKEN, GH_TOKEN, ACTIONS_*, INPUT_*)",
+    )
     if with_new:
         parser.add_argument(
             "--new",
@@ -150,6 +164,9 @@ def _request(args: argparse.Namespace, **more: Any) -> RunRequest:
         stages=args.stages,
         config=args.config,
         output_dir=args.output_dir,
+        python=args.python,
+        pass_env=tuple(args.pass_env),
+        held_env=getattr(args, "held_env", {}),
         **more,
     )
 
@@ -372,26 +389,35 @@ def entry() -> int:
     `run` starts tools that execute the PR's code, and that code can read the environment of
     its ancestors in /proc/<pid>/environ, which no later change to os.environ erases. So when
     the environment holds a credential, `run` first replaces itself with a copy of itself
-    started without any: the token is then not in this process at all.
+    started without any: the token is then not in this process at all. What `pass_env` may
+    still name crosses over in memory, not in the environment (gates.passenv).
     """
     argv = sys.argv[1:]
     command = next((a for a in argv if not a.startswith("-")), "")
-    if command in _UNTRUSTED_COMMANDS and not os.environ.get(_SCRUBBED_MARK):
+    held: dict[str, str] = {}
+    if command in _UNTRUSTED_COMMANDS and os.environ.get(_SCRUBBED_MARK):
+        from gates.passenv import take_over
+
+        held = take_over(os.environ)
+    elif command in _UNTRUSTED_COMMANDS:
+        from gates.passenv import hand_over
         from gates.proc import is_secret_name, scrubbed_env
 
         if any(is_secret_name(key) for key in os.environ):
-            env = {**scrubbed_env(), _SCRUBBED_MARK: "1"}
+            env = {**scrubbed_env(), _SCRUBBED_MARK: "1", **hand_over(os.environ, argv)}
             for name in ("GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY"):
                 if name in os.environ:  # gates itself still writes the outputs and summary
                     env[name] = os.environ[name]
             os.execve(sys.executable, [sys.executable, "-m", "gates", *argv], env)  # noqa: S606
-    return main(argv)
+    return main(argv, held)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, held: Mapping[str, str] | None = None) -> int:
+    """Parse and run a command; `held`: the variables `entry` carried over the re-exec."""
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
+        args.held_env = dict(held or {})
         if not getattr(args, "handler", None):
             parser.print_help()
             return EXIT_USAGE

@@ -73,7 +73,7 @@ def run_base(
             project_files=tuple(git.tracked_files(base_sha)),
             scope_files=scope,
             path_map=renames,
-            env={**head_settings.env, **tool_cache_env(head_settings.cache_root, git.root, "base")},
+            cache_env=tool_cache_env(head_settings.cache_root, git.root, "base"),
             cache=head_settings.cache
             and replace(head_settings.cache, tree=git.tree_id(base_sha) or "", base=""),
         )

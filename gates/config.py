@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from gates.errors import ConfigError
 from gates.gate import Option
 from gates.model import STAGE_ORDER, Severity, Stage
+from gates.passenv import check_option as check_pass_env
 from gates.paths import check_globs
 
 if TYPE_CHECKING:
@@ -59,7 +60,12 @@ GLOBAL_OPTIONS: Mapping[str, Option] = {
     "stages": Option(list, [s.value for s in STAGE_ORDER], item=str, check=_known_stage),
     "fail_fast": Option(bool, False),
     "exclude": Option(list, [], item=str, check=check_globs),
-    "python": Option(str, sys.executable),
+    "python": Option(
+        str, "", help="the project's interpreter (default: $GATES_PYTHON, else gates' own)"
+    ),
+    "pass_env": Option(
+        list, [], item=str, check=check_pass_env, help="variables the tools get despite the scrub"
+    ),
     "new": Option(str, "lines", choices=NEW_MODES),
     "jobs": Option(int, 0, help="parallel gates; 0 means the number of cores"),
     "output_dir": Option(str, "reports"),
@@ -102,6 +108,7 @@ class Config:
     cache: bool = True
     safety_pr_suppressions: bool = True
     allow_persisted_credentials: bool = False
+    pass_env: tuple[str, ...] = ()
     gates: Mapping[str, GateConfig] = field(default_factory=dict)
 
     def gate(self, name: str) -> GateConfig:
@@ -232,6 +239,7 @@ def build_config(
         cache=values["cache"],
         safety_pr_suppressions=values["safety_pr_suppressions"],
         allow_persisted_credentials=values["allow_persisted_credentials"],
+        pass_env=tuple(values["pass_env"]),
         gates=gates,
     )
 

@@ -8,6 +8,7 @@ It never decides `new`, suppression or the verdict: those are decided once, afte
 from __future__ import annotations
 
 import enum
+import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -86,6 +87,12 @@ class GateContext:
     # The gates cache directory when caching is on, else None: a gate that keeps a figure of
     # its own between runs (the coverage gate's base total) stores it under here.
     cache_dir: Path | None = None
+    # gates' own interpreter: the tools that never import the project (ruff, bandit, semgrep,
+    # pip-audit) run here, while `python` is the project's (gates.environment).
+    tool_python: str = sys.executable
+    # Where gates keeps the tools' own caches (RUFF_CACHE_DIR, MYPY_CACHE_DIR): given to those
+    # tools only, so the project's tests see the job's environment, not gates' settings.
+    cache_env: Mapping[str, str] = field(default_factory=dict)
 
     def run(
         self,
@@ -112,6 +119,19 @@ class GateContext:
     def python_module(self, module: str, *args: str, **kwargs: object) -> ProcResult:
         """Run `python -m module` with the interpreter the project's dependencies live in."""
         return self.run([self.python, "-m", module, *args], **kwargs)  # type: ignore[arg-type]
+
+    def tool_module(
+        self,
+        module: str,
+        *args: str,
+        extra_env: Mapping[str, str] | None = None,
+        **kwargs: object,
+    ) -> ProcResult:
+        """Run `python -m module` with gates' own interpreter: a tool that never imports the
+        project, so neither the project's dependencies nor its pins decide its version."""
+        env = {**self.cache_env, **(extra_env or {})}
+        argv = [self.tool_python, "-m", module, *args]
+        return self.run(argv, extra_env=env, **kwargs)  # type: ignore[arg-type]
 
 
 class Gate(Protocol):

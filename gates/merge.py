@@ -77,6 +77,7 @@ def merge_reports(shards: Sequence[tuple[str, Report]]) -> Report:
         suppressions=_merge_suppressions(gates, [r for _, r in shards]),
         tool=first.tool,
         version=first.version,
+        environment=next((r.environment for _, r in shards if r.environment), None),
     )
 
 

@@ -205,6 +205,16 @@ class DiffInfo:
 
 
 @dataclass(frozen=True)
+class RunEnvironment:
+    """The project's interpreter and the version of each tool, from the interpreter it ran in
+    (gates.environment), so a report says what judged the PR."""
+
+    python: str
+    python_version: str
+    tools: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Report:
     verdict: Verdict
     diff: DiffInfo
@@ -222,6 +232,7 @@ class Report:
     suppressions: Mapping[str, int] = field(default_factory=dict)
     tool: str = "gates"
     version: str = ""
+    environment: RunEnvironment | None = None
     schema_version: str = SCHEMA_VERSION
 
     def all_findings(self) -> list[Finding]:

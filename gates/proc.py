@@ -35,9 +35,12 @@ _KEEP_ENV = frozenset({"GITHUB_ACTIONS", "CI"})
 # The runner's file commands: a tool that could append to these could forge the action's
 # outputs, or set environment variables (LD_PRELOAD ...) for the later step that holds the
 # token. Tools never get their paths.
-_FILE_COMMANDS = frozenset(
+FILE_COMMANDS = frozenset(
     {"GITHUB_ENV", "GITHUB_OUTPUT", "GITHUB_PATH", "GITHUB_STATE", "GITHUB_STEP_SUMMARY"}
 )
+# gates' own hand-over between `entry` and the process it re-execs (gates.passenv): not the
+# job's environment, so not the tools'.
+INTERNAL_ENV = frozenset({"GATES_ENV_SCRUBBED", "GATES_PASS_FD"})
 
 
 def is_secret_name(key: str) -> bool:
@@ -50,7 +53,7 @@ def scrubbed_env(base: Mapping[str, str] | None = None) -> dict[str, str]:
     return {
         key: value
         for key, value in source.items()
-        if not is_secret_name(key) and key not in _FILE_COMMANDS
+        if not is_secret_name(key) and key not in FILE_COMMANDS and key not in INTERNAL_ENV
     }
 
 

@@ -100,6 +100,8 @@ class RunSettings:
     run_started: float = field(default_factory=time.monotonic)  # time.monotonic() at the start
     # Seconds each gate took when it last ran on this repository (see gates.cache).
     durations: Mapping[str, float] = field(default_factory=dict)
+    # The tools' own caches (RUFF_CACHE_DIR, MYPY_CACHE_DIR), for the tools that use them only.
+    cache_env: Mapping[str, str] = field(default_factory=dict)
 
 
 def plan(
@@ -227,6 +229,7 @@ def execute(
         scratch=scratch,
         timeout_s=planned.config.timeout_s,
         env=settings.env,
+        cache_env=settings.cache_env,
         new_mode=settings.config.new,
         cancelled=task.cancel.is_set,
         pool=pool,

@@ -14,6 +14,7 @@ from gates.model import (
     GateResult,
     MetricValue,
     Report,
+    RunEnvironment,
     Severity,
     Stage,
     Status,
@@ -113,7 +114,27 @@ def report_to_dict(r: Report) -> dict[str, Any]:
         "suppressions": dict(sorted(r.suppressions.items())),
         "notices": [finding_to_dict(f) for f in r.notices],
         "gates": [gate_to_dict(g) for g in r.gates],
+        **({"environment": environment_to_dict(r.environment)} if r.environment else {}),
     }
+
+
+def environment_to_dict(e: RunEnvironment) -> dict[str, Any]:
+    return {
+        "python": e.python,
+        "python_version": e.python_version,
+        "tools": dict(sorted(e.tools.items())),
+    }
+
+
+def environment_from_dict(d: object) -> RunEnvironment | None:
+    if not isinstance(d, Mapping):
+        return None
+    tools = d.get("tools") or {}
+    return RunEnvironment(
+        python=str(d.get("python", "")),
+        python_version=str(d.get("python_version", "")),
+        tools={str(k): str(v) for k, v in tools.items()},
+    )
 
 
 def render_json(report: Report) -> str:
@@ -222,6 +243,7 @@ def report_from_dict(d: Mapping[str, Any]) -> Report:
         tool=(d.get("tool") or {}).get("name", "gates"),
         version=(d.get("tool") or {}).get("version", ""),
         schema_version=d.get("schema_version", ""),
+        environment=environment_from_dict(d.get("environment")),
     )
 
 

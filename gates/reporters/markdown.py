@@ -53,6 +53,16 @@ def verdict_block(report: Report) -> list[str]:
     return lines
 
 
+def environment_line(report: Report) -> list[str]:
+    """One line under the gate table: which interpreter and which tool versions judged."""
+    env = report.environment
+    if env is None:
+        return []
+    tools = " · ".join(f"{escape_markdown(k)} {escape_markdown(v)}" for k, v in env.tools.items())
+    python = f"Python {escape_markdown(env.python_version)} {code_span(env.python)}"
+    return ["", f"<sub>{python}{' · ' + tools if tools else ''}</sub>"]
+
+
 def gate_table(gates: Iterable[GateResult]) -> list[str]:
     rows = ["| stage | gate | status | new / total | duration |", "|---|---|---|---|---|"]
     for g in gates:
@@ -154,7 +164,7 @@ def render_sections(report: Report, link_base: str | None = None) -> list[list[s
     blocking = [f for f in findings if id(f) in blocking_ids]
     other_new = [f for f in findings if f.new and not f.suppressed and id(f) not in blocking_ids]
     rest = [f for f in findings if not f.new or f.suppressed]
-    sections = [[*verdict_block(report), "", *gate_table(report.gates)]]
+    sections = [[*verdict_block(report), "", *gate_table(report.gates), *environment_line(report)]]
     if blocking:
         sections.append(["", "### Blocking findings", *findings_by_file(blocking, link_base)])
     if other_new:

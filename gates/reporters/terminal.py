@@ -157,6 +157,12 @@ def render_text(report: Report, github_actions: bool = False, limit: int = 200) 
     """The final report as plain text; under Actions each gate's findings are a log group."""
     out: list[str] = []
     out.append(f"gates {report.verdict.value.upper()}  ({_safe(report.diff.note)})")
+    if report.environment is not None:
+        env = report.environment
+        tools = ", ".join(f"{k} {v}" for k, v in env.tools.items())
+        out.append(
+            _safe(f"  python {env.python_version} {env.python}" + (f"; {tools}" if tools else ""))
+        )
     out.append("")
     out.append(f"  {'stage':9} {'gate':18} {'status':7} {'new/total':>10} {'time':>8}")
     for g in report.gates:

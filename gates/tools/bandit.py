@@ -179,7 +179,7 @@ class BanditGate:
         findings: list[Finding] = []
         notes: list[str] = []
         for batch in batches(files):
-            result = ctx.python_module("bandit", *argv, "--", *batch)
+            result = ctx.tool_module("bandit", *argv, "--", *batch)
             require_ran(result, INSTALL)
             if result.returncode not in _OK_CODES:
                 raise tool_failure(result, "bandit could not scan the files")

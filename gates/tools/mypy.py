@@ -1,14 +1,21 @@
-"""mypy on the whole project with the project's own config, parsed from its JSON output."""
+"""mypy as the project runs it, parsed from its JSON output.
+
+The project's own mypy (its version, its plugins) when its interpreter has one, else gates' own
+with `--python-executable` so it sees the project's installed dependencies. What it checks is
+decided in gates.tools.mypy_targets.
+"""
 
 from __future__ import annotations
 
 import configparser
 import contextlib
+import itertools
 import json
 import re
 import sys
 import time
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -17,19 +24,19 @@ from gates.model import Finding, Severity, Stage
 from gates.text import one_line
 from gates.tools.common import (
     batches,
-    python_files,
     relative,
     require_module,
     require_ran,
     tool_failure,
 )
+from gates.tools.mypy_targets import config_names_targets, pr_targets, touched_python
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
     import tomli as tomllib
 
-INSTALL = "pip install mypy (into the interpreter set by [tool.gates] python)"
+INSTALL = "pip install mypy (into gates' environment, or the project's to use its own)"
 # mypy exits 1 when it found errors and 2 when it crashed, was misused, or a syntax error
 # stopped it; a syntax error still prints its JSON finding, so 2 with findings is a result.
 _FOUND = 1
@@ -167,16 +174,25 @@ def _mypy_section(path: Path) -> Mapping[str, Any] | None:
     return dict(parser.items("mypy"))
 
 
+@dataclass(frozen=True)
+class _Mypy:
+    """Which mypy runs: its command (before mypy's own arguments) and how the detail says it."""
+
+    argv: tuple[str, ...]
+    note: str
+
+
 class MypyGate:
     name = "mypy"
     stage = Stage.QUALITY
     tool = "mypy"
     scope = Scope.PROJECT
-    description = "mypy on the whole project with the project's own mypy config"
+    description = (
+        "mypy as the project runs it: its config's files, else the packages the PR touches"
+    )
     default_timeout_s = 600.0
     cost_model = (2.2, 1.0)  # typeshed first; sqlalchemy: 9 s for 7.8 MB
     default_fail_on = "error"
-    runs_project_code = True  # imports it (tests, plugins): see gates.credentials
     options: Mapping[str, Option] = {
         "args": Option(list, [], item=str, help="extra arguments for mypy"),
     }
@@ -184,22 +200,37 @@ class MypyGate:
     def run(self, ctx: GateContext) -> GateOutcome:
         extra = [str(a) for a in ctx.options.get("args", [])]  # type: ignore[attr-defined]
         config = mypy_config(ctx.root, config_file_arg(extra))
-        if config.get("files"):
-            return GateOutcome(findings=self._check(ctx, extra, [], ctx.timeout_s))
-        files = _targets(excluded_by_config(python_files(ctx.files), config))
-        if not files:
-            return GateOutcome.skipped("no Python files in scope and no `files` in mypy's config")
+        if config_names_targets(config):
+            mypy = which_mypy(ctx, extra)
+            found = self._check(ctx, mypy, extra, [], ctx.timeout_s)
+            return GateOutcome(findings=found, detail=mypy.note)
+        targets = pr_targets(ctx.root, touched_python(ctx.diff, ctx.files))
+        paths = excluded_by_config(list(targets.paths), config)
+        if not paths:
+            why = "no changed Python file in a package or top-level module"
+            return GateOutcome.skipped("; ".join(filter(None, [why, targets.note()])))
+        mypy = which_mypy(ctx, extra)
         findings: list[Finding] = []
         deadline = time.monotonic() + ctx.timeout_s  # one budget for all batches
-        for batch in batches(files):
-            findings += self._check(ctx, extra, batch, max(1.0, deadline - time.monotonic()))
-        return GateOutcome(findings=_unique(findings))
+        for batch in batches(paths):
+            left = max(1.0, deadline - time.monotonic())
+            findings += self._check(ctx, mypy, extra, batch, left)
+        detail = "\n".join(
+            filter(None, [mypy.note, f"checked: {', '.join(paths)}", targets.note()])
+        )
+        return GateOutcome(findings=_unique(findings), detail=detail)
 
     def _check(
-        self, ctx: GateContext, extra: Sequence[str], files: list[str], timeout_s: float
+        self,
+        ctx: GateContext,
+        mypy: _Mypy,
+        extra: Sequence[str],
+        files: list[str],
+        timeout_s: float,
     ) -> list[Finding]:
         targets = ["--", *files] if files else []
-        result = ctx.python_module("mypy", "-O", "json", *extra, *targets, timeout_s=timeout_s)
+        argv = [*mypy.argv, "-O", "json", *extra, *targets]
+        result = ctx.run(argv, extra_env=ctx.cache_env, timeout_s=timeout_s)
         require_ran(result, INSTALL)
         try:
             findings = parse_mypy_json(result.stdout, ctx.root, self.name)
@@ -214,10 +245,48 @@ class MypyGate:
         if result.returncode == _BLOCKED and undecodable and files and len(rest) < len(files):
             # One file mypy cannot read stops it for all: report that file, check the rest.
             found = [_decode_finding(path, why, self.name) for path, why in undecodable.items()]
-            return found + (self._check(ctx, extra, rest, timeout_s) if rest else [])
+            return found + (self._check(ctx, mypy, extra, rest, timeout_s) if rest else [])
         require_module(result, "mypy", INSTALL)
         stopped = "; ".join(blocking_messages(result.stdout))
         raise tool_failure(result, stopped or "mypy could not check the project")
+
+
+# mypy reads JSON output (`-O json`) since 1.11; an older one in the project cannot be parsed.
+_JSON_SINCE = (1, 11)
+_MYPY_IN = (
+    "import sys; del sys.path[0]\n"
+    "import importlib.metadata as m\n"
+    "try: print(m.version('mypy'))\n"
+    "except m.PackageNotFoundError: pass\n"
+)
+
+
+def which_mypy(ctx: GateContext, extra: Sequence[str]) -> _Mypy:
+    """The project's own mypy when its interpreter has one recent enough (its version, its
+    plugins), else gates' own, told to look at the project's installed packages."""
+    if ctx.python == ctx.tool_python:
+        return _Mypy((ctx.python, "-m", "mypy"), "")
+    asked = ctx.run([ctx.python, "-c", _MYPY_IN], timeout_s=60)
+    version = asked.stdout.strip() if asked.ok else ""
+    if version and _release(version) >= _JSON_SINCE:
+        return _Mypy((ctx.python, "-m", "mypy"), f"mypy {version} from {ctx.python}")
+    told = any(a == "--python-executable" or a.startswith("--python-executable=") for a in extra)
+    where = () if told else ("--python-executable", ctx.python)
+    why = (
+        f"{ctx.python} has mypy {version}, older than 1.11"
+        if version
+        else (f"mypy is not installed in {ctx.python}")
+    )
+    note = f"gates' own mypy with --python-executable {ctx.python} ({why})"
+    return _Mypy((ctx.tool_python, "-m", "mypy", *where), note)
+
+
+def _release(version: str) -> tuple[int, ...]:
+    numbers = []
+    for part in version.split(".")[:2]:
+        digits = "".join(itertools.takewhile(str.isdigit, part))
+        numbers.append(int(digits or 0))
+    return tuple(numbers)
 
 
 _CANNOT_DECODE = re.compile(r"^(?P<file>.+?): error: Cannot decode file: (?P<why>.*)$", re.M)
@@ -243,12 +312,6 @@ def _decode_finding(path: str, why: str, gate: str) -> Finding:
         line=1,
         message=f"mypy cannot read this file as text: {why}"[:300],
     )
-
-
-def _targets(files: list[str]) -> list[str]:
-    """A module given as both `m.py` and `m.pyi` is a duplicate to mypy; the stub wins."""
-    stubs = {f[:-1] for f in files if f.endswith(".pyi")}
-    return [f for f in files if f not in stubs]
 
 
 def _unique(findings: list[Finding]) -> list[Finding]:

@@ -120,7 +120,7 @@ class RuffGate:
             cache = ["--no-cache"] if unnamed else []
             # --no-fix: a project may set `fix = true`; a gate never changes what it judges.
             argv = ["check", "--output-format=json", "--force-exclude", *extra, "--no-fix", *cache]
-            result = ctx.python_module("ruff", *argv, "--", *batch)
+            result = ctx.tool_module("ruff", *argv, "--", *batch)
             require_ran(result, INSTALL)
             require_module(result, "ruff", INSTALL)  # else its exit 1 and no JSON read as clean
             if result.returncode not in _OK_CODES:
@@ -136,7 +136,7 @@ class RuffGate:
 
     def _format_check(self, ctx: GateContext, batch: list[str], cache: list[str]) -> list[Finding]:
         argv = ("format", "--check", "--output-format=json", "--force-exclude", *cache)
-        result = ctx.python_module("ruff", *argv, "--", *batch)
+        result = ctx.tool_module("ruff", *argv, "--", *batch)
         require_ran(result, INSTALL)
         if result.returncode not in _OK_CODES and not _only_syntax_errors(result.stdout):
             raise tool_failure(result, "ruff format --check failed")

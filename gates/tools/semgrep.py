@@ -178,7 +178,7 @@ def _inside(root: Path, path: Path) -> bool:
 
 
 def semgrep_command(python: str) -> list[str]:
-    """The semgrep script next to the project's interpreter; `python -m semgrep` otherwise."""
+    """The semgrep script next to gates' own interpreter; `python -m semgrep` otherwise."""
     script = Path(python).parent / "semgrep"  # not resolved: a venv's python is a symlink
     if script.is_file():
         return [str(script)]
@@ -243,7 +243,7 @@ class SemgrepGate:
             "SEMGREP_LOG_FILE": str(home / "semgrep.log"),
         }
         argv = [
-            *semgrep_command(ctx.python),
+            *semgrep_command(ctx.tool_python),
             "scan",
             "--json",
             "--quiet",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import threading
 import venv
 from pathlib import Path
@@ -10,6 +11,7 @@ import pytest
 from conftest import Repo
 
 from gates.app import RunRequest, run
+from gates.errors import UsageError
 from gates.model import Finding, GateResult, Severity, Status
 from gates.registry import REGISTRY
 from gates.runner import NoProgress
@@ -163,16 +165,56 @@ def test_mypy_usage_error_is_a_gate_error(repo: Repo) -> None:
     assert "exited with code 2" in result.detail and "does_not_exist" in result.detail
 
 
-@pytest.mark.parametrize("interpreter", ["bare-venv", "no-such-python"])
-def test_missing_mypy_says_how_to_install(repo: Repo, tmp_path: Path, interpreter: str) -> None:
-    python = tmp_path / interpreter / "bin" / "python"
-    if interpreter == "bare-venv":
-        venv.create(tmp_path / interpreter, with_pip=False, symlinks=True)
-    repo.write("pyproject.toml", f'[tool.gates]\npython = "{python}"\n')
-    repo.write("a.py", "x = 1\n")
+def _venv(path: Path, packages: dict[str, str] | None = None, gates_site: bool = False) -> str:
+    """A project environment: a bare venv, with modules written into its site-packages and,
+    with `gates_site`, gates' own site-packages on its path (so it has mypy)."""
+    venv.create(path, with_pip=False, symlinks=True)
+    (site,) = path.glob("lib/python*/site-packages")
+    for rel, text in (packages or {}).items():
+        (site / rel).parent.mkdir(parents=True, exist_ok=True)
+        (site / rel).write_text(text)
+    if gates_site:
+        own = next(p for p in sys.path if p.endswith("site-packages"))
+        (site / "gates-site.pth").write_text(own + "\n")
+    return str(path / "bin" / "python")
+
+
+ONLY_HERE = {"onlyhere/__init__.py": "def f() -> int:\n    return 1\n", "onlyhere/py.typed": ""}
+
+
+def test_without_mypy_in_the_project_gates_mypy_sees_its_packages(
+    repo: Repo, tmp_path: Path
+) -> None:
+    python = _venv(tmp_path / "project-env", ONLY_HERE)
+    repo.write(".gates.toml", f'python = "{python}"\n')
+    repo.write("a.py", "from onlyhere import f\n\nx: str = f()\n")
     repo.commit()
     result = _run(repo, None, "mypy")["mypy"]
-    assert result.status is Status.ERROR and "pip install mypy" in result.detail, result.detail
+    # Found in the project's site-packages: a type error, not a missing import.
+    assert [f.rule for f in result.findings] == ["assignment"], result.detail
+    assert f"gates' own mypy with --python-executable {python}" in result.detail
+    assert "mypy is not installed in" in result.detail
+
+
+def test_the_projects_own_mypy_runs_with_its_plugins(repo: Repo, tmp_path: Path) -> None:
+    plugin = "from mypy.plugin import Plugin\n\ndef plugin(version):\n    return Plugin\n"
+    python = _venv(tmp_path / "project-env", {"projplugin.py": plugin}, gates_site=True)
+    repo.write(".gates.toml", f'python = "{python}"\n')
+    repo.write("mypy.ini", "[mypy]\nplugins = projplugin\n")
+    repo.write("a.py", "x: str = 1\n")
+    repo.commit()
+    result = _run(repo, None, "mypy")["mypy"]
+    # gates' own mypy could not import the plugin, which only the project's environment has.
+    assert [f.rule for f in result.findings] == ["assignment"], result.detail
+    assert f"from {python}" in result.detail
+
+
+def test_a_project_python_that_does_not_exist_is_a_usage_error(repo: Repo, tmp_path: Path) -> None:
+    repo.write(".gates.toml", f'python = "{tmp_path / "nope" / "python"}"\n')
+    repo.write("a.py", "x = 1\n")
+    repo.commit()
+    with pytest.raises(UsageError, match=r"nope/python .from config key `python`. does not exist"):
+        _run(repo, None, "mypy")
 
 
 def test_blocking_error_is_named_not_reported_as_a_finding() -> None:
@@ -183,16 +225,93 @@ def test_blocking_error_is_named_not_reported_as_a_finding() -> None:
     ]
 
 
-def test_duplicate_modules_make_a_gate_error_naming_them_stubs_win(repo: Repo) -> None:
-    repo.write("m.py", "def f(x):\n    return x\n")
-    repo.write("m.pyi", "def f(x: int) -> int: ...\n")  # passed alone: no duplicate
+def test_duplicate_modules_in_configured_files_make_a_gate_error(repo: Repo) -> None:
+    repo.write("mypy.ini", "[mypy]\nfiles = tests\n")
     repo.write("tests/a/conftest.py", "")
     repo.write("tests/b/conftest.py", "")
     repo.commit()
     result = _run(repo, None, "mypy")["mypy"]
     assert result.status is Status.ERROR
     assert 'Duplicate module named "conftest"' in result.detail
-    assert '"m"' not in result.detail
+
+
+def test_stubs_win_and_files_outside_packages_are_named_not_checked(repo: Repo) -> None:
+    repo.write("m.py", "def f(x):\n    return x\n")
+    repo.write("m.pyi", "def f(x: int) -> int: ...\n")  # passed alone: no duplicate
+    repo.write("tests/a/conftest.py", "x: int = 'not checked'\n")
+    repo.write("tests/b/conftest.py", "")
+    repo.commit()
+    result = _run(repo, None, "mypy")["mypy"]
+    assert result.status is Status.PASS, result.detail
+    assert "checked: m.pyi\n" in result.detail
+    assert "not checked (outside any package" in result.detail
+    assert "tests/a/conftest.py, tests/b/conftest.py" in result.detail
+
+
+_FASTAPI_LIKE = {
+    "pyproject.toml": '[project]\nname = "app"\n',
+    "app/__init__.py": "",
+    "app/main.py": "def main() -> int:\n    return 1\n",
+    "app/routing/__init__.py": "",
+    "app/routing/api.py": "from app.main import main\n\nVALUE: int = main()\n",
+    # Two more modules named `main`, and two named `translate`: every *.py at once is
+    # "Duplicate module named" for mypy.
+    "scripts/main.py": "print('script')\n",
+    "docs_src/app_a/main.py": "x = 1\n",
+    "docs_src/app_b/main.py": "x = 2\n",
+    "scripts/translate.py": "y = 1\n",
+    "docs/translate.py": "y = 2\n",
+}
+
+
+def test_a_fastapi_shaped_repo_checks_its_package_not_its_scripts(repo: Repo) -> None:
+    for rel, text in _FASTAPI_LIKE.items():
+        repo.write(rel, text)
+    base = repo.commit("base")
+    repo.write("app/routing/api.py", "from app.main import main\n\nVALUE: str = main()\n")
+    repo.write("scripts/main.py", "print('changed script')\n")
+    repo.commit("pr")
+    result = _run(repo, base, "mypy")["mypy"]
+    assert result.status is Status.FAIL, result.detail
+    assert [(f.path, f.rule, f.new) for f in result.findings] == [
+        ("app/routing/api.py", "assignment", True)
+    ]
+    assert "checked: app\n" in result.detail and "scripts/main.py" in result.detail
+    # With no base every file counts as changed: still only the package, no duplicate error.
+    everything = _run(repo, None, "mypy")["mypy"]
+    assert everything.status is Status.FAIL, everything.detail
+    assert "Duplicate module" not in everything.detail
+    assert "docs_src/app_a/main.py" in everything.detail  # named as not checked
+
+
+def test_a_pr_that_touches_only_scripts_skips_and_says_why(repo: Repo) -> None:
+    for rel, text in _FASTAPI_LIKE.items():
+        repo.write(rel, text)
+    base = repo.commit("base")
+    repo.write("scripts/main.py", "x: int = 'a script is not checked'\n")
+    repo.commit("pr")
+    result = _run(repo, base, "mypy")["mypy"]
+    assert result.status is Status.SKIPPED
+    assert "no changed Python file in a package" in result.detail
+    assert "scripts/main.py" in result.detail
+
+
+def test_src_layout_packages_and_config_packages_key(repo: Repo) -> None:
+    repo.write("src/lib/__init__.py", "")
+    repo.write("src/lib/core.py", "def f() -> int:\n    return 1\n")
+    repo.write("src/lib/use.py", "from lib.core import f\n\nz: str = f()\n")
+    repo.write("src/single.py", "w: int = 'top-level module in src'\n")
+    repo.write("mypy.ini", "[mypy]\nmypy_path = src\n")
+    base = repo.commit("base")
+    repo.write("src/lib/core.py", "def f() -> int:\n    return 2\n")
+    repo.commit("pr")
+    result = _run(repo, base, "mypy")["mypy"]
+    assert {f.path for f in result.findings} == {"src/lib/use.py"}, result.detail
+    assert "checked: src/lib\n" in result.detail or result.detail.endswith("checked: src/lib")
+    repo.write("mypy.ini", "[mypy]\nmypy_path = src\npackages = lib\n")
+    repo.commit("config names the package")
+    named = _run(repo, None, "mypy")["mypy"]
+    assert {f.path for f in named.findings} == {"src/lib/use.py"}, named.detail
 
 
 def test_project_exclude_is_honoured_without_files(repo: Repo) -> None:

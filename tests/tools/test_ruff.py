@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import os
+import sys
 import threading
 import venv
 from pathlib import Path
 
+import pytest
 from conftest import Repo
 
 from gates.app import RunRequest, run
+from gates.diff import Diff
+from gates.gate import GateContext, GateError
+from gates.git import Revisions
 from gates.model import GateResult, Severity, Status
 from gates.registry import REGISTRY
 from gates.runner import NoProgress
-from gates.tools.ruff import parse_format_check, parse_ruff_json
+from gates.tools.ruff import RuffGate, parse_format_check, parse_ruff_json
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "ruff"
 ROOT = Path("/tmp/q/rf")
@@ -59,17 +65,39 @@ def test_format_true_reports_each_unformatted_changed_file(repo: Repo) -> None:
     assert {(g[0], g[2]) for g in got if g[1] == "ruff"} == {("broken.py", "invalid-syntax")}
 
 
-def test_ruff_missing_from_the_interpreter_is_an_error_not_a_pass(
-    repo: Repo, tmp_path: Path
-) -> None:
+def test_ruff_runs_in_gates_environment_not_the_projects(repo: Repo, tmp_path: Path) -> None:
+    """The project's interpreter has no ruff: ruff never imports the project, so gates' runs."""
     venv.create(tmp_path / "bare", with_pip=False, symlinks=True)
     repo.write("pyproject.toml", f'[tool.gates]\npython = "{tmp_path / "bare/bin/python"}"\n')
     base = repo.commit("base")
     repo.write("a.py", "import os\n")
     repo.commit("pr")
     result = _run(repo, base)
-    assert result.status is Status.ERROR, result.detail
-    assert "ruff is not installed" in result.detail and "pip install ruff" in result.detail
+    assert result.status is Status.FAIL, result.detail
+    assert [f.rule for f in result.findings] == ["F401"]
+    assert result.tool_version.startswith("ruff ")
+
+
+def test_ruff_missing_from_gates_environment_is_an_error_not_a_pass(
+    repo: Repo, tmp_path: Path
+) -> None:
+    venv.create(tmp_path / "bare", with_pip=False, symlinks=True)
+    repo.write("a.py", "import os\n")
+    repo.commit()
+    ctx = GateContext(
+        name="ruff",
+        root=repo.path,
+        diff=Diff(Revisions(None, "h" * 40, None, ""), all_changed=True),
+        files=("a.py",),
+        options={},
+        python=sys.executable,
+        tool_python=str(tmp_path / "bare/bin/python"),
+        scratch=tmp_path / "scratch",
+        timeout_s=60.0,
+        env=dict(os.environ),
+    )
+    with pytest.raises(GateError, match=r"ruff is not installed.*pip install ruff"):
+        RuffGate().run(ctx)
 
 
 def test_project_fix_setting_never_changes_the_checkout(repo: Repo) -> None:

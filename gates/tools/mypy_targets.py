@@ -1,0 +1,100 @@
+"""What mypy checks: what the project's mypy config names, else the packages the PR touches.
+
+Naming every `*.py` of a repository is not how any project runs mypy: fastapi's `scripts/` and
+`docs_src/` hold many modules of the same name, and mypy stops at "Duplicate module named ..."
+on every PR. So when the config names no targets (`files`, `packages`, `modules`), mypy gets
+the top-level package of each changed file (the directory found by walking up `__init__.py`
+directories, at the root or under `src/`) or, for a module outside any package at the root or in
+`src/`, the file itself. Other files (scripts/, docs/conf.py) are not checked, and the gate's
+detail says which.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from gates.diff import Diff
+from gates.paths import PYTHON_SUFFIXES
+
+# The keys of mypy's config that name what to check when the command line names nothing.
+CONFIG_TARGET_KEYS = ("files", "packages", "modules")
+_SOURCE_DIRS = ((), ("src",))  # where a top-level package or module may live
+MAX_LISTED = 10
+
+
+@dataclass(frozen=True)
+class Targets:
+    """The paths to give mypy, and the changed files that none of them covers."""
+
+    paths: tuple[str, ...]
+    unchecked: tuple[str, ...]
+
+    def note(self) -> str:
+        """The detail line naming what was left out, "" when nothing was."""
+        if not self.unchecked:
+            return ""
+        shown = ", ".join(self.unchecked[:MAX_LISTED])
+        more = f" and {len(self.unchecked) - MAX_LISTED} more" if len(self.unchecked) > 10 else ""
+        return f"not checked (outside any package, and mypy's config names no files): {shown}{more}"
+
+
+def config_names_targets(config: Mapping[str, Any]) -> bool:
+    return any(config.get(key) for key in CONFIG_TARGET_KEYS)
+
+
+def touched_python(diff: Diff, in_scope: Iterable[str]) -> list[str]:
+    """The Python files the PR added or changed, and the old paths of those it deleted or
+    renamed (a module leaving a package can break the files that import it); with no base,
+    every file in scope."""
+    scope = [f for f in in_scope if f.endswith(PYTHON_SUFFIXES)]
+    if diff.all_changed:
+        return scope
+    touched = {p for p in scope if diff.is_changed(p)}
+    for changed in diff.files.values():
+        gone = [changed.old_path] if changed.old_path else []
+        if not changed.exists_at_head:
+            gone.append(changed.path)
+        touched.update(p for p in gone if p.endswith(PYTHON_SUFFIXES))
+    return sorted(touched)
+
+
+def pr_targets(root: Path, files: Iterable[str]) -> Targets:
+    """The top-level packages and modules that cover `files`, and the files none covers."""
+    paths: dict[str, None] = {}
+    unchecked: list[str] = []
+    for rel in files:
+        target = target_of(root, rel)
+        if target is None:
+            if (root / rel).is_file():  # a deleted script is nothing to mention
+                unchecked.append(rel)
+        elif (root / target).exists():
+            paths[target] = None
+    return Targets(_stubs_win(list(paths)), tuple(unchecked))
+
+
+def target_of(root: Path, rel: str) -> str | None:
+    """The top-level package directory holding `rel`, or `rel` itself for a top-level module,
+    or None when it is neither (a script, a docs file, a package nested under other folders)."""
+    parts = PurePosixPath(rel).parts
+    top: int | None = None
+    depth = len(parts) - 1  # the number of directories above the file
+    while depth > 0 and _is_package(root, parts[:depth]):
+        top = depth
+        depth -= 1
+    if top is not None:
+        return "/".join(parts[:top]) if parts[: top - 1] in _SOURCE_DIRS else None
+    return rel if parts[:-1] in _SOURCE_DIRS else None
+
+
+def _is_package(root: Path, parts: tuple[str, ...]) -> bool:
+    folder = root.joinpath(*parts)
+    return (folder / "__init__.py").is_file() or (folder / "__init__.pyi").is_file()
+
+
+def _stubs_win(paths: list[str]) -> tuple[str, ...]:
+    """A module given as both `m.py` and `m.pyi` is a duplicate to mypy; the stub wins."""
+    stubs = {p[:-1] for p in paths if p.endswith(".pyi")}
+    return tuple(p for p in paths if p not in stubs)
