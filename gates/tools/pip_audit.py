@@ -2,8 +2,10 @@
 
 What is audited, first found wins: the `requirements*.txt` files (all of them, `-r` each), else
 `pyproject.toml` (pip-audit's project mode), else, with `environment = true`, the installed
-environment of the configured interpreter (opt-in: by default that interpreter is the one gates
-itself runs in, whose packages are gates' tools rather than the project's).
+environment of the project's interpreter (opt-in). pip-audit runs in gates' own environment
+and cannot be pointed at another interpreter, so that environment is written out `pip
+freeze`-style by the project's interpreter (name==version of every installed distribution, minus
+those installed from a local path or URL, which no index knows) and audited with `-r`.
 
 pip-audit needs the network (PyPI's JSON API or OSV), so a short TCP probe of the vulnerability
 service (or of the HTTPS proxy) decides first: offline, the gate is `skipped` with the reason,
@@ -276,6 +278,8 @@ class AuditGate:
         plan = plan_audit(ctx.root, ctx.files)
         if not plan.args and not ctx.options.get("environment"):
             return GateOutcome.skipped(_NOTHING_TO_AUDIT)
+        if not plan.args:
+            plan = environment_plan(ctx)
         service = str(ctx.options.get("service", "pypi"))
         host, port = probe_target(service, str(ctx.options.get("probe", "")), ctx.env)
         reason = probe(host, port)
@@ -315,7 +319,7 @@ class AuditGate:
             str(cache),
             *[str(a) for a in ctx.options.get("args", [])],  # type: ignore[attr-defined]
         ]
-        result = ctx.python_module("pip_audit", *argv)
+        result = ctx.tool_module("pip_audit", *argv)
         require_ran(result, INSTALL)
         if result.returncode not in (0, 1):  # 1: vulnerabilities found, or pip-audit failed
             raise tool_failure(result, "pip-audit failed")
@@ -326,6 +330,31 @@ class AuditGate:
         if ctx.options.get("required"):
             raise GateError(f"{kind}: {reason}; the audit is required ([audit] required = true)")
         return GateOutcome.skipped(f"{kind}: {reason}; the dependency audit needs network access")
+
+
+# Run by the project's interpreter: its installed distributions as pins, leaving out those
+# installed from a directory or URL (direct_url.json: the project itself, editable installs).
+_FREEZE = (
+    "import sys; del sys.path[0]\n"
+    "import importlib.metadata as m, json\n"
+    "pins = {}\n"
+    "for d in m.distributions():\n"
+    "    name = d.metadata['Name']\n"
+    "    if name and not d.read_text('direct_url.json'):\n"
+    "        pins.setdefault(name, d.version)\n"
+    "print('\\n'.join(f'{k}=={v}' for k, v in sorted(pins.items())))\n"
+)
+
+
+def environment_plan(ctx: GateContext) -> Plan:
+    """The project's installed environment as a pinned requirements file in the scratch."""
+    result = ctx.run([ctx.python, "-c", _FREEZE], timeout_s=60)
+    if not result.ok:
+        raise tool_failure(result, f"cannot list the packages installed in {ctx.python}")
+    frozen = ctx.scratch / "environment-requirements.txt"
+    frozen.write_text(result.stdout, encoding="utf-8")
+    args = ("-r", str(frozen), "--no-deps", "--disable-pip")
+    return Plan(args, {}, "", f"the installed environment of {ctx.python}")
 
 
 def _audited_count(text: str) -> int:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import socket
+import sys
+import venv
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,6 +13,9 @@ import pytest
 from conftest import Repo
 
 from gates.app import RunRequest, run
+from gates.diff import Diff
+from gates.gate import GateContext, GateError, GateOutcome
+from gates.git import Revisions
 from gates.model import GateResult, Severity, Status
 from gates.runner import NoProgress
 from gates.tools.pip_audit import (
@@ -145,41 +151,81 @@ def listening_port() -> Iterator[int]:
     server.close()
 
 
-def test_findings_on_changed_requirement_lines_block(
+def _fake_pip_audit(tmp_path: Path, script: str) -> str:
+    """A stand-in for gates' own interpreter: `-m pip_audit` runs `script`, anything else
+    (the project's listing of its packages) the real interpreter."""
+    fake = tmp_path / "fake-python"
+    fake.write_text(
+        "#!/bin/sh\n"
+        f'if [ "$1" = "-m" ] && [ "$2" = "pip_audit" ]; then\n{script}\nfi\n'
+        f'exec "{sys.executable}" "$@"\n'
+    )
+    fake.chmod(0o755)
+    return str(fake)
+
+
+def _audit_with(
+    repo: Repo, tmp_path: Path, tool_python: str, port: int, **options: object
+) -> GateOutcome:
+    """The audit gate alone, with `tool_python` as gates' own interpreter."""
+    ctx = GateContext(
+        name="audit",
+        root=repo.path,
+        diff=Diff(Revisions(None, "h" * 40, None, ""), all_changed=True),
+        files=tuple(p for p in ("requirements.txt",) if (repo.path / p).exists()),
+        options={"probe": f"127.0.0.1:{port}", "service": "pypi", **options},
+        python=str(options.pop("python", sys.executable)),
+        tool_python=tool_python,
+        scratch=tmp_path / "scratch",
+        timeout_s=60.0,
+        env=dict(os.environ),
+    )
+    ctx.scratch.mkdir(exist_ok=True)
+    return AuditGate().run(ctx)
+
+
+def test_findings_go_on_their_requirement_lines(
     repo: Repo, tmp_path: Path, listening_port: int
 ) -> None:
-    # A stand-in interpreter whose `-m pip_audit` prints the golden report and exits 1, as
-    # pip-audit does when it found vulnerabilities.
-    fake = tmp_path / "fake-python"
-    fake.write_text(f"#!/bin/sh\ncat '{GOLDEN / 'vulnerable_requests_flask.json'}'\nexit 1\n")
-    fake.chmod(0o755)
-    repo.write("requirements.txt", "flask==0.12\n")
-    base = repo.commit("base")
+    # pip-audit prints the golden report and exits 1, as it does when it found vulnerabilities.
+    fake = _fake_pip_audit(tmp_path, f"cat '{GOLDEN / 'vulnerable_requests_flask.json'}'; exit 1")
     repo.write("requirements.txt", "flask==0.12\nrequests==2.19.0\n")
-    repo.write(".gates.toml", f'python = "{fake}"\n[audit]\nprobe = "127.0.0.1:{listening_port}"\n')
+    repo.commit()
+    outcome = _audit_with(repo, tmp_path, fake, listening_port)
+    by_rule = {f.rule: f for f in outcome.findings}
+    assert (
+        by_rule["PYSEC-2023-74"].line == 2 and by_rule["PYSEC-2023-74"].path == "requirements.txt"
+    )
+    assert by_rule["PYSEC-2019-179"].line == 1
+    assert "private-lib" in outcome.detail
+    assert outcome.metrics == {"dependencies_audited": 3, "dependencies_unaudited": 1}
+
+
+def test_a_whole_run_uses_gates_pip_audit_offline_is_skipped(
+    repo: Repo, listening_port: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Through the whole run with gates' real pip-audit: the probe says online, pip-audit then
+    reaches nothing (a dead proxy), so the gate is skipped offline, never passed."""
+    monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:9")
+    monkeypatch.setenv("https_proxy", "http://127.0.0.1:9")
+    base = repo.commit("base")
+    repo.write("requirements.txt", "requests==2.19.0\n")
+    repo.write(".gates.toml", f'[audit]\nprobe = "127.0.0.1:{listening_port}"\n')
     repo.commit("pr")
     result = audit(repo, base)
-    assert result.status is Status.FAIL, result.detail
-    by_rule = {f.rule: f for f in result.findings}
-    assert by_rule["PYSEC-2023-74"].line == 2 and by_rule["PYSEC-2023-74"].new
-    assert by_rule["PYSEC-2019-179"].line == 1 and not by_rule["PYSEC-2019-179"].new
-    assert "private-lib" in result.detail
-    assert result.metrics == {"dependencies_audited": 3, "dependencies_unaudited": 1}
+    assert result.status is Status.SKIPPED, result.detail
+    assert result.tool_version.startswith("pip-audit ")
 
 
 def test_no_dependency_audited_is_skipped_not_passed(
     repo: Repo, tmp_path: Path, listening_port: int
 ) -> None:
-    fake = tmp_path / "fake-python"
-    fake.write_text(f"#!/bin/sh\ncat '{GOLDEN / 'real_not_found_on_index.json'}'\n")
-    fake.chmod(0o755)
-    base = repo.commit("base")
+    fake = _fake_pip_audit(tmp_path, f"cat '{GOLDEN / 'real_not_found_on_index.json'}'; exit 0")
     repo.write("requirements.txt", "requests==2.19.0\nflask == 0.12\n")
-    repo.write(".gates.toml", f'python = "{fake}"\n[audit]\nprobe = "127.0.0.1:{listening_port}"\n')
-    repo.commit("pr")
-    result = audit(repo, base)
-    assert result.status is Status.SKIPPED
-    assert result.detail.startswith("vulnerability data unavailable: no dependency could be")
+    repo.commit()
+    outcome = _audit_with(repo, tmp_path, fake, listening_port)
+    assert outcome.status is Status.SKIPPED
+    assert outcome.detail.startswith("vulnerability data unavailable: no dependency could be")
 
 
 def test_nothing_declared_is_skipped_without_probing(repo: Repo) -> None:
@@ -191,20 +237,41 @@ def test_nothing_declared_is_skipped_without_probing(repo: Repo) -> None:
     assert result.status is Status.SKIPPED and result.detail.startswith("nothing to audit")
 
 
-def test_pip_audit_missing_from_the_interpreter_names_the_fix(
+def test_pip_audit_missing_from_gates_environment_names_the_fix(
     repo: Repo, tmp_path: Path, listening_port: int
 ) -> None:
-    """The project's interpreter lacks pip-audit (found on a real project's venv): an error
-    that says how to install it, not a parse failure."""
-    fake = tmp_path / "fake-python"
-    fake.write_text(f"#!/bin/sh\necho '{fake}: No module named pip_audit' >&2\nexit 1\n")
-    fake.chmod(0o755)
-    base = repo.commit("base")
+    """gates' own interpreter lacks pip-audit: an error that says how to install it, not a
+    parse failure."""
+    fake = _fake_pip_audit(tmp_path, "echo 'No module named pip_audit' >&2; exit 1")
     repo.write("requirements.txt", "requests==2.19.0\n")
-    repo.write(".gates.toml", f'python = "{fake}"\n[audit]\nprobe = "127.0.0.1:{listening_port}"\n')
-    repo.commit("pr")
-    result = audit(repo, base)
-    assert result.status is Status.ERROR
-    assert (
-        "pip_audit is not installed" in result.detail and "pip install pip-audit" in result.detail
+    repo.commit()
+    with pytest.raises(GateError, match=r"pip_audit is not installed.*pip install pip-audit"):
+        _audit_with(repo, tmp_path, fake, listening_port)
+
+
+def test_environment_audits_the_projects_packages_not_gates(
+    repo: Repo, tmp_path: Path, listening_port: int
+) -> None:
+    """`environment = true` audits the project's interpreter's packages, written out as pins
+    (pip-audit itself runs in gates' environment); a local install is left out."""
+    env = tmp_path / "project-env"
+    venv.create(env, with_pip=False, symlinks=True)
+    (site,) = env.glob("lib/python*/site-packages")
+    for name, version, local in (("flask", "0.12", False), ("myproject", "1.0", True)):
+        info = site / f"{name}-{version}.dist-info"
+        info.mkdir()
+        (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n")
+        if local:
+            (info / "direct_url.json").write_text('{"url": "file:///src", "dir_info": {}}')
+    seen = tmp_path / "audited.txt"
+    fake = _fake_pip_audit(
+        tmp_path, f"cp \"$4\" '{seen}'; cat '{GOLDEN / 'vulnerable_requests_flask.json'}'; exit 1"
     )
+    repo.write("a.py", "x = 1\n")
+    repo.commit()
+    outcome = _audit_with(
+        repo, tmp_path, fake, listening_port, environment=True, python=str(env / "bin/python")
+    )
+    assert seen.read_text().split() == ["flask==0.12"]  # not ruff, not gates' own packages
+    assert any(f.rule == "PYSEC-2019-179" for f in outcome.findings)
+    assert f"the installed environment of {env / 'bin/python'}" in outcome.detail
