@@ -1,17 +1,24 @@
 """A small stand-in for the GitHub Actions runner: enough to execute our composite action.
 
 It reads the files a runner gives a step (GITHUB_OUTPUT), evaluates the few expressions our
-action.yml uses (inputs, github.action_path, github.token, steps.<id>.outputs/outcome,
-always(), ==, !=, &&, ||), and runs `run:` steps the way `shell: bash` does: `bash -e {0}`
-on a script file, with the step's `env:` on top of the job's environment.
+action.yml uses (inputs, github.action_path, github.token, runner.temp/os/arch,
+steps.<id>.outputs/outcome, always(), ==, !=, &&, ||), and runs `run:` steps the way
+`shell: bash` does: `bash -e {0}` on a script file, with the step's `env:` on top of the job's
+environment. Of the `uses:` steps it plays actions/cache/restore and actions/cache/save against
+a directory that stands for GitHub's cache service (`ActionsCache`), and actions/setup-python
+by answering its `python-path` output with an interpreter the test names; any other `uses:`
+step counts as succeeded without doing anything.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
+import shutil
 import subprocess
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -51,6 +58,8 @@ class StepResult:
     stderr: str = ""
     outputs: dict[str, str] = field(default_factory=dict)
     env: dict[str, str] = field(default_factory=dict)
+    with_: dict[str, str] = field(default_factory=dict)  # a `uses:` step's evaluated inputs
+    seconds: float = 0.0
 
 
 @dataclass
@@ -69,9 +78,15 @@ class ActionRun:
 class Context:
     """The values expressions may read."""
 
-    def __init__(self, inputs: Mapping[str, str], github: Mapping[str, str]) -> None:
+    def __init__(
+        self,
+        inputs: Mapping[str, str],
+        github: Mapping[str, str],
+        runner: Mapping[str, str] | None = None,
+    ) -> None:
         self.inputs = dict(inputs)
         self.github = dict(github)
+        self.runner = dict(runner or {})
         self.steps: dict[str, StepResult] = {}
         self.failed = False
 
@@ -81,6 +96,8 @@ class Context:
             return self.inputs.get(parts[1], "")
         if parts[0] == "github":
             return self.github.get(parts[1], "")
+        if parts[0] == "runner":
+            return self.runner.get(parts[1], "")
         if parts[0] == "steps":
             step = self.steps.get(parts[1])
             if step is None:
@@ -146,6 +163,93 @@ def load_action(path: Path) -> dict[str, Any]:
     return yaml.safe_load(path.read_text(encoding="utf-8"))
 
 
+class ActionsCache:
+    """GitHub's cache service, as actions/cache v4 uses it, in a directory.
+
+    An entry is found by its key and its paths (the service's "version" is a hash of the paths,
+    so a cache saved for one path never restores to another). Restoring replaces each path with
+    the saved copy, as a fresh runner would have it; an existing key is never overwritten.
+    Copies are hard links, for speed: a test must replace files, never edit them in place.
+    """
+
+    def __init__(self, store: Path) -> None:
+        self.store = store
+        self.saves: list[str] = []  # keys saved, in order
+        self.restores: list[tuple[str, str]] = []  # (primary key, matched key or "")
+
+    def _version(self, paths: list[str]) -> Path:
+        digest = hashlib.sha256("\n".join(paths).encode()).hexdigest()[:16]
+        return self.store / digest
+
+    def _entry(self, paths: list[str], key: str) -> Path:
+        return self._version(paths) / hashlib.sha256(key.encode()).hexdigest()[:32]
+
+    def restore(self, paths: list[str], key: str, restore_keys: list[str]) -> dict[str, str]:
+        outputs = {"cache-primary-key": key}
+        exact = self._entry(paths, key)
+        found = exact if exact.is_dir() else self._newest_with_prefix(paths, restore_keys)
+        self.restores.append((key, (found / "key").read_text() if found else ""))
+        if found is None:
+            return outputs  # as v4: no cache-hit output at all on a miss
+        for index, path in enumerate(paths):
+            target = Path(path)
+            _remove(target)
+            saved = found / str(index)
+            if saved.exists():
+                target.parent.mkdir(parents=True, exist_ok=True)
+                _link_copy(saved, target)
+        outputs["cache-hit"] = str(found == exact).lower()
+        outputs["cache-matched-key"] = (found / "key").read_text()
+        return outputs
+
+    def _newest_with_prefix(self, paths: list[str], prefixes: list[str]) -> Path | None:
+        version = self._version(paths)
+        entries = (
+            [e for e in version.iterdir() if (e / "key").is_file()] if version.is_dir() else []
+        )
+        entries.sort(key=lambda e: float((e / "saved").read_text()), reverse=True)
+        for prefix in prefixes:
+            for entry in entries:
+                if (entry / "key").read_text().startswith(prefix):
+                    return entry
+        return None
+
+    def save(self, paths: list[str], key: str) -> tuple[int, str]:
+        entry = self._entry(paths, key)
+        if entry.exists():
+            return 0, f"Failed to save: Unable to reserve cache with key {key} (it exists)."
+        if not any(Path(p).exists() for p in paths):
+            return 0, "Path Validation Error: no path to cache exists; nothing saved."
+        partial = entry.with_name(entry.name + ".partial")
+        partial.mkdir(parents=True)
+        for index, path in enumerate(paths):
+            if Path(path).exists():
+                _link_copy(Path(path), partial / str(index))
+        (partial / "key").write_text(key)
+        (partial / "saved").write_text(repr(time.time()))
+        partial.rename(entry)
+        self.saves.append(key)
+        return 0, f"Cache saved with key: {key}"
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)
+    elif path.exists() or path.is_symlink():
+        path.unlink()
+
+
+def _link_copy(source: Path, target: Path) -> None:
+    if source.is_dir() and not source.is_symlink():
+        shutil.copytree(source, target, symlinks=True, copy_function=os.link)
+    else:
+        shutil.copy2(source, target, follow_symlinks=False)
+
+
+def _lines(value: str) -> list[str]:
+    return [line.strip() for line in value.splitlines() if line.strip()]
+
+
 def run_action(
     action: Mapping[str, Any],
     inputs: Mapping[str, str],
@@ -155,10 +259,26 @@ def run_action(
     tmp: Path,
     skip: set[str] = frozenset(),  # type: ignore[assignment]
     timeout: float = 300,
+    *,
+    cache: ActionsCache | None = None,
+    setup_python: str | None = None,
+    after_step: Callable[[StepResult], None] | None = None,
+    until: str | None = None,
 ) -> ActionRun:
-    """Run the composite steps in order; steps whose id is in `skip` count as succeeded."""
+    """Run the composite steps in order; steps whose id is in `skip` count as succeeded.
+
+    `cache` plays actions/cache (without it, cache steps do nothing and restore misses);
+    `setup_python` is the interpreter actions/setup-python answers with; `after_step` is called
+    after every step that ran; `until` stops after the step with that id.
+    """
     defaults = {k: str(v.get("default", "")) for k, v in (action.get("inputs") or {}).items()}
-    ctx = Context({k: ctx_default(defaults, inputs, k) for k in defaults}, github)
+    runner = {
+        "temp": env.get("RUNNER_TEMP", ""),
+        "os": env.get("RUNNER_OS", ""),
+        "arch": env.get("RUNNER_ARCH", ""),
+        "tool_cache": env.get("RUNNER_TOOL_CACHE", ""),
+    }
+    ctx = Context({k: ctx_default(defaults, inputs, k) for k in defaults}, github, runner)
     # Defaults may themselves be expressions such as ${{ github.token }}.
     ctx.inputs = {k: ctx.substitute(v) for k, v in ctx.inputs.items()}
     results: list[StepResult] = []
@@ -168,18 +288,55 @@ def run_action(
         ctx.steps[step_id] = result
         results.append(result)
         if not ctx.condition(step.get("if")):
+            if step_id == until:
+                break
             continue
-        if step_id in skip or "uses" in step:
+        started = time.monotonic()
+        if step_id in skip:
             result.ran = True
-            continue
-        _run_step(ctx, step, result, env, cwd, tmp / f"step{index}", timeout)
+        elif "uses" in step:
+            _use(ctx, step, result, cache, setup_python)
+        else:
+            _run_step(ctx, step, result, env, cwd, tmp / f"step{index}", timeout)
+        result.seconds = time.monotonic() - started
         if result.returncode != 0 and not step.get("continue-on-error"):
             ctx.failed = True
+        if after_step is not None:
+            after_step(result)
+        if step_id == until:
+            break
     outputs = {
         name: ctx.substitute(str(spec.get("value", "")))
         for name, spec in (action.get("outputs") or {}).items()
     }
     return ActionRun(results, outputs)
+
+
+def _use(
+    ctx: Context,
+    step: Mapping[str, Any],
+    result: StepResult,
+    cache: ActionsCache | None,
+    setup_python: str | None,
+) -> None:
+    """A `uses:` step: the cache and setup-python actions played, any other a no-op."""
+    name = str(step["uses"]).split("@", 1)[0]
+    raw = (step.get("with") or {}).items()
+    given = {k: str(v).lower() if isinstance(v, bool) else str(v) for k, v in raw}
+    result.with_ = {k: ctx.substitute(v) for k, v in given.items()}
+    result.ran = True
+    given = result.with_
+    if name == "actions/cache/restore" and cache is not None:
+        paths = _lines(given["path"])
+        result.outputs = cache.restore(paths, given["key"], _lines(given.get("restore-keys", "")))
+    elif name == "actions/cache/save" and cache is not None:
+        result.returncode, result.stdout = cache.save(_lines(given["path"]), given["key"])
+    elif name == "actions/cache/restore":
+        result.outputs = {"cache-primary-key": given["key"]}
+    elif name == "actions/setup-python" and setup_python is not None:
+        result.outputs = {"python-path": setup_python}
+    elif name == "actions/setup-python":
+        result.returncode, result.stderr = 1, "the test named no interpreter for setup-python"
 
 
 def ctx_default(defaults: Mapping[str, str], inputs: Mapping[str, str], name: str) -> str:
