@@ -134,6 +134,9 @@ def test_dogfooding_workflow_has_minimal_permissions() -> None:
     assert list(gates[True]) == ["pull_request"]  # YAML 1.1 reads the key `on` as True
     steps = gates["jobs"]["gates"]["steps"]
     assert any(s.get("uses") == "./" for s in steps)
+    assert not any(
+        "python-version" in (s.get("with") or {}) for s in steps if s.get("uses") == "./"
+    )
     ci = yaml.safe_load((ROOT / ".github/workflows/ci.yml").read_text())
     versions = ci["jobs"]["test"]["strategy"]["matrix"]["python-version"]
     assert versions == ["3.10", "3.11", "3.12", "3.13"]
@@ -141,6 +144,7 @@ def test_dogfooding_workflow_has_minimal_permissions() -> None:
     for needle in ('-c constraints.txt -e ".[all,test]"', "ruff check", "ruff format --check"):
         assert needle in commands
     assert "mypy --strict gates" in commands
+    assert "zizmor --offline" in commands
 
 
 def test_fork_safe_publisher_never_runs_pr_code() -> None:
@@ -293,3 +297,124 @@ def test_fork_safe_publisher_refuses_a_forged_artifact(
         result = _run_publisher(tmp_path, api, number, pr_head)
     assert result.returncode == 1 and needle in result.stdout
     assert api.requests == [] and not (tmp_path / "pwned").exists()
+
+
+# A `uses:` line: the action, `@`, the ref, and an optional comment.
+_USES = re.compile(
+    r"^\s*(?:-\s+)?uses:\s*(?P<action>[^@\s#]+)(?:@(?P<ref>[^\s#]+))?\s*(?P<comment>#.*)?$"
+)
+_PINNED = re.compile(r"[0-9a-f]{40}")
+_VERSION_COMMENT = re.compile(r"# v\d+(\.\d+){0,2}$")
+
+
+def uses_lines() -> list[tuple[str, str]]:
+    """Every `uses:` line of action.yml, our workflows and the README's examples, with where."""
+    texts = [("action.yml", (ROOT / "action.yml").read_text())]
+    texts += [(p.name, p.read_text()) for p in WORKFLOWS]
+    texts += [(f"README example {i}", text) for i, text in enumerate(readme_examples())]
+    return [
+        (f"{name}:{number}", line)
+        for name, text in texts
+        for number, line in enumerate(text.splitlines(), 1)
+        if re.match(r"^\s*(-\s+)?uses:", line)
+    ]
+
+
+def unpinned(line: str) -> str | None:
+    """Why a `uses:` line is not pinned by a full commit SHA with its version, or None."""
+    found = _USES.match(line)
+    if found is None:
+        return "unparsed"
+    action, ref, comment = found["action"], found["ref"], found["comment"] or ""
+    if action.startswith("./"):
+        return None  # this repository's own action, as checked out
+    if action == "OWNER/gates":  # the reader's pin of a gates release: the comment says how
+        return None if ref == "RELEASE_COMMIT_SHA" and _VERSION_COMMENT.search(comment) else "gates"
+    if ref is None or not _PINNED.fullmatch(ref):
+        return f"{action} is pinned by {ref!r}, not a full commit SHA"
+    if not _VERSION_COMMENT.search(comment):
+        return f"{action}@{ref} has no '# vX.Y.Z' comment"
+    return None
+
+
+def test_every_uses_is_pinned_by_a_full_commit_sha() -> None:
+    lines = uses_lines()
+    assert len(lines) >= 15
+    assert [(where, line, unpinned(line)) for where, line in lines if unpinned(line)] == []
+
+
+def test_the_pin_check_finds_a_tag_a_short_sha_and_a_missing_comment() -> None:
+    sha = "11d5960a326750d5838078e36cf38b85af677262"
+    assert unpinned("      - uses: actions/checkout@v4") is not None
+    assert unpinned(f"      - uses: actions/checkout@{sha[:12]} # v4.4.0") is not None
+    assert unpinned(f"      - uses: actions/checkout@{sha}") is not None
+    assert unpinned("      - uses: OWNER/gates@v1") is not None
+    assert unpinned(f"      - uses: actions/checkout@{sha} # v4.4.0") is None
+
+
+def checkout_steps() -> list[tuple[str, dict[str, Any]]]:
+    found = []
+    for name, data in all_documents():
+        for job in (data.get("jobs") or {}).values():
+            found += [(name, s) for s in job.get("steps") or [] if "checkout" in s.get("uses", "")]
+    return found
+
+
+def test_every_checkout_keeps_no_credentials() -> None:
+    """The PR's tests run in the checkout: actions/checkout must not leave the token in it."""
+    steps = checkout_steps()
+    assert len(steps) >= 5
+    kept = [
+        name for name, s in steps if (s.get("with") or {}).get("persist-credentials") is not False
+    ]
+    assert kept == []
+
+
+def test_jobs_hold_only_the_permissions_they_name() -> None:
+    """Top level: nothing or `contents: read`; a write scope only in the job that needs it."""
+    for name, data in all_documents():
+        if "jobs" not in data:
+            continue
+        top = data.get("permissions")
+        assert top in ({}, {"contents": "read"}), name
+        for job_name, job in data["jobs"].items():
+            perms = job.get("permissions", top)
+            assert isinstance(perms, dict), (name, job_name)  # never read-all / write-all
+            writes = {k for k, v in perms.items() if v == "write"}
+            if writes:
+                assert "permissions" in job and top != perms, (name, job_name)
+
+
+ZIZMOR = str(Path(sys.executable).parent / "zizmor")
+
+
+def zizmor(*paths: Path) -> tuple[int, list[dict[str, Any]]]:
+    """zizmor offline, without a config file: only inline `# zizmor: ignore[...]` comments count."""
+    cmd = [ZIZMOR, "--offline", "--no-config", "--format", "json", *map(str, paths)]
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_TOKEN")}
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=120, env=env)
+    return done.returncode, json.loads(done.stdout or "[]")
+
+
+def test_zizmor_finds_nothing_in_the_action_and_the_workflows() -> None:
+    code, findings = zizmor(ROOT / "action.yml", ROOT / ".github/workflows")
+    described = [(f["ident"], f["locations"][0]["symbolic"]["key"]) for f in findings]
+    assert (code, described) == (0, [])
+    # Each ignore names its rule and says why, on its own line or the line above.
+    for path in [ROOT / "action.yml", *WORKFLOWS]:
+        lines = path.read_text().splitlines()
+        for number, line in enumerate(lines):
+            if "zizmor: ignore" in line:
+                assert re.search(r"zizmor: ignore\[[a-z-]+\]", line), (path.name, line)
+                assert lines[number - 1].strip().startswith("#"), (path.name, number + 1)
+
+
+def test_zizmor_can_fail(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yml"
+    bad.write_text(
+        "on: pull_request\npermissions: write-all\njobs:\n  a:\n    runs-on: ubuntu-latest\n"
+        "    steps:\n      - uses: actions/checkout@v4\n      - run: echo ${{ github.head_ref }}\n"
+    )
+    code, findings = zizmor(bad)
+    assert code != 0
+    assert {"artipacked", "unpinned-uses", "template-injection"} <= {f["ident"] for f in findings}
