@@ -38,7 +38,7 @@ def batches(items: Sequence[str], budget: int = ARGV_BUDGET) -> Iterator[list[st
 def require_ran(result: ProcResult, install_hint: str) -> None:
     """Raise GateError when the tool did not run to completion at all."""
     if result.missing or (result.returncode is None and not result.timed_out and result.error):
-        raise GateError(f"{result.describe_failure()}; install it with: {install_hint}")
+        raise GateError(f"{result.describe_failure()}; {_how(install_hint)}")
     if result.timed_out or result.crashed:
         raise GateError(result.describe_failure(), result.tail())
 
@@ -51,7 +51,12 @@ def require_module(result: ProcResult, module: str, install_hint: str) -> None:
     pattern = re.compile(rf"No module named '?{re.escape(module)}'?\s*$", re.MULTILINE)
     if result.returncode == 1 and pattern.search(result.stderr + "\n" + result.stdout):
         python = result.argv[0] if result.argv else "python"
-        raise GateError(f"{module} is not installed in {python}; install it with: {install_hint}")
+        raise GateError(f"{module} is not installed in {python}; {_how(install_hint)}")
+
+
+def _how(hint: str) -> str:
+    """A command is introduced; a sentence (what to add where) is said as it is."""
+    return f"install it with: {hint}" if hint.startswith("pip install") else hint
 
 
 def tool_failure(result: ProcResult, why: str) -> GateError:

@@ -29,7 +29,10 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-INSTALL = "pip install pytest coverage (into the interpreter set by [tool.gates] python)"
+INSTALL = (
+    "add pytest and coverage to the project's environment (its test dependencies), "
+    "or set the action input install-test-tools: true"
+)
 # pytest's exit codes (pytest.ExitCode).
 TESTS_FAILED = 1
 NO_TESTS = 5
