@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import ast
 import json
 from collections.abc import Collection, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from gates.diff import Diff
@@ -57,10 +58,11 @@ def diff_coverage(
 ) -> DiffCoverage:
     """Of the PR's added lines that coverage counts as executable, how many ran.
 
-    Files coverage did not measure (outside `source`, omitted) do not count: that is the
-    project's coverage config speaking, and neither do files outside `scope` (the gate's
-    `paths`/`exclude`). Comments, blank lines and docstrings are not statements for coverage,
-    so they are neither covered nor uncovered.
+    Files coverage lists with nothing executed (in `source`, never imported) count with every
+    added statement uncovered. Files it did not measure (outside `source`, omitted) do not
+    count: that is the project's coverage config speaking, and neither do files outside `scope`
+    (the gate's `paths`/`exclude`). Comments, blank lines and docstrings are not statements for
+    coverage, so they are neither covered nor uncovered.
     """
     executable = covered = 0
     ranges: list[tuple[str, int, int]] = []
@@ -93,3 +95,52 @@ def line_ranges(lines: Iterable[int], executable: frozenset[int]) -> list[tuple[
         else:
             ranges.append((line, line))
     return ranges
+
+
+def with_unmeasured(coverage: Coverage, statements: Mapping[str, frozenset[int]]) -> Coverage:
+    """`coverage` plus files it does not list, each with every one of `statements` missed.
+
+    For source files coverage cannot see although they are in the inferred source (a folder
+    without `__init__.py` that no test imports): their added lines must not pass as unmeasured.
+    The total stays coverage's own figure.
+    """
+    extra = {
+        path: FileCoverage(executed=frozenset(), missing=lines)
+        for path, lines in statements.items()
+        if path not in coverage.files and lines
+    }
+    return replace(coverage, files={**coverage.files, **extra}) if extra else coverage
+
+
+def statement_lines(text: str) -> frozenset[int]:
+    """The first line of each statement, as coverage counts them: not docstrings, not lines
+    under `# pragma: no cover`. Empty when the text does not parse (coverage could not either).
+    """
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError):
+        return frozenset()
+    lines = text.splitlines()
+    docstrings = _docstring_ids(tree)
+    excluded: set[int] = set()
+    found: set[int] = set()
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.stmt) or id(node) in docstrings:
+            continue
+        if "pragma: no cover" in lines[node.lineno - 1]:
+            excluded.update(range(node.lineno, (node.end_lineno or node.lineno) + 1))
+        found.add(node.lineno)
+    return frozenset(found - excluded)
+
+
+def _docstring_ids(tree: ast.AST) -> set[int]:
+    """The first string expression of each module, class and function body."""
+    owners = (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)
+    ids: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, owners) and node.body:
+            first = node.body[0]
+            value = first.value if isinstance(first, ast.Expr) else None
+            if isinstance(value, ast.Constant) and isinstance(value.value, str):
+                ids.add(id(first))
+    return ids

@@ -1,33 +1,42 @@
-"""The project's tests under coverage: failing tests, total coverage and diff coverage.
+"""The project's tests under coverage: failing tests, the total against the base's, diff coverage.
 
 pytest writes JUnit XML (xunit1, which carries each test's file and line) and coverage writes
-its JSON report, both into the gate's scratch directory, never into the repository. Failing
-tests and the coverage thresholds are the PR head's state, so those findings are `new` by
-the gate's own decision; uncovered added lines are on added lines and marked by the runner.
+its JSON report, both into the gate's scratch directory, never into the repository. The total
+must not drop below the base's (measured in a worktree, or read from the cache: see
+gates.tools.coverage_base); `min_total` is an absolute floor only when configured. Failing
+tests and the thresholds are the PR head's state, so those findings are `new` by the gate's
+own decision; uncovered added lines are on added lines and marked by the runner.
 """
 
 from __future__ import annotations
 
-import configparser
-import contextlib
-import shlex
-import sys
+import fnmatch
+import os
 import time
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-from gates.gate import GateContext, GateOutcome, Option, Scope
+from gates.gate import GateContext, GateError, GateOutcome, Option, Scope
 from gates.model import Finding, MetricValue, Severity, Stage
 from gates.proc import ProcResult
 from gates.tools.common import require_module, require_ran, tool_failure
-from gates.tools.coverage_json import Coverage, diff_coverage, parse_coverage_json
+from gates.tools.coverage_base import BaseTotal, base_total
+from gates.tools.coverage_json import (
+    Coverage,
+    diff_coverage,
+    parse_coverage_json,
+    statement_lines,
+    with_unmeasured,
+)
+from gates.tools.coverage_source import (
+    Source,
+    choose_source,
+    name_pytest_cov_source,
+    probe,
+    uses_pytest_cov,
+)
 from gates.tools.junit import JUnitSummary, parse_junit
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
 
 INSTALL = (
     "add pytest and coverage to the project's environment (its test dependencies), "
@@ -41,73 +50,29 @@ NO_TESTS = 5
 # PYTHONPYCACHEPREFIX: that also ignores the installed packages' bytecode, and a cold run then
 # compiled pytest, coverage and every dependency again (flask: the gate took 5.1 -> 8.6 s).
 _NO_BYTECODE = {"PYTHONDONTWRITEBYTECODE": "1"}
-# The files pytest 9 takes its config from, in its precedence order (_pytest/config/findpaths).
-_PYTEST_CONFIGS = (
-    "pytest.toml",
-    ".pytest.toml",
-    "pytest.ini",
-    ".pytest.ini",
-    "pyproject.toml",
-    "tox.ini",
-    "setup.cfg",
-)
 # Floor for `coverage combine/json` when the tests used up the budget; the runner's watchdog
 # allows a few seconds past `timeout_s`, so the reports still fit.
 _REPORT_STEP_S = 8.0
+# The base's tests get what is left of the budget less this (its report, the worktree's
+# removal); with less than _MIN_BASE_S left, the base is not measured.
+_BASE_RESERVE_S = 2 * _REPORT_STEP_S
+_MIN_BASE_S = 10.0
+# coverage reports percentages to 2 decimals: a smaller difference is rounding, not a drop.
+_DECIMALS = 2
 
 
 def _percent(value: object) -> str | None:
-    ok = isinstance(value, (int, float)) and 0 <= value <= 100
+    ok = value is None or (isinstance(value, (int, float)) and 0 <= value <= 100)
     return None if ok else "must be a number from 0 to 100"
 
 
-def uses_pytest_cov(root: Path, env: Mapping[str, str]) -> bool:
-    """True when the project's pytest options already turn on pytest-cov (`--cov`)."""
-    addopts = [_ini_addopts(root), env.get("PYTEST_ADDOPTS", "")]
-    for text in addopts:
-        with contextlib.suppress(ValueError):
-            if any(arg == "--cov" or arg.startswith("--cov=") for arg in shlex.split(text)):
-                return True
-    return False
+@dataclass(frozen=True)
+class Checkout:
+    """Where one run of the tests happens: the head (the gate's root) or the base's worktree."""
 
-
-def _ini_addopts(root: Path) -> str:
-    """The `addopts` of the file pytest 9 takes its config from at the root, in its order."""
-    for name in _PYTEST_CONFIGS:
-        path = root / name
-        if not path.is_file():
-            continue
-        table = _pytest_table(path)
-        if table is not None:
-            value = table.get("addopts", "")
-            return " ".join(map(str, value)) if isinstance(value, list) else str(value)
-    return ""
-
-
-def _pytest_table(path: Path) -> Mapping[str, Any] | None:
-    """pytest's options in one config file, or None when the file has none (pytest skips it)."""
-    if path.suffix == ".toml":
-        try:
-            doc = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-            return None
-        if path.name != "pyproject.toml":  # pytest.toml: [pytest], and the file always counts
-            table = doc.get("pytest", {})
-            return table if isinstance(table, dict) else {}
-        tool = doc.get("tool", {})
-        pytest = tool.get("pytest") if isinstance(tool, dict) else None
-        if not isinstance(pytest, dict):
-            return None
-        native = {k: v for k, v in pytest.items() if k != "ini_options"}
-        ini = pytest.get("ini_options")
-        return native or (ini if isinstance(ini, dict) else None)
-    parser = configparser.RawConfigParser()
-    with contextlib.suppress(OSError, UnicodeDecodeError, configparser.Error):
-        parser.read(path, encoding="utf-8")
-    section = "tool:pytest" if path.name == "setup.cfg" else "pytest"
-    if parser.has_section(section):
-        return dict(parser.items(section))
-    return {} if path.name in ("pytest.ini", ".pytest.ini") else None
+    root: Path
+    scratch: Path
+    env: Mapping[str, str] = field(default_factory=dict)
 
 
 class CoverageGate:
@@ -115,12 +80,20 @@ class CoverageGate:
     stage = Stage.QUALITY
     tool = "pytest"
     scope = Scope.PROJECT
-    description = "the project's tests under coverage: failures, total and diff coverage"
+    description = "the project's tests under coverage: failures, total vs base, diff coverage"
     default_timeout_s = 1800.0
     default_fail_on = "error"
-    runs_project_code = True  # imports it (tests, plugins): see gates.credentials
+    compare_base = False  # it measures the base's total itself (compare mode would run it twice)
     options: Mapping[str, Option] = {
-        "min_total": Option((int, float), 85, check=_percent, help="minimum total coverage %"),
+        "min_total": Option(
+            (int, float), None, check=_percent, help="absolute floor for total coverage %"
+        ),
+        "max_drop": Option(
+            (int, float),
+            0.0,
+            check=_percent,
+            help="percentage points the total may fall below the base's",
+        ),
         "min_diff": Option(
             (int, float), 85, check=_percent, help="minimum coverage % of added lines"
         ),
@@ -133,12 +106,27 @@ class CoverageGate:
 
     def run(self, ctx: GateContext) -> GateOutcome:
         deadline = time.monotonic() + ctx.timeout_s
-        result = self._pytest(ctx)
-        junit = ctx.scratch / "junit.xml"
+        found = probe(ctx, ctx.root)
+        source = choose_source(ctx.root, ctx.env, found)
+        head = Checkout(ctx.root, ctx.scratch)
+        result = self._pytest(ctx, head, source)
         if result.returncode == NO_TESTS:
             return self._no_tests(ctx, result)
         if result.returncode not in (0, TESTS_FAILED):
             raise tool_failure(result, "pytest could not run the tests")
+        tests = self._junit(ctx, result)
+        coverage = self._coverage(ctx, head, deadline)
+        coverage = with_unmeasured(coverage, _unseen_statements(ctx, source, coverage))
+        if tests.failed or tests.errors:
+            base = BaseTotal(None, "base not measured: tests fail on the head")
+        else:
+            base = base_total(
+                ctx, found.environment, lambda tree: self._measure_base(ctx, tree, deadline)
+            )
+        return self._outcome(ctx, tests, coverage, source, base)
+
+    def _junit(self, ctx: GateContext, result: ProcResult) -> JUnitSummary:
+        junit = ctx.scratch / "junit.xml"
         if not junit.is_file():
             raise tool_failure(
                 result, "pytest wrote no JUnit report (did a test end the interpreter?)"
@@ -149,29 +137,33 @@ class CoverageGate:
             raise tool_failure(result, str(exc)) from None
         if result.returncode == TESTS_FAILED and not tests.findings:
             raise tool_failure(result, "pytest failed but its JUnit report lists no failed test")
-        coverage = self._coverage(ctx, deadline)
-        return self._outcome(ctx, tests, coverage)
+        return tests
 
-    def _pytest(self, ctx: GateContext) -> ProcResult:
+    def _pytest(
+        self, ctx: GateContext, side: Checkout, source: Source, timeout_s: float | None = None
+    ) -> ProcResult:
         extra = [str(a) for a in ctx.options.get("args", [])]  # type: ignore[attr-defined]
         pytest_args = [
             "-p",
             "no:cacheprovider",
             "-o",
             "junit_family=xunit1",
-            f"--junitxml={ctx.scratch / 'junit.xml'}",
-            *extra,
+            f"--junitxml={side.scratch / 'junit.xml'}",
         ]
-        env = {"COVERAGE_FILE": str(ctx.scratch / ".coverage"), **_NO_BYTECODE}
-        if uses_pytest_cov(ctx.root, ctx.env):
+        env = {"COVERAGE_FILE": str(side.scratch / ".coverage"), **_NO_BYTECODE, **side.env}
+        if uses_pytest_cov(side.root, ctx.env):
             # pytest-cov measures already; it must not fail the run on its own threshold.
-            result = ctx.python_module("pytest", *pytest_args, "--cov-fail-under=0", extra_env=env)
+            named, named_env = name_pytest_cov_source(side.root, ctx.env, source)
+            argv = ["pytest", *pytest_args, *named, *extra, "--cov-fail-under=0"]
+            env.update(named_env)
         else:
-            result = ctx.python_module(
-                "coverage", "run", "-m", "pytest", *pytest_args, extra_env=env
-            )
+            told = [f"--source={','.join(source.names)}"] if source.inferred else []
+            argv = ["coverage", "run", *told, "-m", "pytest", *pytest_args, *extra]
+        result = ctx.python_module(
+            *argv, cwd=side.root, extra_env=env, timeout_s=timeout_s or ctx.timeout_s
+        )
         require_ran(result, INSTALL)
-        if not (ctx.scratch / "junit.xml").exists():
+        if not (side.scratch / "junit.xml").exists():
             require_module(result, "coverage", INSTALL)
             require_module(result, "pytest", INSTALL)
         return result
@@ -191,31 +183,61 @@ class CoverageGate:
         )
         return GateOutcome(findings=[finding], detail=result.tail(300))
 
-    def _coverage(self, ctx: GateContext, deadline: float) -> Coverage:
-        env = {"COVERAGE_FILE": str(ctx.scratch / ".coverage")}
+    def _coverage(self, ctx: GateContext, side: Checkout, deadline: float) -> Coverage:
+        env = {"COVERAGE_FILE": str(side.scratch / ".coverage"), **side.env}
         budget = max(_REPORT_STEP_S, deadline - time.monotonic())
+        run = {"cwd": side.root, "extra_env": env, "timeout_s": budget}
         # `parallel = true` leaves .coverage.<suffix> files; coverage >= 7.14 combines them on
         # report by itself, the older releases the tools extra allows do not.
-        if not (ctx.scratch / ".coverage").exists() and any(ctx.scratch.glob(".coverage.*")):
-            combined = ctx.python_module("coverage", "combine", extra_env=env, timeout_s=budget)
+        if not (side.scratch / ".coverage").exists() and any(side.scratch.glob(".coverage.*")):
+            combined = ctx.python_module("coverage", "combine", **run)
             require_ran(combined, INSTALL)
-        out = ctx.scratch / "coverage.json"
+        out = side.scratch / "coverage.json"
         argv = ("json", "-o", str(out), "--fail-under=0", "--ignore-errors")
-        result = ctx.python_module("coverage", *argv, extra_env=env, timeout_s=budget)
+        result = ctx.python_module("coverage", *argv, **run)
         require_ran(result, INSTALL)
         require_module(result, "coverage", INSTALL)
         if not result.ok or not out.is_file():
             raise tool_failure(result, "coverage could not write its JSON report")
         try:
-            return parse_coverage_json(out.read_text(encoding="utf-8"), ctx.root)
+            return parse_coverage_json(out.read_text(encoding="utf-8"), side.root)
         except (ValueError, KeyError, TypeError) as exc:
             raise tool_failure(result, f"unreadable coverage JSON ({exc})") from None
 
-    def _outcome(self, ctx: GateContext, tests: JUnitSummary, coverage: Coverage) -> GateOutcome:
+    def _measure_base(self, ctx: GateContext, tree: Path, deadline: float) -> BaseTotal:
+        """The base's total, run like the head's; a base that cannot give one is a note."""
+        budget = deadline - time.monotonic() - _BASE_RESERVE_S
+        if budget < _MIN_BASE_S:
+            return BaseTotal(None, "not measured: no time left of timeout_s")
+        side = Checkout(tree, ctx.scratch / "base-run", _base_env(tree, ctx.env))
+        side.scratch.mkdir(parents=True, exist_ok=True)
+        source = choose_source(tree, ctx.env, probe(ctx, tree))
+        try:
+            result = self._pytest(ctx, side, source, timeout_s=budget)
+            if result.returncode == TESTS_FAILED:
+                return BaseTotal(None, "the base's tests fail: judged by diff coverage", True)
+            if result.returncode == NO_TESTS:
+                return BaseTotal(None, "the base has no tests", True)
+            if result.returncode != 0:
+                return BaseTotal(None, f"the base's tests could not run: {_last_line(result)}")
+            total = self._coverage(ctx, side, deadline).total
+        except GateError as exc:
+            return BaseTotal(None, f"the base's tests could not run: {exc}")
+        return BaseTotal(total, f"total {total:.2f}%, {source.describe()}", True)
+
+    def _outcome(
+        self,
+        ctx: GateContext,
+        tests: JUnitSummary,
+        coverage: Coverage,
+        source: Source,
+        base: BaseTotal,
+    ) -> GateOutcome:
         delta = diff_coverage(coverage, ctx.diff, frozenset(ctx.files))
         severity = Severity(str(ctx.options.get("uncovered_severity", "warning")))
         findings = list(tests.findings)
         findings += self._thresholds(ctx, coverage.total, delta.percent)
+        findings += self._dropped(ctx, base.total, coverage.total)
         findings += [
             Finding(
                 gate=self.name,
@@ -230,7 +252,7 @@ class CoverageGate:
             for path, first, last in delta.ranges
         ]
         metrics: dict[str, MetricValue] = {
-            "total_coverage": round(coverage.total, 2),
+            "total_coverage": round(coverage.total, _DECIMALS),
             "diff_coverage": delta.percent,
             "diff_executable_lines": delta.executable,
             "diff_covered_lines": delta.covered,
@@ -238,35 +260,104 @@ class CoverageGate:
             "tests_failed": tests.failed,
             "tests_errors": tests.errors,
             "tests_skipped": tests.skipped,
+            "coverage_source": source.describe().removeprefix("source: "),
         }
-        return GateOutcome(findings=findings, metrics=metrics)
+        if base.total is not None:
+            metrics["total_coverage_base"] = round(base.total, _DECIMALS)
+            metrics["base_from_cache"] = base.cached
+        detail = f"{source.describe()}\n{base.note}"
+        return GateOutcome(findings=findings, metrics=metrics, detail=detail)
+
+    def _dropped(self, ctx: GateContext, base: float | None, head: float) -> list[Finding]:
+        allowed = _number(ctx.options.get("max_drop"), 0.0)
+        if base is None or not total_dropped(base, head, allowed):
+            return []
+        tolerance = f", more than max_drop {allowed:g}" if allowed else ""
+        message = f"total coverage {base:.2f}% -> {head:.2f}% (base -> head{tolerance})"
+        return [self._verdict("total-dropped", message)]
 
     def _thresholds(self, ctx: GateContext, total: float, diff: float | None) -> list[Finding]:
-        limits = (
-            ("min-total", "total coverage", total, _number(ctx.options.get("min_total"), 85)),
+        floor = ctx.options.get("min_total")
+        limits = [
             (
                 "min-diff",
                 "coverage of the added lines",
                 diff,
                 _number(ctx.options.get("min_diff"), 85),
-            ),
-        )
-        return [
-            Finding(
-                gate=self.name,
-                tool="coverage",
-                rule=rule,
-                severity=Severity.ERROR,
-                path="",
-                message=f"{what} is {value:.2f}%, below the minimum of {minimum:g}%",
-                new=True,
             )
+        ]
+        if isinstance(floor, (int, float)):
+            limits.insert(0, ("min-total", "total coverage", total, float(floor)))
+        return [
+            self._verdict(rule, f"{what} is {value:.2f}%, below the minimum of {minimum:g}%")
             for rule, what, value, minimum in limits
             if value is not None
             and value < minimum
             # Without a base every line is added: the diff figure would repeat the total.
             and not (rule == "min-diff" and ctx.diff.all_changed)
         ]
+
+    def _verdict(self, rule: str, message: str) -> Finding:
+        return Finding(
+            gate=self.name,
+            tool="coverage",
+            rule=rule,
+            severity=Severity.ERROR,
+            path="",
+            message=message,
+            new=True,
+        )
+
+
+def total_dropped(base: float, head: float, allowed: float) -> bool:
+    """The head's total is below the base's by more than `allowed` points, both as coverage
+    shows them (2 decimals): a difference that rounding hides, or float noise in the
+    subtraction, never blocks."""
+    shown = round(round(base, _DECIMALS) - round(head, _DECIMALS), _DECIMALS)
+    return shown > allowed
+
+
+def _base_env(tree: Path, env: Mapping[str, str]) -> dict[str, str]:
+    """The base checkout (its src/ layout if any) first on the import path, before an
+    editable install of the head: the base's tests must import the base's code."""
+    source = tree / "src" if (tree / "src").is_dir() else tree
+    inherited = [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
+    return {"PYTHONPATH": os.pathsep.join([str(source), *inherited])}
+
+
+def _unseen_statements(
+    ctx: GateContext, source: Source, coverage: Coverage
+) -> dict[str, frozenset[int]]:
+    """Changed Python files in the inferred source that coverage does not list and the
+    project's `omit` does not exclude, with their statements (all uncovered: nothing ran them)."""
+    if not source.inferred:
+        return {}
+    scope = frozenset(ctx.files)
+    unseen: dict[str, frozenset[int]] = {}
+    for path in ctx.diff.changed_paths():
+        if not path.endswith(".py") or path in coverage.files or path not in scope:
+            continue
+        if not source.covers(path) or _omitted(ctx.root, path, source.omit):
+            continue
+        try:
+            text = (ctx.root / path).read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        unseen[path] = statement_lines(text)
+    return unseen
+
+
+def _omitted(root: Path, path: str, patterns: tuple[str, ...]) -> bool:
+    """coverage's `omit`: a pattern not starting with `*` is relative to the root."""
+    full = str(root / path)
+    return any(
+        fnmatch.fnmatchcase(full, p if p.startswith("*") else str(root / p)) for p in patterns
+    )
+
+
+def _last_line(result: ProcResult) -> str:
+    lines = result.tail(400).strip().splitlines()
+    return f"{result.describe_failure()}: {lines[-1]}" if lines else result.describe_failure()
 
 
 def _number(value: object, default: float) -> float:

@@ -11,9 +11,13 @@ from conftest import Repo
 
 import gates.runner as runner
 from gates.app import RunRequest, run
+from gates.diff import ChangedFile, ChangeKind, Diff
+from gates.git import Revisions
 from gates.model import GateResult, Severity, Status
 from gates.registry import REGISTRY
-from gates.tools.pytest_cov import uses_pytest_cov
+from gates.tools.coverage_base import may_change_coverage
+from gates.tools.coverage_source import uses_pytest_cov
+from gates.tools.pytest_cov import total_dropped
 
 
 def test_pytest_cov_is_detected_in_the_config_file_pytest_uses(tmp_path: Path) -> None:
@@ -31,6 +35,26 @@ def test_pytest_cov_is_detected_in_the_config_file_pytest_uses(tmp_path: Path) -
     assert not uses_pytest_cov(tmp_path, {})
     (tmp_path / "pytest.toml").write_text('[pytest]\naddopts = ["--cov"]\n')
     assert uses_pytest_cov(tmp_path, {})
+
+
+def test_a_drop_counts_as_coverage_shows_the_totals_two_decimals() -> None:
+    assert total_dropped(81.20, 80.75, 0.0)
+    assert not total_dropped(81.2049, 81.1951, 0.0)  # both 81.20
+    assert not total_dropped(81.2, 81.1, 0.1)  # 81.2 - 81.1 is 0.0999... in floats
+    assert total_dropped(81.2, 81.09, 0.1)
+    assert not total_dropped(60.0, 80.0, 0.0)
+
+
+def test_only_python_files_and_test_or_coverage_config_can_move_the_total() -> None:
+    def diff(*paths: str, old: str | None = None) -> Diff:
+        files = {p: ChangedFile(p, ChangeKind.RENAMED, old_path=old) for p in paths}
+        return Diff(Revisions("b" * 40, "h" * 40, "b" * 40, ""), files)
+
+    assert not may_change_coverage(diff("README.md", "docs/index.rst", "data.json"))
+    assert may_change_coverage(diff("pkg/mod.py"))
+    assert may_change_coverage(diff("sub/tox.ini"))
+    assert may_change_coverage(diff(".coveragerc"))
+    assert may_change_coverage(diff("notes.txt", old="pkg/gone.py"))  # a module renamed away
 
 
 # --- real pytest and coverage on real repos -----------------------------------------------
@@ -101,7 +125,7 @@ def _untested_module_pr(repo: Repo, config: str = CONFIG) -> str:
     return base
 
 
-def test_untested_module_fails_min_total_and_diff_coverage_counts_executable_lines(
+def test_untested_module_drops_the_total_and_diff_coverage_counts_executable_lines(
     repo: Repo,
 ) -> None:
     base = _untested_module_pr(repo)
@@ -112,16 +136,20 @@ def test_untested_module_fails_min_total_and_diff_coverage_counts_executable_lin
     assert result.metrics["diff_executable_lines"] == 6
     assert result.metrics["diff_covered_lines"] == 2
     assert result.metrics["diff_coverage"] == 33.33
+    assert result.metrics["total_coverage_base"] == 100.0
     got = {(f.rule, f.path, f.line, f.end_line, f.severity, f.new) for f in result.findings}
     assert got == {
-        ("min-total", "", None, None, Severity.ERROR, True),
+        ("total-dropped", "", None, None, Severity.ERROR, True),
         ("min-diff", "", None, None, Severity.ERROR, True),
         ("uncovered-lines", "pkg/extra.py", 6, 10, Severity.WARNING, True),
     }
+    (dropped,) = [f for f in result.findings if f.rule == "total-dropped"]
+    assert dropped.message == "total coverage 100.00% -> 50.00% (base -> head)"
+    assert "source: pkg (coverage config)" in result.detail
 
 
 def test_thresholds_and_severity_are_configurable(repo: Repo) -> None:
-    options = "min_total = 50\nmin_diff = 33\nuncovered_severity = 'note'\n"
+    options = "min_total = 50\nmax_drop = 50\nmin_diff = 33\nuncovered_severity = 'note'\n"
     # parallel = true: coverage writes .coverage.<host>.<pid>... files the gate must combine.
     config = CONFIG.replace("]\n", "]\nparallel = true\n", 1)
     base = _untested_module_pr(repo, f"{config}[tool.gates.coverage]\n{options}")
@@ -129,6 +157,14 @@ def test_thresholds_and_severity_are_configurable(repo: Repo) -> None:
     assert result.status is Status.PASS, [f.message for f in result.findings]
     assert [(f.rule, f.severity) for f in result.findings] == [("uncovered-lines", Severity.NOTE)]
     assert result.metrics["total_coverage"] == 50.0
+    assert result.metrics["total_coverage_base"] == 100.0  # a drop of exactly max_drop passes
+    options = options.replace("max_drop = 50", "max_drop = 49.99")
+    repo.write("pyproject.toml", f"{config}[tool.gates.coverage]\n{options}")
+    repo.commit("tighter")
+    result = _run(repo, base, "coverage")["coverage"]
+    assert [f.rule for f in result.findings if f.severity is Severity.ERROR] == ["total-dropped"]
+    (dropped,) = [f for f in result.findings if f.rule == "total-dropped"]
+    assert dropped.message.endswith("(base -> head, more than max_drop 49.99)")
 
 
 def test_no_tests_is_skipped_unless_required(repo: Repo) -> None:
@@ -183,7 +219,8 @@ def test_missing_coverage_says_how_to_install(repo: Repo, tmp_path: Path) -> Non
     base = _project(repo, CONFIG + f'[tool.gates]\npython = "{bare / "bin" / "python"}"\n')
     result = _run(repo, base, "coverage")["coverage"]
     assert result.status is Status.ERROR
-    assert "coverage is not installed" in result.detail and "pip install" in result.detail
+    assert "coverage is not installed" in result.detail, result.detail
+    assert "add pytest and coverage to the project's environment" in result.detail
 
 
 def test_project_using_pytest_cov_is_measured_once_and_its_fail_under_ignored(
@@ -195,5 +232,159 @@ def test_project_using_pytest_cov_is_measured_once_and_its_fail_under_ignored(
     assert result.status is Status.FAIL, result.detail
     assert result.metrics["total_coverage"] == 50.0  # --cov=pkg finds the unimported module
     assert result.metrics["tests_failed"] == 0 and result.metrics["tests_passed"] == 2
-    assert {f.rule for f in result.findings} == {"min-total", "min-diff", "uncovered-lines"}
+    assert {f.rule for f in result.findings} == {"total-dropped", "min-diff", "uncovered-lines"}
     assert not (repo.path / ".coverage").exists()
+    assert "source: pkg (pytest-cov options)" in result.detail
+
+
+# --- the total against the base's ------------------------------------------------------------
+
+# 5 statements, 3 run by the base's test: 60 %.
+SIXTY = "def inc(x):\n    return x + 1\n\n\ndef sign(x):\n    if x:\n        return 1\n"
+TEST_SIXTY = "from pkg.core import inc, sign\n\n\ndef test_inc():\n    assert inc(1) == 2\n"
+TEST_SIGN = "\n\ndef test_sign():\n    assert sign(0) is None\n"
+
+
+def _sixty(repo: Repo, config: str = "") -> str:
+    if config:
+        repo.write("pyproject.toml", config)
+    repo.write("pkg/__init__.py", "")
+    repo.write("pkg/core.py", SIXTY)
+    repo.write("tests/test_core.py", TEST_SIXTY)
+    return repo.commit("base at 60 %")
+
+
+def test_project_below_85_percent_whose_pr_raises_the_total_passes(repo: Repo) -> None:
+    base = _sixty(repo)
+    repo.write("tests/test_core.py", TEST_SIXTY + TEST_SIGN)
+    repo.commit("pr: one more test")
+    result = _run(repo, base, "coverage")["coverage"]
+    assert result.status is Status.PASS, [f.message for f in result.findings]
+    assert result.metrics["total_coverage_base"] == 60.0
+    assert result.metrics["total_coverage"] == 80.0
+    assert result.metrics["diff_coverage"] is None  # no source line changed
+    assert result.metrics["coverage_source"] == "pkg (inferred)"
+    assert result.detail.startswith("source: pkg (inferred)\nbase ")
+    assert "total 60.00%" in result.detail
+
+
+def test_configured_min_total_is_still_an_absolute_floor(repo: Repo) -> None:
+    base = _sixty(repo, "[tool.gates.coverage]\nmin_total = 85\n")
+    repo.write("tests/test_core.py", TEST_SIXTY + TEST_SIGN)
+    repo.commit("pr: one more test")
+    result = _run(repo, base, "coverage")["coverage"]
+    assert result.status is Status.FAIL
+    assert [(f.rule, f.message) for f in result.findings] == [
+        ("min-total", "total coverage is 80.00%, below the minimum of 85%")
+    ]
+
+
+def test_pr_lowering_the_total_fails_with_total_dropped(repo: Repo) -> None:
+    base = _project(repo, config="")
+    repo.write("pkg/core.py", CORE + "\n\ndef half(x):\n    return x / 2\n")
+    repo.commit("pr: an untested function")
+    result = _run(repo, base, "coverage")["coverage"]
+    assert result.status is Status.FAIL
+    assert {(f.rule, f.message) for f in result.findings} == {
+        ("total-dropped", "total coverage 100.00% -> 75.00% (base -> head)"),
+        ("min-diff", "coverage of the added lines is 50.00%, below the minimum of 85%"),
+        ("uncovered-lines", "added line 6 not run by any test"),
+    }
+
+
+def test_module_no_test_imports_counts_without_any_coverage_config(repo: Repo) -> None:
+    """No source configured: the gate infers `pkg`, so coverage lists pkg/extra.py at 0 %
+    (before, the total stayed 100 % and the module's lines were not counted at all)."""
+    base = _untested_module_pr(repo, config="")
+    result = _run(repo, base, "coverage")["coverage"]
+    assert result.status is Status.FAIL
+    assert result.metrics["total_coverage"] == 50.0
+    assert result.metrics["total_coverage_base"] == 100.0
+    assert result.metrics["diff_executable_lines"] == 6
+    assert "source: pkg (inferred)" in result.detail
+    uncovered = [(f.path, f.line, f.end_line) for f in result.findings if f.path]
+    assert uncovered == [("pkg/extra.py", 6, 10)]
+    assert "total-dropped" in {f.rule for f in result.findings}
+
+
+def test_src_layout_and_a_file_coverage_cannot_see_count_as_uncovered(repo: Repo) -> None:
+    """src/mypkg is inferred; a module in a folder without __init__.py, which coverage does
+    not walk into, still has its added statements counted as uncovered."""
+    repo.write("pyproject.toml", '[tool.pytest.ini_options]\npythonpath = ["src"]\n')
+    repo.write("src/mypkg/__init__.py", "")
+    repo.write("src/mypkg/core.py", CORE)
+    repo.write("tests/test_core.py", TEST_CORE.replace("pkg.core", "mypkg.core"))
+    base = repo.commit("base")
+    repo.write("src/mypkg/plugins/extra.py", EXTRA)
+    repo.commit("pr: a plugin no test imports")
+    result = _run(repo, base, "coverage")["coverage"]
+    assert "source: src/mypkg (inferred)" in result.detail
+    assert result.metrics["total_coverage_base"] == 100.0
+    assert result.metrics["diff_executable_lines"] == 4  # def, if, return, return
+    assert result.metrics["diff_covered_lines"] == 0
+    assert [(f.rule, f.path, f.line, f.end_line) for f in result.findings if f.path] == [
+        ("uncovered-lines", "src/mypkg/plugins/extra.py", 6, 10)
+    ]
+
+
+def test_bare_cov_in_addopts_gets_the_inferred_source(repo: Repo) -> None:
+    """`--cov` alone leaves the source to coverage's config; there is none, so the gate
+    rewrites it to `--cov=pkg` (adding `--cov=pkg` would not do: pytest-cov ignores it)."""
+    base = _untested_module_pr(repo, '[tool.pytest.ini_options]\naddopts = "--cov -q"\n')
+    result = _run(repo, base, "coverage")["coverage"]
+    assert result.metrics["total_coverage"] == 50.0, result.detail
+    assert "source: pkg (inferred)" in result.detail
+
+
+def test_base_figure_is_read_from_the_cache_on_a_later_push(repo: Repo, tmp_path: Path) -> None:
+    log = tmp_path / "runs.log"
+    repo.write(".gitignore", "reports/\n")  # a dirty tree turns the cache off
+    repo.write(
+        "conftest.py",
+        f"import os\n\nwith open({str(log)!r}, 'a') as f:\n    f.write(os.getcwd() + '\\n')\n",
+    )
+    base = _sixty(repo)
+    repo.write("tests/test_core.py", TEST_SIXTY + TEST_SIGN)
+    repo.commit("pr: first push")
+    first = _run(repo, base, "coverage")["coverage"]
+    repo.write("pkg/core.py", SIXTY + "\n\ndef zero():\n    return 0\n")
+    repo.commit("pr: second push")
+    second = _run(repo, base, "coverage")["coverage"]
+    runs = log.read_text().splitlines()
+    assert [("worktree" in r) for r in runs] == [False, True, False]  # head, base, head
+    assert first.metrics["base_from_cache"] is False
+    assert second.metrics["base_from_cache"] is True
+    assert second.metrics["total_coverage_base"] == 60.0
+    assert "(cached)" in second.detail and "(cached)" not in first.detail
+
+
+@pytest.mark.parametrize(
+    ("broken", "note"),
+    [
+        ("def test_wrong():\n    assert False\n", "the base's tests fail"),
+        ("import no_such_module_here\n", "the base's tests could not run"),
+    ],
+)
+def test_a_base_whose_tests_fail_is_a_note_not_a_failure(
+    repo: Repo, broken: str, note: str
+) -> None:
+    _sixty(repo)
+    repo.write("tests/test_broken.py", broken)
+    base = repo.commit("base with a broken test")
+    (repo.path / "tests/test_broken.py").unlink()
+    repo.write("pkg/core.py", SIXTY + "\n\ndef zero():\n    return 0\n")  # 5/7 after this
+    repo.commit("pr: remove the broken test, add an untested line")
+    result = _run(repo, base, "coverage")["coverage"]
+    assert note in result.detail, result.detail
+    assert "total_coverage_base" not in result.metrics
+    assert {f.rule for f in result.findings} == {"min-diff", "uncovered-lines"}
+
+
+def test_base_is_not_measured_when_no_python_file_or_config_changed(repo: Repo) -> None:
+    base = _sixty(repo)
+    repo.write("README.md", "docs only\n")
+    repo.commit("pr: docs")
+    result = _run(repo, base, "coverage")["coverage"]
+    assert result.status is Status.PASS
+    assert "total_coverage_base" not in result.metrics
+    assert "base not measured: the PR changes no Python file" in result.detail

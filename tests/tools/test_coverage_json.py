@@ -14,6 +14,8 @@ from gates.tools.coverage_json import (
     diff_coverage,
     line_ranges,
     parse_coverage_json,
+    statement_lines,
+    with_unmeasured,
 )
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden"
@@ -60,3 +62,33 @@ def test_uncovered_ranges_merge_across_non_executable_lines_only() -> None:
     cov = Coverage(50.0, {"a.py": FileCoverage(frozenset({6}), frozenset({1, 2, 4, 7, 9}))})
     every_line = diff_coverage(cov, _diff({}, all_changed=True))
     assert every_line.executable == 6 and every_line.covered == 1
+
+
+def test_statement_lines_skip_docstrings_comments_and_no_cover() -> None:
+    text = (
+        '"""Module."""\n'  # 1
+        "import os\n"  # 2
+        "\n"
+        "\n"
+        "def f(a):\n"  # 5
+        '    """Doc."""\n'
+        "    # comment\n"
+        "    return (a +\n"  # 8
+        "            1)\n"
+        "\n"
+        "\n"
+        "def g():  # pragma: no cover\n"  # 12
+        "    return 2\n"
+    )
+    assert statement_lines(text) == {2, 5, 8}
+    assert statement_lines("def broken(:\n") == frozenset()
+
+
+def test_unmeasured_files_join_with_every_statement_missed() -> None:
+    cov = Coverage(100.0, {"a.py": FileCoverage(frozenset({1}), frozenset())})
+    joined = with_unmeasured(cov, {"b.py": frozenset({1, 3}), "a.py": frozenset({9})})
+    assert joined.files["a.py"] == cov.files["a.py"]  # coverage's own view wins
+    assert joined.files["b.py"] == FileCoverage(frozenset(), frozenset({1, 3}))
+    assert joined.total == 100.0
+    result = diff_coverage(joined, _diff({"b.py": frozenset({1, 2, 3})}))
+    assert (result.executable, result.covered, result.ranges) == (2, 0, (("b.py", 1, 3),))

@@ -51,11 +51,12 @@ def test_quality_stage_reports_every_gate_with_valid_reports(repo: Repo) -> None
     assert coverage["metrics"]["total_coverage"] == 75.0
     assert coverage["metrics"]["diff_coverage"] == 50.0  # `def label` ran at import
     rules = sorted(f["rule"] for f in coverage["findings"])
-    assert rules == ["min-diff", "uncovered-lines"]
+    assert rules == ["min-diff", "total-dropped", "uncovered-lines"]
+    assert coverage["metrics"]["total_coverage_base"] == 100.0
     uncovered = [f for f in coverage["findings"] if f["rule"] == "uncovered-lines"]
     assert [(f["path"], f["line"], f["new"]) for f in uncovered] == [("pkg/core.py", 6, True)]
     sarif = json.loads((repo.path / "reports/gates.sarif").read_text())
     sarif_schema = json.loads((ROOT / "tests/schemas/sarif-schema-2.1.0.json").read_text())
     jsonschema.validate(sarif, sarif_schema)
     md = (repo.path / "reports/gates.md").read_text()
-    assert "total 75\\.0%, diff 50\\.0%" in md  # escaped for Markdown
+    assert "total 75\\.0% \\(base 100\\.0%\\), diff 50\\.0%" in md  # escaped for Markdown
