@@ -64,7 +64,7 @@ def check_option(value: object) -> str | None:
     """The config key's check (gates.config.Option)."""
     items = value if isinstance(value, list) else []
     problems = [pattern_problem(str(item)) for item in items]
-    return next((f"names {p}" for p in problems if p), None)
+    return next((f"is wrong: {p}" for p in problems if p), None)
 
 
 def split_list(text: str) -> list[str]:
