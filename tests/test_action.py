@@ -407,6 +407,8 @@ def test_the_projects_environment_is_byte_identical_after_install_and_run(
     run = result.step("run")
     assert result.outputs["verdict"] == "pass", run.stdout + run.stderr
     assert run.env["GATES_PYTHON"] == project_python
+    report = json.loads(Path(result.outputs["report"]).read_text())
+    assert report["environment"]["python"] == project_python  # gates took it from GATES_PYTHON
     assert not result.step("test-tools").ran
     assert machine.project_state() == machine.project_before
 
@@ -501,6 +503,8 @@ def test_the_projects_python_is_found_before_setup_python(
     assert setup.ran and setup.with_ == {"python-version": "3.11", "update-environment": "false"}
     assert result.step("gates-env").outputs["base-python"] == base_python
     assert result.step("run").env["GATES_PYTHON"] == str(DEV_BIN / "python")
+    report = json.loads(Path(result.outputs["report"]).read_text())
+    assert report["environment"]["python"] == str(DEV_BIN / "python")
     assert result.step("venv-cache").outputs["cache-hit"] == "true"  # same interpreter, same key
 
 
