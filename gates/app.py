@@ -24,6 +24,7 @@ from gates.cache import (
     ResultCache,
     cache_root,
     durations_path,
+    environment_digest,
     load_durations,
     store_durations,
     tool_cache_env,
@@ -295,17 +296,19 @@ def _run_gates(
     caches = cache_root(config.cache_dir, env)
     with checkout(git, root, revisions.head, scratch) as tree:
         ran_in = environment()  # a project python that does not run stops here, exit 2
+        tool_env = {**scrubbed_env(), **passed}
+        cache = result_cache(git, tree, revisions, config, env, ran_in.cache_material)
         settings = RunSettings(
             root=tree,
             diff=diff,
             config=config,
             scratch=scratch / "gates",
-            env={**scrubbed_env(), **passed},
+            env=tool_env,
             cache_env=tool_cache_env(caches, root, "head"),
             project_files=tuple(git.tracked_files(revisions.head)),
             scope_files=diff.changed_paths(),
             baseline=baseline,
-            cache=result_cache(git, tree, revisions, config, env, ran_in.cache_material),
+            cache=cache and replace(cache, environment=environment_digest(tool_env)),
             cache_root=caches,
             run_started=run_started,
             durations=load_durations(durations_path(caches, root)),

@@ -19,6 +19,7 @@ import hashlib
 import importlib.metadata
 import json
 import os
+import re
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ from typing import Any
 
 from gates import __version__, jsontext
 from gates.config import GateConfig
+from gates.credentials import runs_project_code
 from gates.gate import Gate, GateOutcome
 from gates.model import FINDING_FIELDS, Finding, Severity, Status, Suppression, Table
 from gates.proc import run_process
@@ -69,6 +71,19 @@ def package_digest(package: Path) -> str:
             digest.update(path.relative_to(package).as_posix().encode() + b"\0")
             digest.update(path.read_bytes())
     return digest.hexdigest()[:32]
+
+
+# Variables that differ on every CI run (ids, paths of the runner's files) and that a project's
+# tests have no business reading; in the key they would make every run a cache miss.
+_VOLATILE_ENV = re.compile(
+    r"^(GITHUB_.*|RUNNER_.*|ACTIONS_.*|GATES_.*|INVOCATION_ID|JOURNAL_STREAM|PWD|OLDPWD|SHLVL|_)$"
+)
+
+
+def environment_digest(env: Mapping[str, str]) -> str:
+    """A hash of the environment the project's code runs with, less per-run variables."""
+    stable = sorted((k, v) for k, v in env.items() if not _VOLATILE_ENV.match(k))
+    return hashlib.sha256(json.dumps(stable).encode()).hexdigest()[:32]
 
 
 def _installed_version(name: str) -> str:
@@ -148,6 +163,9 @@ class ResultCache:
     base: str  # the diff base, "" for none
     versions: Mapping[str, str]
     python: str
+    # What the project's code sees of the environment (see environment_digest): a test that
+    # reads COLUMNS or a locale must not be served an outcome measured under another.
+    environment: str = ""
 
     def key(self, gate: Gate, config: GateConfig, files: tuple[str, ...]) -> str:
         material = {
@@ -161,6 +179,7 @@ class ResultCache:
             "files": files,
             "versions": dict(sorted(self.versions.items())),
             "python": self.python,
+            "environment": self.environment if runs_project_code(gate) else "",
         }
         blob = json.dumps(material, sort_keys=True, default=str).encode()
         return hashlib.sha256(blob).hexdigest()[:40]

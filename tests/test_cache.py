@@ -8,6 +8,7 @@ import threading
 from pathlib import Path
 from typing import ClassVar
 
+import pytest
 from conftest import Repo
 
 import gates
@@ -160,3 +161,27 @@ def test_the_key_changes_with_gates_own_code_not_its_docs(tmp_path: Path) -> Non
     assert package_digest(copy) == before
     (copy / "checks" / "size.py").write_text("# an edited gate\n")
     assert package_digest(copy) != before
+
+
+class _ProjectCode(_Counting):
+    name, runs_project_code = "project-code", True
+
+
+def test_what_the_projects_code_sees_of_the_environment_is_part_of_its_key(
+    repo: Repo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A test that reads COLUMNS or a locale ran under another value: not the same outcome.
+    Gates that never run the project's code, and per-run CI variables, keep the cache warm."""
+    _setup(repo)
+    registry: dict[str, object] = {"counting": _Counting(), "project-code": _ProjectCode()}
+    monkeypatch.setenv("COLUMNS", "80")
+    monkeypatch.setenv("GITHUB_RUN_ID", "1")
+    _run(repo, tmp_path / "c", registry)
+    monkeypatch.setenv("GITHUB_RUN_ID", "2")
+    _run(repo, tmp_path / "c", registry)
+    assert len(_Counting.calls) == 2  # one run each: the run id is not in the key
+    monkeypatch.setenv("COLUMNS", "40")
+    second = _run(repo, tmp_path / "c", registry)
+    hits = {g.name: bool(g.metrics.get("cache_hit")) for g in second.report.gates}
+    assert hits == {"counting": True, "project-code": False}
+    assert len(_Counting.calls) == 3
