@@ -1,6 +1,6 @@
 """Talk to git: resolve the base and head of a PR, fetch what a shallow clone lacks.
 
-Base resolution order (the contract in README.md): `--base`; the event file at
+Base resolution order (the contract in docs/cli.md): `--base`; the event file at
 `GITHUB_EVENT_PATH` (pull_request.base.sha, merge_group.base_sha, push `before`); the merge-base
 of HEAD with origin's default branch; none (every file counts as changed).
 """

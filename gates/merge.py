@@ -1,6 +1,6 @@
 """`gates merge`: combine the reports of sharded runs (one job per stage) into one report.
 
-Rules (documented in README.md, "Sharding"):
+Rules (documented in docs/github.md, "Sharding big repositories"):
 - Every shard must describe the same head commit; otherwise merging would mix two PR versions,
   so it is a UsageError naming the files. The diff information comes from the first shard.
 - Each gate appears once. When a gate appears in several shards, the result that ran beats a

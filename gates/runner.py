@@ -352,7 +352,7 @@ def python_bytes(planned: Planned, root: Path) -> int:
 
 def estimated_seconds(planned: Planned, size: int) -> float | None:
     """A first run's guess from the gate's optional `cost_model`: (seconds to start, seconds
-    per MB of Python in scope), measured on flask and sqlalchemy (README, Performance)."""
+    per MB of Python in scope), measured on flask and sqlalchemy (docs/performance.md)."""
     model = getattr(planned.gate, "cost_model", None)
     if model is None:
         return None

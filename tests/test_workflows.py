@@ -1,4 +1,4 @@
-"""action.yml, our workflows and every YAML example in README.md: valid, and injection-free.
+"""action.yml, our workflows and every YAML example in README.md and docs/: valid, injection-free.
 
 Validation uses check-jsonschema's bundled GitHub Action and Workflow schemas (no network).
 """
@@ -24,8 +24,16 @@ WORKFLOWS = sorted((ROOT / ".github/workflows").glob("*.yml"))
 _YAML_BLOCK = re.compile(r"^```yaml\n(.*?)^```", re.S | re.M)
 
 
+DOCUMENTS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+
+
+def examples_in(path: Path) -> list[str]:
+    return _YAML_BLOCK.findall(path.read_text(encoding="utf-8"))
+
+
 def readme_examples() -> list[str]:
-    return _YAML_BLOCK.findall((ROOT / "README.md").read_text(encoding="utf-8"))
+    """Every YAML example a user may copy: the README's and those in docs/."""
+    return [text for path in DOCUMENTS for text in examples_in(path)]
 
 
 def kind(text: str) -> str:
@@ -48,10 +56,13 @@ def check(schema: str, files: list[Path]) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_readme_has_the_documented_examples() -> None:
-    kinds = [kind(text) for text in readme_examples()]
-    assert kinds.count("workflow") == 4  # simple, fork-safe pair, sharding
-    assert kinds.count("pre-commit") == 1
+def test_readme_and_docs_have_the_documented_examples() -> None:
+    def kinds(name: str) -> list[str]:
+        return sorted(kind(text) for text in examples_in(ROOT / name))
+
+    assert kinds("README.md") == ["pre-commit", "workflow"]  # the simple setup, gates-safety
+    assert kinds("docs/github.md") == ["workflow"] * 4  # simple, fork-safe pair, sharding
+    assert kinds("docs/pre-commit.md") == ["pre-commit"] * 2
 
 
 def test_action_and_workflows_validate_against_the_github_schemas(tmp_path: Path) -> None:
@@ -192,9 +203,9 @@ _PRE_COMMIT_MANIFEST = {
 def test_pre_commit_hook_manifest_and_readme_example() -> None:
     hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
     jsonschema.validate(hooks, _PRE_COMMIT_MANIFEST)
-    (example,) = [yaml.safe_load(t) for t in readme_examples() if kind(t) == "pre-commit"]
-    used = {h["id"] for repo in example["repos"] for h in repo["hooks"]}
-    assert used <= {h["id"] for h in hooks}
+    examples = [yaml.safe_load(t) for t in readme_examples() if kind(t) == "pre-commit"]
+    used = {h["id"] for ex in examples for repo in ex["repos"] for h in repo["hooks"]}
+    assert used == {h["id"] for h in hooks}  # every hook shown, none that does not exist
 
 
 def test_every_run_script_is_valid_bash() -> None:
