@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/real_prs.py [--projects click,requests] [--prs-per-project 3]
         [--clones DIR] [--cache DIR] [--jobs N] [--stages LIST] [--json FILE]
+        [--gates-src DIR] [--tools-in-project-env]
 
 Where the history comes from, first found wins, per project:
   1. `--clones DIR/<name>`: a full clone of the project, e.g. `git clone
@@ -16,13 +17,17 @@ merge, or a squash or rebase merge): base C^1, head C. For a merge that is the t
 `pull_request` event checks out (refs/pull/N/merge), where M^2 can be a branch weeks behind M^1.
 Only PRs that change a Python file count.
 
-Each project gets its own venv, installed as its CI installs it (`ENV_RECIPES`): the locked
+Each project gets its own venv, installed as its CI installs it (`PROJECTS`' recipes): the locked
 dependency group from uv.lock (exported by uv, installed by pip), a pyproject dependency group,
 or a requirements file; then the project itself, editable, from a per-project checkout that
 each PR's head is checked out into. gates runs from this repository's venv and is pointed at
 the project's interpreter with `GATES_PYTHON` (and the `python` config key while gates does not
-read that variable). Prints, per PR, the verdict, the wall time and every gate that is not
-`pass` with its first blocking finding; then a markdown table and the rows as JSON.
+read that variable). `--gates-src` runs another gates than this working tree's (e.g. a commit's
+`git archive HEAD gates`, so edits in progress do not change the figures mid-run);
+`--tools-in-project-env` is a diagnostic for a gates that runs every tool with the project's
+interpreter. No timing is asserted: this is a benchmark. Prints, per PR, the verdict, the wall
+time and every gate that is not `pass` with its first blocking finding; then a markdown table
+and the rows as JSON.
 """
 
 from __future__ import annotations
@@ -366,11 +371,10 @@ def uv_binary(cache: Path) -> Path:
 # --- running gates ---------------------------------------------------------------------------
 
 
-def gates_reads_env() -> bool:
+def gates_reads_env(source: Path) -> bool:
     """Whether this gates reads GATES_PYTHON yet (another change adds it)."""
-    return any(
-        "GATES_PYTHON" in p.read_text(encoding="utf-8") for p in (ROOT / "gates").rglob("*.py")
-    )
+    files = (source / "gates").rglob("*.py")
+    return any("GATES_PYTHON" in p.read_text(encoding="utf-8") for p in files)
 
 
 def gates_argv(
@@ -380,7 +384,7 @@ def gates_argv(
     argv += ["--output-dir", str(out)]
     if args.stages:
         argv += ["--stages", args.stages]
-    config = config_lines(python, args.jobs, gates_reads_env())
+    config = config_lines(python, args.jobs, gates_reads_env(args.gates_src))
     if config:
         path = out / "gates-config.toml"
         path.write_text("".join(config), encoding="utf-8")
@@ -410,7 +414,7 @@ def run_pr(name: str, pr: PR, work: Path, python: Path, args: argparse.Namespace
     with (out / "gates.log").open("w", encoding="utf-8") as log:
         done = subprocess.run(
             argv,
-            cwd=work,
+            cwd=args.gates_src,  # `python -m gates` imports the gates found here first
             env=gates_env(python, out),
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -468,6 +472,13 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--stages", help="passed to `gates run --stages`")
     parser.add_argument("--json", type=Path, help="also write the rows here")
     parser.add_argument(
+        "--gates-src",
+        type=Path,
+        default=ROOT,
+        help="a directory holding the `gates` package to run, e.g. `git archive HEAD gates` "
+        "unpacked (default: this working tree)",
+    )
+    parser.add_argument(
         "--tools-in-project-env",
         action="store_true",
         help="diagnostic: a second project venv that also holds gates' tools",
@@ -477,6 +488,7 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     if unknown:
         parser.error(f"unknown project(s): {', '.join(sorted(unknown))}")
     args.cache = args.cache.resolve()
+    args.gates_src = args.gates_src.resolve()
     (args.cache / "runs").mkdir(parents=True, exist_ok=True)
     return args
 
