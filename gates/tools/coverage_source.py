@@ -129,9 +129,9 @@ class Source:
 def choose_source(root: Path, env: Mapping[str, str], found: Probe) -> Source:
     """pytest-cov's `--cov=X` wins over coverage's config (pytest-cov passes it to coverage),
     which wins over the layout."""
-    named = [s for s in pytest_cov_sources(root, env) if s is not True]
-    if named and True not in pytest_cov_sources(root, env):
-        return Source(tuple(str(s) for s in named), "pytest-cov options", found.omit)
+    values = pytest_cov_sources(root, env)
+    if values and True not in values:
+        return Source(tuple(str(s) for s in values), "pytest-cov options", found.omit)
     if found.source:
         return Source(found.source, "coverage config", found.omit)
     if found.error:  # the run will fail on the same config; do not add to the confusion
