@@ -315,6 +315,30 @@ def test_inputs_reach_the_run(tmp_path: Path, api: FakeGitHub, machine: Machine)
     assert {g["fail_on"] for g in report["gates"]} == {"never"}
 
 
+SERVICE_TEST = {
+    "app/__init__.py": "import os\n\n\ndef password():\n"
+    "    return os.environ.get('POSTGRES_PASSWORD')\n",
+    "tests/test_service.py": "from app import password\n\n\ndef test_db():\n"
+    "    assert password() == 'service-pw'\n",
+}
+
+
+def test_pass_env_gives_the_projects_tests_a_variable_the_scrub_drops(
+    tmp_path: Path, api: FakeGitHub, machine: Machine
+) -> None:
+    """A service container's password reaches the tests only when the workflow names it."""
+    project_bin = Path(sys.executable).parent  # a project environment with pytest and coverage
+    checkout = Checkout(tmp_path, SERVICE_TEST, api, machine, user_bin=project_bin)
+    job_env = {"POSTGRES_PASSWORD": "service-pw"}
+    named = checkout.run(stages="coverage", env=job_env, **{"pass-env": "POSTGRES_PASSWORD"})
+    assert named.step("run").outputs["exit-code"] == "0", named.step("run").stdout
+    unnamed = checkout.run(stages="coverage", env=job_env)
+    report = json.loads(Path(unnamed.outputs["report"]).read_text())
+    [gate] = report["gates"]
+    assert gate["status"] == "fail"
+    assert [f["rule"] for f in gate["findings"]][:1] == ["test-failed"], gate
+
+
 def test_hostile_inputs_are_data_not_code(
     tmp_path: Path, api: FakeGitHub, machine: Machine
 ) -> None:

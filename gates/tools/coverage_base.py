@@ -14,7 +14,7 @@ import hashlib
 import json
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from gates import __version__
@@ -23,7 +23,7 @@ from gates.errors import UsageError
 from gates.gate import GateContext
 from gates.git import Git, Worktree
 
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2  # 2: the base's failing tests
 # Changed files that can change what the tests run or what coverage counts, besides *.py.
 CONFIG_FILES = frozenset(
     {"pyproject.toml", "setup.cfg", "tox.ini", ".coveragerc", "pytest.ini", ".pytest.ini"}
@@ -43,6 +43,9 @@ class BaseTotal:
     note: str
     keep: bool = False
     cached: bool = False
+    # The tests that failed or errored on the base (None: not known): a head failure among
+    # them is not the PR's doing, and does not block it.
+    failing: frozenset[str] | None = None
 
 
 def may_change_coverage(diff: Diff) -> bool:
@@ -80,7 +83,7 @@ def base_total(
             found = measure(tree)
     except UsageError as exc:
         return BaseTotal(None, f"the base could not be checked out: {exc}")
-    found = BaseTotal(found.total, f"base {sha[:12]}: {found.note}", found.keep)
+    found = replace(found, note=f"base {sha[:12]}: {found.note}")
     if path and found.keep:
         _store(path, found)
     return found
@@ -114,12 +117,18 @@ def _cache_path(ctx: GateContext, git: Git, sha: str, environment: str) -> Path 
 def _load(path: Path) -> BaseTotal | None:
     try:
         data: Mapping[str, object] = json.loads(path.read_text(encoding="utf-8"))
-        total, note = data["total"], str(data["note"])
+        total, note, failing = data["total"], str(data["note"]), data["failing"]
     except (OSError, ValueError, KeyError, TypeError):
         return None
     if total is not None and not isinstance(total, (int, float)):
         return None
-    return BaseTotal(None if total is None else float(total), f"{note} (cached)", True, True)
+    if failing is not None and not (
+        isinstance(failing, list) and all(isinstance(t, str) for t in failing)
+    ):
+        return None
+    known = None if failing is None else frozenset(failing)
+    value = None if total is None else float(total)
+    return BaseTotal(value, f"{note} (cached)", True, True, known)
 
 
 def _store(path: Path, found: BaseTotal) -> None:
@@ -127,5 +136,7 @@ def _store(path: Path, found: BaseTotal) -> None:
     with contextlib.suppress(OSError):
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps({"total": found.total, "note": found.note}), encoding="utf-8")
+        failing = None if found.failing is None else sorted(found.failing)
+        record = {"total": found.total, "note": found.note, "failing": failing}
+        tmp.write_text(json.dumps(record), encoding="utf-8")
         tmp.replace(path)

@@ -66,7 +66,18 @@ def _test_finding(case: ET.Element, problem: ET.Element, root: Path, gate: str) 
         line=int(line) + 1 if line and line.isdigit() else None,
         message=f"{'error in' if errored else 'failed:'} {test}: {_one_line(problem)}",
         new=True,
+        extra={"test": test_id(relative(root, case.get("file", "")), test)},
     )
+
+
+def test_id(path: str, test: str) -> str:
+    """A test's identity across checkouts (its file and name, not its line), so a failure on
+    the head can be matched with the same test failing on the base."""
+    return f"{path}::{test}"
+
+
+def failing_ids(summary: JUnitSummary) -> frozenset[str]:
+    return frozenset(f.extra["test"] for f in summary.findings if "test" in f.extra)
 
 
 def _test_name(case: ET.Element) -> str:

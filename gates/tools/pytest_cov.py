@@ -10,6 +10,7 @@ own decision; uncovered added lines are on added lines and marked by the runner.
 
 from __future__ import annotations
 
+import dataclasses
 import fnmatch
 import os
 import time
@@ -36,7 +37,7 @@ from gates.tools.coverage_source import (
     probe,
     uses_pytest_cov,
 )
-from gates.tools.junit import JUnitSummary, parse_junit
+from gates.tools.junit import JUnitSummary, failing_ids, parse_junit
 
 INSTALL = (
     "add pytest and coverage to the project's environment (its test dependencies), "
@@ -117,22 +118,22 @@ class CoverageGate:
         tests = self._junit(ctx, result)
         coverage = self._coverage(ctx, head, deadline)
         coverage = with_unmeasured(coverage, _unseen_statements(ctx, source, coverage))
-        if tests.failed or tests.errors:
-            base = BaseTotal(None, "base not measured: tests fail on the head")
-        else:
-            base = base_total(
-                ctx, found.environment, lambda tree: self._measure_base(ctx, tree, deadline)
-            )
-        return self._outcome(ctx, tests, coverage, source, base)
+        base = base_total(
+            ctx, found.environment, lambda tree: self._measure_base(ctx, tree, deadline)
+        )
+        return self._outcome(ctx, _pre_existing(tests, base.failing), coverage, source, base)
 
-    def _junit(self, ctx: GateContext, result: ProcResult) -> JUnitSummary:
-        junit = ctx.scratch / "junit.xml"
+    def _junit(
+        self, ctx: GateContext, result: ProcResult, side: Checkout | None = None
+    ) -> JUnitSummary:
+        where = side or Checkout(ctx.root, ctx.scratch)
+        junit = where.scratch / "junit.xml"
         if not junit.is_file():
             raise tool_failure(
                 result, "pytest wrote no JUnit report (did a test end the interpreter?)"
             )
         try:
-            tests = parse_junit(junit.read_text(encoding="utf-8", errors="replace"), ctx.root)
+            tests = parse_junit(junit.read_text(encoding="utf-8", errors="replace"), where.root)
         except ValueError as exc:
             raise tool_failure(result, str(exc)) from None
         if result.returncode == TESTS_FAILED and not tests.findings:
@@ -214,16 +215,18 @@ class CoverageGate:
         source = choose_source(tree, ctx.env, probe(ctx, tree))
         try:
             result = self._pytest(ctx, side, source, timeout_s=budget)
-            if result.returncode == TESTS_FAILED:
-                return BaseTotal(None, "the base's tests fail: judged by diff coverage", True)
             if result.returncode == NO_TESTS:
-                return BaseTotal(None, "the base has no tests", True)
-            if result.returncode != 0:
+                return BaseTotal(None, "the base has no tests", True, failing=frozenset())
+            if result.returncode not in (0, TESTS_FAILED):
                 return BaseTotal(None, f"the base's tests could not run: {_last_line(result)}")
+            failing = failing_ids(self._junit(ctx, result, side))
             total = self._coverage(ctx, side, deadline).total
         except GateError as exc:
             return BaseTotal(None, f"the base's tests could not run: {exc}")
-        return BaseTotal(total, f"total {total:.2f}%, {source.describe()}", True)
+        fails = f", {len(failing)} failing test(s)" if failing else ""
+        return BaseTotal(
+            total, f"total {total:.2f}%{fails}, {source.describe()}", True, False, failing
+        )
 
     def _outcome(
         self,
@@ -307,6 +310,20 @@ class CoverageGate:
             message=message,
             new=True,
         )
+
+
+def _pre_existing(tests: JUnitSummary, failing: frozenset[str] | None) -> JUnitSummary:
+    """A test that fails on the base too is the project's state, not the PR's doing: it is
+    reported, not new, so it does not block (a test that needs the network, say)."""
+    if not failing:
+        return tests
+    findings = tuple(
+        f.replace(new=False, message=f"{f.message} (fails on the base too)")
+        if f.extra.get("test") in failing
+        else f
+        for f in tests.findings
+    )
+    return dataclasses.replace(tests, findings=findings)
 
 
 def total_dropped(base: float, head: float, allowed: float) -> bool:

@@ -358,18 +358,10 @@ def test_base_figure_is_read_from_the_cache_on_a_later_push(repo: Repo, tmp_path
     assert "(cached)" in second.detail and "(cached)" not in first.detail
 
 
-@pytest.mark.parametrize(
-    ("broken", "note"),
-    [
-        ("def test_wrong():\n    assert False\n", "the base's tests fail"),
-        ("import no_such_module_here\n", "the base's tests could not run"),
-    ],
-)
-def test_a_base_whose_tests_fail_is_a_note_not_a_failure(
-    repo: Repo, broken: str, note: str
-) -> None:
+def test_a_base_whose_tests_cannot_run_is_a_note_not_a_failure(repo: Repo) -> None:
     _sixty(repo)
-    repo.write("tests/test_broken.py", broken)
+    note = "the base's tests could not run"
+    repo.write("tests/test_broken.py", "import no_such_module_here\n")
     base = repo.commit("base with a broken test")
     (repo.path / "tests/test_broken.py").unlink()
     repo.write("pkg/core.py", SIXTY + "\n\ndef zero():\n    return 0\n")  # 5/7 after this
@@ -378,6 +370,31 @@ def test_a_base_whose_tests_fail_is_a_note_not_a_failure(
     assert note in result.detail, result.detail
     assert "total_coverage_base" not in result.metrics
     assert {f.rule for f in result.findings} == {"min-diff", "uncovered-lines"}
+
+
+BROKEN = "def test_needs_the_network():\n    assert False, 'no route to host'\n"
+
+
+def test_a_test_that_fails_on_the_base_too_is_reported_but_does_not_block(repo: Repo) -> None:
+    """A test that needs the network fails on the base and the head alike: not the PR's doing.
+    A test the PR breaks is."""
+    _sixty(repo)
+    repo.write("tests/test_network.py", BROKEN)
+    base = repo.commit("base: one test fails here already")
+    repo.write("tests/test_core.py", TEST_SIXTY + TEST_SIGN)  # the PR raises coverage
+    repo.commit("pr")
+    result = _run(repo, base, "coverage")["coverage"]
+    [failed] = result.findings
+    assert failed.rule == "test-failed" and failed.new is False
+    assert "fails on the base too" in failed.message
+    assert "1 failing test(s)" in result.detail
+    assert result.status is Status.PASS, result.detail
+    repo.write("pkg/core.py", SIXTY.replace("x + 1", "x + 2"))  # breaks test_inc
+    repo.commit("pr breaks a test")
+    result = _run(repo, base, "coverage")["coverage"]
+    new = {f.message.split(":")[1].strip() for f in result.findings if f.new}
+    assert new == {"test_inc"}, result.findings
+    assert result.status is Status.FAIL
 
 
 def test_base_is_not_measured_when_no_python_file_or_config_changed(repo: Repo) -> None:
