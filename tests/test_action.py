@@ -335,7 +335,7 @@ def test_pass_env_gives_the_projects_tests_a_variable_the_scrub_drops(
     unnamed = checkout.run(stages="coverage", env=job_env)
     report = json.loads(Path(unnamed.outputs["report"]).read_text())
     [gate] = report["gates"]
-    assert gate["status"] == "fail"
+    assert gate["status"] == "fail", unnamed.step("run").stdout + unnamed.step("run").stderr
     assert [f["rule"] for f in gate["findings"]][:1] == ["test-failed"], gate
 
 

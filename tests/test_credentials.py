@@ -117,3 +117,12 @@ def test_outside_actions_a_developers_own_credentials_are_theirs(repo: Repo) -> 
 )
 def test_what_holds_a_credential(key: str, value: str, holds: bool) -> None:
     assert holds_credential(key, value) is holds
+
+
+def test_the_gates_that_run_the_projects_code_say_so() -> None:
+    """A rewrite of a gate must not drop the trait: without it the guard above lets it run."""
+    from gates.credentials import runs_project_code
+    from gates.registry import REGISTRY
+
+    running = {name for name, gate in REGISTRY.items() if runs_project_code(gate)}
+    assert running == {"coverage", "mypy", "benchmark"}

@@ -77,7 +77,7 @@ class BenchmarkGate:
     description = "the project's benchmarks, base vs head: slowdowns beyond the noise, budgets"
     default_timeout_s = 1800.0
     default_fail_on = "error"
-    runs_project_code = True  # imports it (tests, plugins): see gates.credentials
+    runs_project_code = True  # its benchmarks: see gates.credentials
     compare_base = False  # it measures the base itself, in the same job
     cacheable = False  # a timing is a measurement of this machine now, not of the tree
     opt_in = True  # runs only when [tool.gates.benchmark] is configured: it costs minutes

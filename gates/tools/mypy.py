@@ -193,6 +193,7 @@ class MypyGate:
     default_timeout_s = 600.0
     cost_model = (2.2, 1.0)  # typeshed first; sqlalchemy: 9 s for 7.8 MB
     default_fail_on = "error"
+    runs_project_code = True  # its mypy plugins, named in its own config: see gates.credentials
     options: Mapping[str, Option] = {
         "args": Option(list, [], item=str, help="extra arguments for mypy"),
     }

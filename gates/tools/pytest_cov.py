@@ -84,6 +84,7 @@ class CoverageGate:
     description = "the project's tests under coverage: failures, total vs base, diff coverage"
     default_timeout_s = 1800.0
     default_fail_on = "error"
+    runs_project_code = True  # its tests: see gates.credentials
     compare_base = False  # it measures the base's total itself (compare mode would run it twice)
     options: Mapping[str, Option] = {
         "min_total": Option(
