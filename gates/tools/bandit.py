@@ -19,7 +19,14 @@ from typing import Any
 from gates.checks.redact import mask
 from gates.gate import GateContext, GateOutcome, Option, Scope
 from gates.model import Finding, Severity, Stage
-from gates.tools.common import batches, python_files, relative, require_ran, tool_failure
+from gates.tools.common import (
+    batches,
+    python_files,
+    relative,
+    require_module,
+    require_ran,
+    tool_failure,
+)
 from gates.tools.parts import run_in_parts
 
 if sys.version_info >= (3, 11):
@@ -181,6 +188,7 @@ class BanditGate:
         for batch in batches(files):
             result = ctx.tool_module("bandit", *argv, "--", *batch)
             require_ran(result, INSTALL)
+            require_module(result, "bandit", INSTALL)
             if result.returncode not in _OK_CODES:
                 raise tool_failure(result, "bandit could not scan the files")
             try:

@@ -21,7 +21,14 @@ from typing import Any
 from gates.gate import GateContext, GateError, GateOutcome, Option, Scope
 from gates.model import Finding, Severity, Stage
 from gates.proc import ProcResult
-from gates.tools.common import batches, python_files, relative, require_ran, tool_failure
+from gates.tools.common import (
+    batches,
+    python_files,
+    relative,
+    require_module,
+    require_ran,
+    tool_failure,
+)
 
 INSTALL = "pip install semgrep"
 # Without --error semgrep exits 0 whether or not it found something; 1 is findings with
@@ -258,6 +265,7 @@ class SemgrepGate:
         ]
         result = ctx.run(argv, extra_env=env)
         require_ran(result, INSTALL)
+        require_module(result, "semgrep", INSTALL)
         if result.returncode not in _OK_CODES:
             raise tool_failure(result, _fatal_reason(result.stdout))
         return result

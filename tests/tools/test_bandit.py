@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -12,7 +14,7 @@ from conftest import Repo
 from gates.app import RunRequest, run
 from gates.cores import NO_SPARE_CORES, SpareCores
 from gates.diff import Diff
-from gates.gate import GateContext
+from gates.gate import GateContext, GateError
 from gates.git import Revisions
 from gates.model import GateResult, Severity, Status
 from gates.runner import NoProgress
@@ -168,3 +170,17 @@ def test_quoted_passwords_are_masked(repo: Repo) -> None:
     for message in by_rule.values():
         assert value not in message
         assert message.startswith("Possible hardcoded password: 'Zq7v") and "*" in message
+
+
+def test_bandit_missing_from_gates_environment_is_named(repo: Repo, tmp_path: Path) -> None:
+    """Not "unreadable JSON output": the error says which tool is missing where."""
+    subprocess.run(
+        [sys.executable, "-m", "venv", "--without-pip", str(tmp_path / "env")], check=True
+    )
+    repo.write("a.py", "x = 1\n")
+    repo.commit()
+    ctx = replace(
+        _context(repo, ("a.py",), NO_SPARE_CORES), tool_python=str(tmp_path / "env/bin/python")
+    )
+    with pytest.raises(GateError, match=r"bandit is not installed in .*env/bin/python"):
+        BanditGate().run(ctx)
