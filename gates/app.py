@@ -307,6 +307,7 @@ def _run_gates(
             cache_env=tool_cache_env(caches, root, "head"),
             project_files=tuple(git.tracked_files(revisions.head)),
             scope_files=diff.changed_paths(),
+            touched=diff.touched_paths(),
             baseline=baseline,
             cache=cache and replace(cache, environment=environment_digest(tool_env)),
             cache_root=caches,
@@ -319,9 +320,10 @@ def _run_gates(
         results = run_planned(planned, settings, progress, stop)
         store_durations(durations_path(caches, root), ran_durations(results))
         note = ""
-        if config.new == "compare" and not stop.is_set():
-            base = run_base(git, settings, registry, only_gates, stop)
-            results, note = mark_against_base(results, base, diff), base.note
+        compared = [p.gate.name for p in planned if config.new_mode(p.gate) == "compare"]
+        if compared and not stop.is_set():
+            base = run_base(git, settings, registry, compared, stop)
+            results, note = mark_against_base(results, base, diff, compared), base.note
         complete = not only_gates and not stop.is_set()
         review = review_markers(
             results, diff, lambda rel: read_lines(tree, rel), complete, settings.today

@@ -84,9 +84,17 @@ def run_base(
     return BaseRun({r.name: r for r in ran}, hits, note)
 
 
-def mark_against_base(results: Sequence[GateResult], base: BaseRun, diff: Diff) -> list[GateResult]:
-    """Decide `new` for every undecided finding, then each gate's status again."""
-    return [_mark_gate(result, base.results.get(result.name), diff) for result in results]
+def mark_against_base(
+    results: Sequence[GateResult], base: BaseRun, diff: Diff, compared: Sequence[str]
+) -> list[GateResult]:
+    """Decide `new` for every undecided finding of the compared gates, then their status again;
+    the other gates' results are as their own mode marked them."""
+    return [
+        _mark_gate(result, base.results.get(result.name), diff)
+        if result.name in compared
+        else result
+        for result in results
+    ]
 
 
 def _mark_gate(result: GateResult, base: GateResult | None, diff: Diff) -> GateResult:

@@ -54,6 +54,7 @@ COMMON_GATE_OPTIONS: Mapping[str, Option] = {
     ),
     "timeout_s": Option((int, float), None, check=_positive, help="time budget in seconds"),
     "fail_on": Option(str, None, choices=FAIL_ON_CHOICES, help="lowest severity that blocks"),
+    "new": Option(str, None, choices=NEW_MODES, help="what counts as new for this gate"),
 }
 
 GLOBAL_OPTIONS: Mapping[str, Option] = {
@@ -91,6 +92,7 @@ class GateConfig:
     timeout_s: float
     fail_on: str
     options: Mapping[str, Any]
+    new: str | None = None  # this gate's own `new`, over the run's
 
 
 @dataclass(frozen=True)
@@ -113,6 +115,17 @@ class Config:
 
     def gate(self, name: str) -> GateConfig:
         return self.gates[name]
+
+    def new_mode(self, gate: Gate) -> str:
+        """What counts as new for this gate: its own `new`, else the gate's default when the
+        run marks by lines (mypy compares with the base: its errors are not local to the lines
+        a PR touches), else the run's."""
+        own = self.gates[gate.name].new if gate.name in self.gates else None
+        if own:
+            return own
+        if self.new == "lines":
+            return str(getattr(gate, "default_new", "lines"))
+        return self.new
 
 
 def find_config_file(root: Path, explicit: Path | None) -> tuple[Path | None, bool]:
@@ -278,6 +291,7 @@ def _gate_config(
         timeout_s=float(pick("timeout_s", gate.default_timeout_s)),
         fail_on=pick("fail_on", gate.default_fail_on),
         options=options,
+        new=merged.get("new"),
     )
 
 

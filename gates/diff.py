@@ -80,6 +80,12 @@ class Diff:
         """Files present at head that the PR added or changed, sorted."""
         return tuple(sorted(p for p, f in self.files.items() if f.exists_at_head))
 
+    def touched_paths(self) -> tuple[str, ...]:
+        """Every path the PR added, changed, renamed (both names) or deleted: what a gate
+        that checks whole packages must look at, on the head and on the base alike."""
+        paths = {p for f in self.files.values() for p in (f.path, f.old_path) if p}
+        return tuple(sorted(paths))
+
     def is_changed(self, path: str) -> bool:
         return self.all_changed or (path in self.files and self.files[path].exists_at_head)
 

@@ -75,6 +75,9 @@ class GateContext:
     timeout_s: float
     env: Mapping[str, str]
     new_mode: str = "lines"  # the configured `new`: "lines" or "all"
+    # Every path the PR added, changed, renamed or deleted, through this gate's path filters,
+    # whether or not it exists in this checkout: on the base the same list as on the head.
+    touched: tuple[str, ...] = ()
     cancelled: Callable[[], bool] = lambda: False
     # Worker processes for in-process checks with a lot to read: threads share one core (GIL).
     pool: Executor | None = None
@@ -140,7 +143,12 @@ class Gate(Protocol):
     Optional: `cost_model = (seconds to start, seconds per MB of Python in scope)`, which lets
     the runner start the longest tools first on a repository it has not timed yet; and
     `runs_in_parts = True` for a gate that checks its files in independent parts on the cores
-    other gates leave free (gates.tools.parts), which the runner therefore starts last.
+    other gates leave free (gates.tools.parts), which the runner therefore starts last;
+    `runs_project_code = True` for a gate that executes the project's code (its tests, its
+    mypy plugins), refused where the checkout keeps a git credential (gates.credentials);
+    `default_new = "compare"` for a gate whose findings are judged against the base's unless
+    configured otherwise; `identity = "message"` for a gate whose findings are the same when
+    their message is, whatever the text of their line (mypy).
     """
 
     name: str

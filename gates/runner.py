@@ -79,6 +79,7 @@ class Planned:
     gate: Gate
     config: GateConfig
     files: tuple[str, ...]
+    touched: tuple[str, ...] = ()  # what the PR touched, through the same filters as `files`
 
 
 @dataclass(frozen=True)
@@ -90,6 +91,9 @@ class RunSettings:
     env: Mapping[str, str]
     project_files: tuple[str, ...]
     scope_files: tuple[str, ...]  # what a changed-files gate looks at (the PR's files)
+    # Every path the PR touched on either side (gates.diff.Diff.touched_paths); kept as is for
+    # the base run, whose own diff is empty, so a gate checks the same packages on both sides.
+    touched: tuple[str, ...] = ()
     baseline: Baseline = field(default_factory=Baseline)
     # Base-run paths -> head paths (renames), applied before fingerprinting so a finding in a
     # renamed file keeps its identity.
@@ -123,7 +127,12 @@ def plan(
             files = select(
                 select(pool, exclude=config.exclude), gate_config.paths, gate_config.exclude
             )
-            planned.append(Planned(gate, gate_config, files))
+            touched = select(
+                select(settings.touched, exclude=config.exclude),
+                gate_config.paths,
+                gate_config.exclude,
+            )
+            planned.append(Planned(gate, gate_config, files, touched))
     return planned
 
 
@@ -157,7 +166,9 @@ def finalize(
     def lines(path: str) -> tuple[str, ...]:
         return read_lines(settings.root, path)
 
-    findings = [_with_snippet(f, lines) for f in outcome.findings]
+    findings = list(outcome.findings)
+    if getattr(gate, "identity", "snippet") == "snippet":
+        findings = [_with_snippet(f, lines) for f in findings]
     if settings.path_map:
         findings = [f.replace(path=settings.path_map.get(f.path, f.path)) for f in findings]
     findings = mark_suppressed(with_fingerprints(findings), lines, settings.today)
@@ -165,7 +176,7 @@ def finalize(
         honour = settings.config.safety_pr_suppressions
         findings = review_pr_suppressions(findings, settings.diff, honour)
     findings = mark_baselined(findings, settings.baseline)
-    findings = mark_new(findings, settings.diff, settings.config.new)
+    findings = mark_new(findings, settings.diff, settings.config.new_mode(gate))
     status = outcome.status or decide_status(tuple(findings), config.fail_on)
     return GateResult(
         name=gate.name,
@@ -224,6 +235,7 @@ def execute(
         root=settings.root,
         diff=settings.diff,
         files=planned.files,
+        touched=planned.touched,
         options=planned.config.options,
         python=settings.config.python,
         scratch=scratch,

@@ -194,6 +194,12 @@ class MypyGate:
     cost_model = (2.2, 1.0)  # typeshed first; sqlalchemy: 9 s for 7.8 MB
     default_fail_on = "error"
     runs_project_code = True  # its mypy plugins, named in its own config: see gates.credentials
+    # A type error is not local to the lines that cause it (a changed signature breaks its
+    # callers), and touching an old line must not adopt its old error: judged against the base.
+    default_new = "compare"
+    # Its messages name the types and symbols involved: a finding is the same error when its
+    # message is, even on a line the PR reformatted (the line's text would make it a new one).
+    identity = "message"
     options: Mapping[str, Option] = {
         "args": Option(list, [], item=str, help="extra arguments for mypy"),
     }
@@ -205,7 +211,7 @@ class MypyGate:
             mypy = which_mypy(ctx, extra)
             found = self._check(ctx, mypy, extra, [], ctx.timeout_s)
             return GateOutcome(findings=found, detail=mypy.note)
-        targets = pr_targets(ctx.root, touched_python(ctx.diff, ctx.files))
+        targets = pr_targets(ctx.root, touched_python(ctx.diff, ctx.files, ctx.touched))
         paths = excluded_by_config(list(targets.paths), config)
         if not paths:
             why = "no changed Python file in a package or top-level module"

@@ -45,20 +45,13 @@ def config_names_targets(config: Mapping[str, Any]) -> bool:
     return any(config.get(key) for key in CONFIG_TARGET_KEYS)
 
 
-def touched_python(diff: Diff, in_scope: Iterable[str]) -> list[str]:
-    """The Python files the PR added or changed, and the old paths of those it deleted or
-    renamed (a module leaving a package can break the files that import it); with no base,
-    every file in scope."""
-    scope = [f for f in in_scope if f.endswith(PYTHON_SUFFIXES)]
+def touched_python(diff: Diff, in_scope: Iterable[str], touched: Iterable[str] = ()) -> list[str]:
+    """The Python files the PR added, changed, renamed or deleted (a module leaving a package
+    can break the files that import it), as the run's `touched` names them, so the base's run
+    checks the same packages as the head's; with no base, every file in scope."""
     if diff.all_changed:
-        return scope
-    touched = {p for p in scope if diff.is_changed(p)}
-    for changed in diff.files.values():
-        gone = [changed.old_path] if changed.old_path else []
-        if not changed.exists_at_head:
-            gone.append(changed.path)
-        touched.update(p for p in gone if p.endswith(PYTHON_SUFFIXES))
-    return sorted(touched)
+        return [f for f in in_scope if f.endswith(PYTHON_SUFFIXES)]
+    return sorted({p for p in touched if p.endswith(PYTHON_SUFFIXES)})
 
 
 def pr_targets(root: Path, files: Iterable[str]) -> Targets:

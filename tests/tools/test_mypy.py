@@ -323,3 +323,38 @@ def test_project_exclude_is_honoured_without_files(repo: Repo) -> None:
     repo.commit()
     result = _run(repo, None, "mypy")["mypy"]
     assert [(f.path, f.rule) for f in result.findings] == [("m.py", "assignment")], result.detail
+
+
+CALLEE = "def size(name: str) -> int:\n    return len(name)\n"
+CALLER = "from pkg.lib import size\n\n\ndef total() -> int:\n    return size('abc') + 1\n"
+
+
+def test_an_old_error_on_a_touched_line_is_not_the_prs(repo: Repo) -> None:
+    """mypy is judged against the base by default: reformatting a line that already had an
+    error does not make the PR's; `new = "lines"` brings back marking by lines."""
+    repo.write("pkg/__init__.py", "")
+    repo.write("pkg/old.py", OLD)
+    base = repo.commit("base")
+    repo.write("pkg/old.py", OLD.replace('return "x"', "return 'x'  # reformatted"))
+    repo.commit("pr touches the old error's line")
+    result = _run(repo, base, "mypy")["mypy"]
+    assert [(f.rule, f.new) for f in result.findings] == [("return-value", False)]
+    assert result.status is Status.PASS, result.detail
+    repo.write(".gates.toml", '[mypy]\nnew = "lines"\n')
+    by_lines = _run(repo, base, "mypy")["mypy"]
+    assert [(f.rule, f.new) for f in by_lines.findings] == [("return-value", True)]
+
+
+def test_an_error_the_pr_causes_on_a_line_it_did_not_touch_is_new(repo: Repo) -> None:
+    """A changed signature breaks its caller in another file: the PR's error, though no line
+    of the caller changed."""
+    repo.write("pkg/__init__.py", "")
+    repo.write("pkg/lib.py", CALLEE)
+    repo.write("pkg/use.py", CALLER)
+    base = repo.commit("base")
+    repo.write("pkg/lib.py", CALLEE.replace("-> int", "-> str").replace("len(name)", "name"))
+    repo.commit("pr changes a return type")
+    result = _run(repo, base, "mypy")["mypy"]
+    caller = [f for f in result.findings if f.path == "pkg/use.py"]
+    assert caller and all(f.new for f in caller), result.findings
+    assert result.status is Status.FAIL
