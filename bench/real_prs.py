@@ -17,17 +17,16 @@ merge, or a squash or rebase merge): base C^1, head C. For a merge that is the t
 `pull_request` event checks out (refs/pull/N/merge), where M^2 can be a branch weeks behind M^1.
 Only PRs that change a Python file count.
 
-Each project gets its own venv, installed as its CI installs it (`PROJECTS`' recipes): the locked
-dependency group from uv.lock (exported by uv, installed by pip), a pyproject dependency group,
-or a requirements file; then the project itself, editable, from a per-project checkout that
-each PR's head is checked out into. gates runs from this repository's venv and is pointed at
-the project's interpreter with `GATES_PYTHON` (and the `python` config key while gates does not
-read that variable). `--gates-src` runs another gates than this working tree's (e.g. a commit's
-`git archive HEAD gates`, so edits in progress do not change the figures mid-run);
-`--tools-in-project-env` is a diagnostic for a gates that runs every tool with the project's
-interpreter. No timing is asserted: this is a benchmark. Prints, per PR, the verdict, the wall
-time and every gate that is not `pass` with its first blocking finding; then a markdown table
-and the rows as JSON.
+Each project gets its own venv, installed as its CI installs it (`PROJECTS`' recipes): the
+locked dependency group from uv.lock (exported by uv, installed by pip), a pyproject dependency
+group, or a requirements file; then the project itself, editable, from a per-project checkout
+that each PR's head is checked out into. gates runs from this repository's venv and is pointed
+at the project's interpreter with `GATES_PYTHON`. `--gates-src` runs another gates than this
+working tree's (e.g. a commit's `git archive HEAD gates`, so edits in progress do not change the
+figures mid-run); `--tools-in-project-env` is a diagnostic for a gates that runs every tool with
+the project's interpreter (as gates did before it had two environments). No timing is asserted:
+this is a benchmark. Prints, per PR, the verdict, the wall time and every gate that is not
+`pass` with its first blocking finding; then a markdown table and the rows as JSON.
 """
 
 from __future__ import annotations
@@ -371,20 +370,12 @@ def uv_binary(cache: Path) -> Path:
 # --- running gates ---------------------------------------------------------------------------
 
 
-def gates_reads_env(source: Path) -> bool:
-    """Whether this gates reads GATES_PYTHON yet (another change adds it)."""
-    files = (source / "gates").rglob("*.py")
-    return any("GATES_PYTHON" in p.read_text(encoding="utf-8") for p in files)
-
-
-def gates_argv(
-    work: Path, base: str, out: Path, python: Path, args: argparse.Namespace
-) -> list[str]:
+def gates_argv(work: Path, base: str, out: Path, args: argparse.Namespace) -> list[str]:
     argv = [str(GATES_PYTHON), "-m", "gates", "run", str(work), "--base", base]
     argv += ["--output-dir", str(out)]
     if args.stages:
         argv += ["--stages", args.stages]
-    config = config_lines(python, args.jobs, gates_reads_env(args.gates_src))
+    config = config_lines(args.jobs)
     if config:
         path = out / "gates-config.toml"
         path.write_text("".join(config), encoding="utf-8")
@@ -392,12 +383,9 @@ def gates_argv(
     return argv
 
 
-def config_lines(python: Path, jobs: int | None, reads_env: bool) -> list[str]:
+def config_lines(jobs: int | None) -> list[str]:
     """A config file only when needed: it replaces the project's own gates config."""
-    lines = [] if reads_env else [f"python = {json.dumps(str(python))}\n"]
-    if jobs:
-        lines.append(f"jobs = {jobs}\n")
-    return lines
+    return [f"jobs = {jobs}\n"] if jobs else []
 
 
 def gates_env(python: Path, out: Path) -> dict[str, str]:
@@ -409,7 +397,7 @@ def run_pr(name: str, pr: PR, work: Path, python: Path, args: argparse.Namespace
     check_out(work, pr.head)
     files = changed_files(work, pr.base, pr.head)
     out = Path(tempfile.mkdtemp(prefix=f"{name}-{pr.number}-", dir=args.cache / "runs"))
-    argv = gates_argv(work, pr.base, out, python, args)
+    argv = gates_argv(work, pr.base, out, args)
     started = time.perf_counter()
     with (out / "gates.log").open("w", encoding="utf-8") as log:
         done = subprocess.run(

@@ -211,7 +211,7 @@ class MypyGate:
             mypy = which_mypy(ctx, extra)
             found = self._check(ctx, mypy, extra, [], ctx.timeout_s)
             return GateOutcome(findings=found, detail=mypy.note)
-        targets = pr_targets(ctx.root, touched_python(ctx.diff, ctx.files, ctx.touched))
+        targets = pr_targets(ctx.root, touched_python(ctx.root, ctx.diff, ctx.files, ctx.touched))
         paths = excluded_by_config(list(targets.paths), config)
         if not paths:
             why = "no changed Python file in a package or top-level module"

@@ -11,6 +11,7 @@ detail says which.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -45,13 +46,22 @@ def config_names_targets(config: Mapping[str, Any]) -> bool:
     return any(config.get(key) for key in CONFIG_TARGET_KEYS)
 
 
-def touched_python(diff: Diff, in_scope: Iterable[str], touched: Iterable[str] = ()) -> list[str]:
+def touched_python(
+    root: Path, diff: Diff, in_scope: Iterable[str], touched: Iterable[str] = ()
+) -> list[str]:
     """The Python files the PR added, changed, renamed or deleted (a module leaving a package
     can break the files that import it), as the run's `touched` names them, so the base's run
-    checks the same packages as the head's; with no base, every file in scope."""
+    checks the same packages as the head's; with no base, every file in scope. A touched path
+    that is here but not in scope (a symlink, which could lead out of the repository) is not."""
+    scope = [f for f in in_scope if f.endswith(PYTHON_SUFFIXES)]
     if diff.all_changed:
-        return [f for f in in_scope if f.endswith(PYTHON_SUFFIXES)]
-    return sorted({p for p in touched if p.endswith(PYTHON_SUFFIXES)})
+        return scope
+    regular = set(scope)
+    return sorted(
+        p
+        for p in set(touched)
+        if p.endswith(PYTHON_SUFFIXES) and (p in regular or not os.path.lexists(root / p))
+    )
 
 
 def pr_targets(root: Path, files: Iterable[str]) -> Targets:

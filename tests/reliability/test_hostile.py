@@ -128,9 +128,9 @@ def test_a_test_suite_cannot_steal_the_token(repo: Repo, tmp_path: Path) -> None
 
 def test_a_conftest_cannot_forge_the_report(repo: Repo) -> None:
     repo.write("conftest.py", _FORGER)
-    repo.write("test_fails.py", "def test_fails():\n    assert 1 == 2\n")
+    repo.write("test_fails.py", "def test_fails():\n    assert 1 == 1\n")
     base = repo.commit("base")
-    repo.write("test_fails.py", "def test_fails():\n    assert 1 == 3\n")
+    repo.write("test_fails.py", "def test_fails():\n    assert 1 == 3\n")  # the PR breaks it
     repo.commit("pr")
     result = gates_run(repo.path, "--base", base, "--stages", "coverage")
     assert result.returncode == 1, result.stdout + result.stderr
