@@ -17,6 +17,8 @@ SCHEMA_VERSION = "1.0"
 
 
 class Severity(str, enum.Enum):
+    """How bad a finding is; a gate's `fail_on` names the lowest one that blocks."""
+
     ERROR = "error"
     WARNING = "warning"
     NOTE = "note"
@@ -31,6 +33,9 @@ _RANKS = {"note": 1, "warning": 2, "error": 3}
 
 
 class Status(str, enum.Enum):
+    """One gate's outcome: `error` when it could not judge (crash, timeout, missing tool),
+    `skipped` when it had nothing to judge or never started (the reason is in `detail`)."""
+
     PASS = "pass"  # noqa: S105
     FAIL = "fail"
     ERROR = "error"
@@ -38,12 +43,17 @@ class Status(str, enum.Enum):
 
 
 class Verdict(str, enum.Enum):
+    """The whole run's outcome: `error` when any gate errored (fail closed), else `fail` when
+    any gate failed, else `pass`."""
+
     PASS = "pass"  # noqa: S105
     FAIL = "fail"
     ERROR = "error"
 
 
 class Stage(str, enum.Enum):
+    """The group a gate belongs to; stages run in STAGE_ORDER."""
+
     SAFETY = "safety"
     SECURITY = "security"
     QUALITY = "quality"
@@ -68,23 +78,25 @@ class Finding:
 
     `new` is None until a filter (or the gate itself, when it knows better) decides it.
     `fingerprint` never contains the line number, so it survives code moving up or down.
+    A secret or personal value is masked in `message` and `extra` when the finding is made.
     """
 
-    gate: str
-    tool: str
-    rule: str
+    gate: str  # the gate that reported it, e.g. "secrets"
+    tool: str  # what produced it: "gates" for the built-in checks, else the tool ("ruff")
+    rule: str  # the rule id, documented in docs/rules.md (e.g. "eval-nonliteral", "F401")
     severity: Severity
     path: str  # repo-relative POSIX path; "" for a project-level finding
-    message: str
-    line: int | None = None
+    message: str  # one line for a person: what is wrong and what to do
+    line: int | None = None  # 1-based; None when the tool gives no position
     end_line: int | None = None
     column: int | None = None
     end_column: int | None = None
-    help_uri: str | None = None
-    new: bool | None = None
-    suppressed: Suppression | None = None
-    fingerprint: str = ""
-    snippet_hash: str = ""
+    help_uri: str | None = None  # the rule's documentation
+    new: bool | None = None  # introduced by the PR (only new findings block)
+    suppressed: Suppression | None = None  # why it does not block although present
+    fingerprint: str = ""  # stable identity across runs (baselines, PR comments)
+    snippet_hash: str = ""  # hash of the source text it points at, part of the fingerprint
+    # Tool-specific details as strings (bandit's confidence, a package's fix versions, ...).
     extra: Mapping[str, str] = field(default_factory=dict, compare=False, hash=False)
 
     def replace(self, **changes: object) -> Finding:
@@ -166,6 +178,9 @@ class Table:
 
 @dataclass(frozen=True)
 class GateResult:
+    """What one gate found and how it was judged: every finding, new or old, suppressed or
+    not (filters mark, never drop); `status` is decided from those that block under `fail_on`."""
+
     name: str
     stage: Stage
     status: Status
@@ -174,9 +189,9 @@ class GateResult:
     # Seconds from the run's start to this gate's start: the schedule, for the benchmark and
     # for anyone asking why a run took as long as it did. None: the gate never started.
     started_s: float | None = None
-    detail: str = ""
-    metrics: Mapping[str, MetricValue] = field(default_factory=dict)
-    fail_on: str = "error"
+    detail: str = ""  # why it errored or was skipped, or a note on what it could not read
+    metrics: Mapping[str, MetricValue] = field(default_factory=dict)  # e.g. files_scanned
+    fail_on: str = "error"  # lowest severity of a new finding that fails it, or "never"
     tool_version: str = ""
     tables: tuple[Table, ...] = ()
 
@@ -216,14 +231,17 @@ class RunEnvironment:
 
 @dataclass(frozen=True)
 class Report:
+    """One run, complete and immutable: what every reporter renders (gates.json holds the
+    same fields, reports/gates-report.schema.json)."""
+
     verdict: Verdict
-    diff: DiffInfo
-    gates: tuple[GateResult, ...]
-    started_at: str
+    diff: DiffInfo  # the revisions compared and how the changed lines were found
+    gates: tuple[GateResult, ...]  # in stage order
+    started_at: str  # ISO 8601, UTC
     duration_s: float
     root: str = "."
-    incomplete: bool = False
-    new_mode: str = "lines"
+    incomplete: bool = False  # interrupted: some gates never ran (the verdict is then not pass)
+    new_mode: str = "lines"  # what counted as new: "lines", "compare" or "all"
     # Findings about gates' own markers (unused or expired suppressions, missing reasons,
     # fixed baseline entries): shown to the author, never blocking.
     notices: tuple[Finding, ...] = ()
@@ -236,6 +254,7 @@ class Report:
     schema_version: str = SCHEMA_VERSION
 
     def all_findings(self) -> list[Finding]:
+        """Every gate's findings, in the gates' order (the notices are not among them)."""
         return [f for g in self.gates for f in g.findings]
 
 
