@@ -13,6 +13,7 @@ import contextlib
 import hashlib
 import json
 import os
+import shutil
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -80,6 +81,7 @@ def base_total(
         return cached
     try:
         with Worktree(git, sha, ctx.scratch / "base") as tree:
+            copy_extension_modules(git, ctx.root, tree)
             found = measure(tree)
     except UsageError as exc:
         return BaseTotal(None, f"the base could not be checked out: {exc}")
@@ -87,6 +89,29 @@ def base_total(
     if path and found.keep:
         _store(path, found)
     return found
+
+
+# Compiled extension modules: built into the checkout by the project's editable install, never
+# committed, so a fresh worktree of the base lacks them.
+EXTENSION_SUFFIXES = ("*.so", "*.pyd")
+
+
+def copy_extension_modules(git: Git, head: Path, base: Path) -> list[str]:
+    """Give the base's worktree the compiled modules the head's checkout has (git-ignored
+    build output), so both sides import the same way: without them the base falls back to a
+    pure-Python module the head never imports (markupsafe's `_native`), and the totals of the
+    two sides measure different code."""
+    listed = git.run(
+        "ls-files", "-z", "--others", "--ignored", "--exclude-standard", "--", *EXTENSION_SUFFIXES
+    )
+    copied = []
+    for rel in filter(None, listed.out.decode("utf-8", "surrogateescape").split("\0")):
+        source, target = head / rel, base / rel
+        if source.is_file() and not source.is_symlink() and target.parent.is_dir():
+            with contextlib.suppress(OSError):
+                shutil.copy2(source, target)
+                copied.append(rel)
+    return copied
 
 
 def cache_key(tree: str, environment: str, ctx: GateContext) -> str:

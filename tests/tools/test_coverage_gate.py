@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sysconfig
 import threading
 import venv
 from pathlib import Path
@@ -405,3 +407,40 @@ def test_base_is_not_measured_when_no_python_file_or_config_changed(repo: Repo) 
     assert result.status is Status.PASS
     assert "total_coverage_base" not in result.metrics
     assert "base not measured: the PR changes no Python file" in result.detail
+
+
+FAST_C = """#include <Python.h>
+static PyObject *inc(PyObject *self, PyObject *arg) {
+    return PyNumber_Add(arg, PyLong_FromLong(1));
+}
+static PyMethodDef methods[] = {{"inc", inc, METH_O, ""}, {NULL, NULL, 0, NULL}};
+static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_fast", "", -1, methods};
+PyMODINIT_FUNC PyInit__fast(void) { return PyModule_Create(&module); }
+"""
+SLOW = "def inc(x):\n    y = x\n    y = y + 1\n    return y\n"
+CHOOSE = "try:\n    from pkg._fast import inc\nexcept ImportError:\n    from pkg._slow import inc\n"
+
+
+def test_the_base_imports_the_compiled_modules_the_head_built(repo: Repo) -> None:
+    """A C extension is built into the checkout, never committed: the base's worktree gets a
+    copy, or its tests would run the pure-Python fallback the head never imports and the two
+    totals would measure different code (markupsafe's PRs that only add tests 'dropped')."""
+    repo.write(".gitignore", "*.so\nreports/\n")
+    repo.write("pkg/__init__.py", CHOOSE)
+    repo.write("pkg/_slow.py", SLOW)
+    repo.write("pkg/_fast.c", FAST_C)
+    repo.write(
+        "tests/test_inc.py", "from pkg import inc\n\n\ndef test_inc():\n    assert inc(1) == 2\n"
+    )
+    base = repo.commit("base")
+    include = sysconfig.get_paths()["include"]
+    built = repo.path / "pkg" / f"_fast{sysconfig.get_config_var('EXT_SUFFIX')}"
+    compiler = ["cc", "-shared", "-fPIC", f"-I{include}", "-o", str(built)]
+    subprocess.run([*compiler, str(repo.path / "pkg/_fast.c")], check=True)
+    repo.write(
+        "tests/test_more.py", "from pkg import inc\n\n\ndef test_two():\n    assert inc(2) == 3\n"
+    )
+    repo.commit("pr: one more test")
+    result = _run(repo, base, "coverage")["coverage"]
+    assert result.metrics["total_coverage_base"] == result.metrics["total_coverage"], result.detail
+    assert result.status is Status.PASS, result.findings
