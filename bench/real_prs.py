@@ -317,6 +317,7 @@ def project_venv(name: str, work: Path, cache: Path, with_tools: bool) -> Path:
     venv = cache / name / ("venv-tools" if with_tools else "venv")
     python = venv / "bin" / "python"
     if python.exists():
+        add_test_tools(python)
         return python
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
     pip = [str(python), "-m", "pip", "install", "-q"]
@@ -327,7 +328,20 @@ def project_venv(name: str, work: Path, cache: Path, with_tools: bool) -> Path:
     subprocess.run([*pip, *install_args(recipe, work, cache / name)], cwd=work, check=True)
     target = f"{work}[{recipe.extras}]" if recipe.extras else str(work)
     subprocess.run([*pip, "--no-deps", "-e", target], cwd=work, check=True)
+    add_test_tools(python)
     return python
+
+
+def add_test_tools(python: Path) -> None:
+    """What the action's `install-test-tools: true` does: pytest and coverage, only those the
+    project's environment lacks (click's CI measures coverage in a job of its own)."""
+    missing = [
+        name
+        for name in ("pytest", "coverage")
+        if subprocess.run([str(python), "-c", f"import {name}"], capture_output=True).returncode
+    ]
+    if missing:
+        subprocess.run([str(python), "-m", "pip", "install", "-q", *missing], check=True)
 
 
 def install_args(recipe: Recipe, work: Path, home: Path) -> list[str]:
