@@ -147,8 +147,8 @@ class Gate(Protocol):
     `runs_project_code = True` for a gate that executes the project's code (its tests, its
     mypy plugins), refused where the checkout keeps a git credential (gates.credentials);
     `default_new = "compare"` for a gate whose findings are judged against the base's unless
-    configured otherwise; `identity = "message"` for a gate whose findings are the same when
-    their message is, whatever the text of their line (mypy).
+    configured otherwise. A finding whose identity is not the text of its line (mypy's are
+    their message) says so in `extra["identity"]` (gates.model.Finding.fingerprint_key).
     """
 
     name: str

@@ -127,7 +127,7 @@ class Finding:
 
     def fingerprint_key(self) -> str:
         """The identity of a finding without its position: tool, rule, file and content."""
-        content = self.snippet_hash or self.message
+        content = self.extra.get("identity") or self.snippet_hash or self.message
         return "\x1f".join((self.tool, self.rule, self.path, content))
 
 

@@ -166,9 +166,7 @@ def finalize(
     def lines(path: str) -> tuple[str, ...]:
         return read_lines(settings.root, path)
 
-    findings = list(outcome.findings)
-    if getattr(gate, "identity", "snippet") == "snippet":
-        findings = [_with_snippet(f, lines) for f in findings]
+    findings = [_with_snippet(f, lines) for f in outcome.findings]
     if settings.path_map:
         findings = [f.replace(path=settings.path_map.get(f.path, f.path)) for f in findings]
     findings = mark_suppressed(with_fingerprints(findings), lines, settings.today)

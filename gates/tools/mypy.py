@@ -101,6 +101,10 @@ def _finding(item: Mapping[str, Any], root: Path, gate: str) -> Finding:
         end_column=end_column,
         message=message,
         help_uri=help_uri,
+        # mypy's message names the types and symbols involved: the same error whatever the
+        # text of its line (a PR that reformats the line) and whatever notes mypy attached
+        # (an `ignore` comment whose codes do not cover it).
+        extra={"identity": str(item.get("message", ""))},
     )
 
 
@@ -197,9 +201,6 @@ class MypyGate:
     # A type error is not local to the lines that cause it (a changed signature breaks its
     # callers), and touching an old line must not adopt its old error: judged against the base.
     default_new = "compare"
-    # Its messages name the types and symbols involved: a finding is the same error when its
-    # message is, even on a line the PR reformatted (the line's text would make it a new one).
-    identity = "message"
     options: Mapping[str, Option] = {
         "args": Option(list, [], item=str, help="extra arguments for mypy"),
     }

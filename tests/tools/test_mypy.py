@@ -358,3 +358,16 @@ def test_an_error_the_pr_causes_on_a_line_it_did_not_touch_is_new(repo: Repo) ->
     caller = [f for f in result.findings if f.path == "pkg/use.py"]
     assert caller and all(f.new for f in caller), result.findings
     assert result.status is Status.FAIL
+
+
+def test_an_old_error_keeps_its_identity_when_the_pr_drops_a_foreign_ignore(repo: Repo) -> None:
+    """requests #7497 removed pyright's `# type: ignore[reportX]` comments: mypy's error on such
+    a line was there before (with a note that the comment does not cover it) and is still
+    there; the note changes the message, not the error."""
+    repo.write("pkg/__init__.py", "")
+    repo.write("pkg/m.py", 'x: int = "s"  # type: ignore[reportSomething]\n')
+    base = repo.commit("base")
+    repo.write("pkg/m.py", 'x: int = "s"\n')
+    repo.commit("pr drops the foreign ignore")
+    result = _run(repo, base, "mypy")["mypy"]
+    assert [(f.rule, f.new) for f in result.findings] == [("assignment", False)], result.findings
