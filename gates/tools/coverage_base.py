@@ -70,6 +70,8 @@ def base_total(
     sha = ctx.diff.base
     if sha is None or ctx.diff.all_changed:
         return BaseTotal(None, "no base revision: nothing to compare the total with")
+    if ctx.new_mode == "all":
+        return BaseTotal(None, "base not measured: new = all judges the head, not the change")
     if not may_change_coverage(ctx.diff):
         return BaseTotal(
             None, "base not measured: the PR changes no Python file and no test/coverage config"
@@ -112,6 +114,16 @@ def copy_extension_modules(git: Git, head: Path, base: Path) -> list[str]:
                 shutil.copy2(source, target)
                 copied.append(rel)
     return copied
+
+
+def remember_as_base(ctx: GateContext, environment: str, found: BaseTotal) -> None:
+    """Keep the head's own figure under its tree, as a later PR's base figure: once this
+    commit is merged (or a PR is stacked on it), its base is read instead of measured. A run
+    on the default branch therefore spares every PR based on it the second test run."""
+    git = Git(ctx.root, timeout_s=60.0)
+    path = _cache_path(ctx, git, ctx.diff.head, environment)
+    if path and not path.exists():
+        _store(path, found)
 
 
 def cache_key(tree: str, environment: str, ctx: GateContext) -> str:

@@ -22,7 +22,7 @@ from gates.gate import GateContext, GateError, GateOutcome, Option, Scope
 from gates.model import Finding, MetricValue, Severity, Stage
 from gates.proc import ProcResult
 from gates.tools.common import require_module, require_ran, tool_failure
-from gates.tools.coverage_base import BaseTotal, base_total
+from gates.tools.coverage_base import BaseTotal, base_total, remember_as_base
 from gates.tools.coverage_json import (
     Coverage,
     diff_coverage,
@@ -119,6 +119,12 @@ class CoverageGate:
         tests = self._junit(ctx, result)
         coverage = self._coverage(ctx, head, deadline)
         coverage = with_unmeasured(coverage, _unseen_statements(ctx, source, coverage))
+        failing = failing_ids(tests)
+        fails = f", {len(failing)} failing test(s)" if failing else ""
+        measured = f"total {coverage.total:.2f}%{fails}, {source.describe()}"
+        remember_as_base(
+            ctx, found.environment, BaseTotal(coverage.total, measured, True, False, failing)
+        )
         base = base_total(
             ctx, found.environment, lambda tree: self._measure_base(ctx, tree, deadline)
         )

@@ -360,6 +360,41 @@ def test_base_figure_is_read_from_the_cache_on_a_later_push(repo: Repo, tmp_path
     assert "(cached)" in second.detail and "(cached)" not in first.detail
 
 
+def test_a_run_on_the_base_commit_spares_its_prs_the_base_run(repo: Repo, tmp_path: Path) -> None:
+    """The default branch's own run keeps its figure under its tree: a PR based on it reads
+    the base's total and failing tests instead of running the base's tests again."""
+    log = tmp_path / "runs.log"
+    repo.write(".gitignore", "reports/\n")
+    repo.write(
+        "conftest.py",
+        f"import os\n\nwith open({str(log)!r}, 'a') as f:\n    f.write(os.getcwd() + '\\n')\n",
+    )
+    repo.write("tests/test_network.py", BROKEN)
+    before = _sixty(repo)
+    repo.write("README.md", "main moves on\n")
+    main = repo.commit("main")
+    _run(repo, before, "coverage")  # the default branch's run, on main
+    repo.write("tests/test_core.py", TEST_SIXTY + TEST_SIGN)
+    repo.commit("pr")
+    result = _run(repo, main, "coverage")["coverage"]
+    assert ["worktree" in r for r in log.read_text().splitlines()] == [False, False]
+    assert result.metrics["base_from_cache"] is True
+    assert result.metrics["total_coverage_base"] == 60.0
+    assert [f.new for f in result.findings] == [False]  # the network test failed on main too
+    assert result.status is Status.PASS, result.detail
+
+
+def test_new_all_judges_the_head_without_measuring_the_base(repo: Repo) -> None:
+    base = _sixty(repo)
+    repo.write("pkg/core.py", SIXTY + "\n\ndef zero():\n    return 0\n")
+    repo.commit("pr")
+    request = RunRequest(path=repo.path, base=base, stages=["coverage"], new="all", env={})
+    outcome = run(request, REGISTRY, runner.NoProgress(), threading.Event())
+    [result] = outcome.report.gates
+    assert "total_coverage_base" not in result.metrics
+    assert "new = all" in result.detail
+
+
 def test_a_base_whose_tests_cannot_run_is_a_note_not_a_failure(repo: Repo) -> None:
     _sixty(repo)
     note = "the base's tests could not run"
