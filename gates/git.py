@@ -7,13 +7,13 @@ of HEAD with origin's default branch; none (every file counts as changed).
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from gates.errors import UsageError
+from gates.event import load_event
 from gates.proc import ProcResult, run_process, scrubbed_env
 
 ZERO_SHA = "0" * 40
@@ -137,28 +137,6 @@ class Revisions:
     head: str
     merge_base: str | None
     note: str  # how the base was found and the diff obtained, for the report
-
-
-def load_event(env: Mapping[str, str]) -> tuple[str, dict[str, object]]:
-    """The event name and payload from GITHUB_EVENT_PATH, or ("", {}) outside Actions."""
-    path = env.get("GITHUB_EVENT_PATH")
-    if not path:
-        return "", {}
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise UsageError(
-            f"cannot read the event file GITHUB_EVENT_PATH={path}: {exc.strerror}"
-        ) from None
-    if not text.strip():
-        raise UsageError(f"the event file GITHUB_EVENT_PATH={path} is empty")
-    try:
-        payload = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise UsageError(f"the event file GITHUB_EVENT_PATH={path} is not JSON: {exc}") from None
-    if not isinstance(payload, dict):
-        raise UsageError(f"the event file GITHUB_EVENT_PATH={path} is not a JSON object")
-    return env.get("GITHUB_EVENT_NAME", ""), payload
 
 
 def _dig(payload: Mapping[str, object], *keys: str) -> str | None:

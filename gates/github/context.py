@@ -6,13 +6,12 @@ commit GitHub made, and results posted there do not show on the PR.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from gates.errors import UsageError
+from gates.event import load_event
 
 DEFAULT_API_URL = "https://api.github.com"
 DEFAULT_SERVER_URL = "https://github.com"
@@ -41,16 +40,7 @@ class PublishContext:
 
 
 def read_event(env: Mapping[str, str]) -> dict[str, Any]:
-    path = env.get("GITHUB_EVENT_PATH", "")
-    if not path:
-        return {}
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return {}
-    except (OSError, ValueError) as exc:
-        raise UsageError(f"GITHUB_EVENT_PATH={path}: cannot read the event: {exc}") from None
-    return data if isinstance(data, dict) else {}
+    return load_event(env, missing_ok=True)[1]
 
 
 def _dig(data: Mapping[str, Any], *keys: str) -> Any:
