@@ -16,11 +16,9 @@ import contextlib
 import dataclasses
 import functools
 import hashlib
-import importlib.metadata
 import json
 import os
 import re
-import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,28 +29,8 @@ from gates.config import GateConfig
 from gates.credentials import runs_project_code
 from gates.gate import Gate, GateOutcome
 from gates.model import FINDING_FIELDS, Finding, Severity, Status, Suppression, Table
-from gates.proc import run_process
 
 CACHE_FORMAT = 1
-# The tools whose versions can change a gate's findings; read from the gates' interpreter.
-TOOL_DISTRIBUTIONS = (
-    "ruff",
-    "mypy",
-    "bandit",
-    "semgrep",
-    "coverage",
-    "pytest",
-    "pip-audit",
-    "detect-secrets",
-)
-_VERSIONS_SCRIPT = (
-    "import importlib.metadata as m, json, sys\n"
-    "out = {}\n"
-    "for name in sys.argv[1:]:\n"
-    "    try: out[name] = m.version(name)\n"
-    "    except m.PackageNotFoundError: out[name] = ''\n"
-    "print(json.dumps(out))\n"
-)
 
 
 @functools.cache
@@ -84,13 +62,6 @@ def environment_digest(env: Mapping[str, str]) -> str:
     """A hash of the environment the project's code runs with, less per-run variables."""
     stable = sorted((k, v) for k, v in env.items() if not _VOLATILE_ENV.match(k))
     return hashlib.sha256(json.dumps(stable).encode()).hexdigest()[:32]
-
-
-def _installed_version(name: str) -> str:
-    try:
-        return importlib.metadata.version(name)
-    except importlib.metadata.PackageNotFoundError:
-        return ""
 
 
 def cache_root(configured: str, env: Mapping[str, str]) -> Path:
@@ -137,21 +108,6 @@ def tool_cache_env(root: Path, repo: Path, role: str) -> dict[str, str]:
     base), so a new push to a PR re-checks only what changed."""
     base = root / "tools" / _repo_slot(repo) / role
     return {"RUFF_CACHE_DIR": str(base / "ruff"), "MYPY_CACHE_DIR": str(base / "mypy")}
-
-
-def tool_versions(python: str, cwd: Path) -> dict[str, str]:
-    """The versions of the tools in `python`'s environment: read in-process when that is our
-    own interpreter (the usual case, and 0.2 s less on every run's critical path)."""
-    if python == sys.executable:
-        return {name: _installed_version(name) for name in TOOL_DISTRIBUTIONS}
-    result = run_process(
-        [python, "-c", _VERSIONS_SCRIPT, *TOOL_DISTRIBUTIONS], cwd=cwd, timeout_s=60
-    )
-    try:
-        versions: dict[str, str] = json.loads(result.stdout)
-    except ValueError:
-        return {}
-    return versions
 
 
 @dataclass(frozen=True)
