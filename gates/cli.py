@@ -50,7 +50,7 @@ def _csv(value: str) -> list[str]:
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="gates",
-        description="Staged pull-request gates: safety, security, quality, size.",
+        description="Staged pull-request gates: safety, integrity, security, quality, size.",
     )
     parser.add_argument("--version", action="version", version=f"gates {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)

@@ -55,12 +55,19 @@ class Stage(str, enum.Enum):
     """The group a gate belongs to; stages run in STAGE_ORDER."""
 
     SAFETY = "safety"
+    INTEGRITY = "integrity"
     SECURITY = "security"
     QUALITY = "quality"
     SIZE = "size"
 
 
-STAGE_ORDER: tuple[Stage, ...] = (Stage.SAFETY, Stage.SECURITY, Stage.QUALITY, Stage.SIZE)
+STAGE_ORDER: tuple[Stage, ...] = (
+    Stage.SAFETY,
+    Stage.INTEGRITY,
+    Stage.SECURITY,
+    Stage.QUALITY,
+    Stage.SIZE,
+)
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from gates.paths import matches, select
 from gates.registry import REGISTRY
 
 KNOWN_KEYS = sorted({*GLOBAL_OPTIONS, *COMMON_GATE_OPTIONS, "budgets", "format", "args"})
-SECTIONS = sorted({*REGISTRY, "safety", "security", "quality", "size", "nope"})
+SECTIONS = sorted({*REGISTRY, "safety", "integrity", "security", "quality", "size", "nope"})
 
 scalars = st.one_of(
     st.booleans(),
