@@ -9,6 +9,21 @@ Corpus files are TOML, one folder per gate: `tests/corpus/safety/<gate>/*.toml`,
     expect = ["secret-aws-access-key"]     # rule ids that must be reported; [] for a look-alike
                                            # negative. "rule-id:LINE" also pins the line.
 
+A check that judges a change (`gates.checks.changes.ChangeCheckGate`) is measured on PR diffs
+instead: a case lists the touched files with their text on both sides,
+
+    [[case]]
+    name = "a failing test deleted"
+    expect = ["test-removed"]
+    [[case.file]]
+    path = "tests/test_api.py"
+    base = '''def test_a(): ...'''               # omitted when the PR adds the file
+    head = ''''''                                # omitted when the PR deletes it
+    base_path = "tests/old_name.py"          # only for a rename
+
+Folders may sit at any depth under a corpus root (`tests/corpus/integrity/test-integrity/`);
+the folder's name is the gate's.
+
 A reported rule id that is not expected is a false positive; an expected one that is not
 reported is a false negative. Counting is per (case, expectation), so one case may expect
 several findings.
@@ -23,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from gates.checks.base import Source, TextCheckGate
+from gates.checks.changes import ChangeCheckGate, FileChange
 from gates.model import Finding, Stage
 
 if sys.version_info >= (3, 11):
@@ -40,6 +56,10 @@ class Case:
     expect: tuple[str, ...]
     origin: str  # corpus file, for messages
     options: Mapping[str, Any] = field(default_factory=dict)
+    files: tuple[FileChange, ...] = ()  # a change check's case: the PR's touched files
+
+
+Check = TextCheckGate | ChangeCheckGate
 
 
 @dataclass
@@ -70,20 +90,37 @@ def load_cases(folder: Path, gate: str) -> Iterator[Case]:
                 gate=gate,
                 name=str(raw["name"]),
                 path=str(raw.get("path", "file.txt")),
-                text=str(raw["text"]),
+                text=str(raw.get("text", "")),
                 expect=tuple(str(e) for e in raw.get("expect", [])),
                 origin=path.name,
                 options=dict(raw.get("options", {})),
+                files=tuple(_file_change(f) for f in raw.get("file", [])),
             )
+
+
+def _file_change(raw: Mapping[str, Any]) -> FileChange:
+    base, head = raw.get("base"), raw.get("head")
+    return FileChange(
+        path=str(raw["path"]),
+        base=None if base is None else str(base),
+        head=None if head is None else str(head),
+        base_path=raw.get("base_path"),
+    )
 
 
 def _labels(findings: list[Finding], pinned: bool) -> list[str]:
     return [f"{f.rule}:{f.line}" if pinned else f.rule for f in findings]
 
 
-def score_case(case: Case, check: TextCheckGate, defaults: Mapping[str, Any], score: Score) -> None:
+def _findings(case: Case, check: Check, options: Mapping[str, Any]) -> list[Finding]:
+    if isinstance(check, ChangeCheckGate):
+        return check.scan_changes(case.files, options)
+    return check.scan(Source(case.path, case.text), options)
+
+
+def score_case(case: Case, check: Check, defaults: Mapping[str, Any], score: Score) -> None:
     options = {**defaults, **case.options}
-    findings = check.scan(Source(case.path, case.text), options)
+    findings = _findings(case, check, options)
     pinned = any(":" in e for e in case.expect)
     got = _labels(findings, pinned)
     remaining = list(got)
@@ -101,10 +138,10 @@ def score_case(case: Case, check: TextCheckGate, defaults: Mapping[str, Any], sc
     score.cases += 1
 
 
-def measure(corpus_root: Path, checks: Mapping[str, TextCheckGate]) -> list[Score]:
+def measure(corpus_root: Path, checks: Mapping[str, Check]) -> list[Score]:
     """One score per gate folder under `corpus_root` that names a known check."""
     scores = []
-    for folder in sorted(p for p in corpus_root.iterdir() if p.is_dir()):
+    for folder in corpus_folders(corpus_root):
         check = checks.get(folder.name)
         if check is None:
             raise ValueError(f"corpus folder {folder.name!r} names no check")
@@ -114,6 +151,20 @@ def measure(corpus_root: Path, checks: Mapping[str, TextCheckGate]) -> list[Scor
             score_case(case, check, defaults, score)
         scores.append(score)
     return scores
+
+
+def corpus_folders(corpus_root: Path) -> list[Path]:
+    """Every folder that holds cases (`*.toml`), at any depth, in a stable order."""
+    return sorted({path.parent for path in corpus_root.rglob("*.toml")})
+
+
+def corpus_checks(registry: Mapping[str, object]) -> dict[str, Check]:
+    """Every gate a labelled corpus can measure: text checks and change checks of any stage."""
+    return {
+        name: gate
+        for name, gate in registry.items()
+        if isinstance(gate, (TextCheckGate, ChangeCheckGate))
+    }
 
 
 def text_checks(registry: Mapping[str, object]) -> dict[str, TextCheckGate]:
