@@ -1,0 +1,249 @@
+"""gates/rule_docs.py: the rule docs parsed from gates/docs/<stage>.md, and the links to them."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from gates.checks import dangerous, injection
+from gates.model import Finding, Severity
+from gates.rule_docs import (
+    DOCS_URL,
+    _index,
+    _read,
+    all_rule_docs,
+    finding_doc_url,
+    gate_doc,
+    github_slug,
+    parse_rule_docs,
+    rule_doc,
+    rule_doc_url,
+)
+
+SAMPLE = """# Sample rules
+
+Intro text.
+
+## first-gate
+
+What the gate does.
+
+### `rule-a`
+Warning. Does A. Then more.
+
+```python
+# a comment in code, not a heading
+### `not-a-rule`
+```
+
+### `rule-b`
+Error. B.
+
+## other-gate
+
+### `rule-a`
+Note. The other gate's A.
+
+### Fix
+### Fix
+"""
+
+
+def test_sections_become_gate_and_rule_docs() -> None:
+    rules, gates = parse_rule_docs(SAMPLE, "sample")
+    assert [(d.gate, d.rule) for d in rules] == [
+        ("first-gate", "rule-a"),
+        ("first-gate", "rule-b"),
+        ("other-gate", "rule-a"),
+        ("other-gate", "Fix"),
+        ("other-gate", "Fix"),
+    ]
+    assert [g.gate for g in gates] == ["first-gate", "other-gate"]
+    assert gates[0].markdown == "What the gate does."
+    first = rules[0]
+    assert first.markdown.startswith("Warning. Does A. Then more.\n\n```python\n")
+    assert "### `not-a-rule`" in first.markdown  # inside a code fence: body, not a heading
+    assert first.summary == "Does A."
+    assert first.stage == "sample"
+
+
+def test_anchors_are_githubs_slugs_numbered_when_repeated() -> None:
+    rules, _ = parse_rule_docs(SAMPLE, "sample")
+    assert [d.anchor for d in rules] == ["rule-a", "rule-b", "rule-a-1", "fix", "fix-1"]
+
+
+@pytest.mark.parametrize(
+    ("heading", "slug"),
+    [
+        ("eval-nonliteral", "eval-nonliteral"),
+        ("Hello, World! (v2)", "hello-world-v2"),
+        ("B324 hashlib_md5", "b324-hashlib_md5"),
+        ("Ünïcode Wörds", "ünïcode-wörds"),
+    ],
+)
+def test_github_slug(heading: str, slug: str) -> None:
+    assert github_slug(heading) == slug
+
+
+def test_every_rule_the_safety_checks_report_is_documented_under_its_gate() -> None:
+    for gate, rules in (("dangerous-code", dangerous.RULES), ("prompt-injection", injection.RULES)):
+        for rule in rules:
+            doc = rule_doc(rule, gate)
+            assert doc is not None, (gate, rule)
+            assert doc.stage == "safety"
+            assert doc.markdown.strip()
+
+
+def test_quality_rules_belong_to_their_gate() -> None:
+    doc = rule_doc("test-failed")
+    assert doc is not None
+    assert (doc.gate, doc.stage, doc.anchor) == ("coverage", "quality", "test-failed")
+    assert doc.url == f"{DOCS_URL}/quality.md#test-failed"
+    assert rule_doc("test-failed", "benchmark") is None
+
+
+def test_every_anchor_is_the_slug_of_its_heading() -> None:
+    docs = all_rule_docs()
+    assert len(docs) >= len(dangerous.RULES) + len(injection.RULES)
+    for key, doc in docs.items():
+        slug = github_slug(doc.title)
+        assert doc.anchor == slug or doc.anchor.startswith(f"{slug}-"), key
+        assert key in (doc.rule, f"{doc.gate}/{doc.rule}")
+
+
+def test_missing_stage_file_reads_as_empty() -> None:
+    assert _read("no-such-stage") == ""
+    assert parse_rule_docs("", "x") == ([], [])
+
+
+def test_unknown_rule_has_no_doc() -> None:
+    assert rule_doc("no-such-rule") is None
+    assert rule_doc_url("no-such-gate", "no-such-rule") is None
+
+
+@pytest.mark.parametrize(
+    ("gate", "rule", "name", "url"),
+    [
+        ("ruff", "E501", "line-too-long", "https://docs.astral.sh/ruff/rules/line-too-long/"),
+        (
+            "mypy",
+            "arg-type",
+            None,
+            "https://mypy.readthedocs.io/en/stable/_refs.html#code-arg-type",
+        ),
+        (
+            "bandit",
+            "B324",
+            "hashlib",
+            "https://bandit.readthedocs.io/en/latest/plugins/b324_hashlib.html",
+        ),
+        (
+            "bandit",
+            "B307",
+            "eval",
+            "https://bandit.readthedocs.io/en/latest/blacklists/blacklist_calls.html#b307-eval",
+        ),
+        (
+            "bandit",
+            "B403",
+            None,
+            "https://bandit.readthedocs.io/en/latest/blacklists/blacklist_imports.html",
+        ),
+        ("audit", "GHSA-j8r2-6x86-q33q", None, "https://osv.dev/vulnerability/GHSA-j8r2-6x86-q33q"),
+        ("zizmor", "template-injection", None, "https://docs.zizmor.sh/audits/#template-injection"),
+        (
+            "semgrep",
+            "python.lang.security.audit.eval-detected.eval-detected",
+            None,
+            "https://semgrep.dev/r/python.lang.security.audit.eval-detected.eval-detected",
+        ),
+    ],
+)
+def test_tool_rules_link_the_tools_own_pages(
+    gate: str, rule: str, name: str | None, url: str
+) -> None:
+    assert rule_doc_url(gate, rule, name=name) == url
+
+
+def test_rules_without_a_page_fall_back_to_the_gate_then_the_stage() -> None:
+    assert gate_doc("coverage") is not None
+    assert rule_doc_url("coverage", "something-new") == f"{DOCS_URL}/quality.md#coverage"
+    # gates' own semgrep rules have no page at semgrep.dev; ruff without a name has no page
+    url = rule_doc_url("semgrep", "gates.python.eval-injection", stage="security")
+    assert url is not None and url.startswith(f"{DOCS_URL}/security.md")
+    assert rule_doc_url("no-such-gate", "R1", stage="quality") == f"{DOCS_URL}/quality.md"
+    ruff = gate_doc("ruff")
+    fallback = ruff.url if ruff else f"{DOCS_URL}/quality.md"
+    assert rule_doc_url("ruff", "E501", stage="quality") == fallback
+    assert rule_doc_url("ruff", "E501", name="../../evil", stage="quality") == fallback
+    assert rule_doc_url("x", "y", stage="../etc") is None
+
+
+def test_gates_rule_doc_wins_over_the_tools_page() -> None:
+    assert rule_doc_url("dangerous-code", "eval-nonliteral") == (
+        f"{DOCS_URL}/safety.md#eval-nonliteral"
+    )
+
+
+def _finding(tool: str, rule: str, **extra: object) -> Finding:
+    return Finding(
+        gate=tool,
+        tool=tool,
+        rule=rule,
+        severity=Severity.WARNING,
+        path="a.py",
+        message="m",
+        line=1,
+        help_uri=str(extra.pop("help_uri")) if "help_uri" in extra else None,
+        extra={k: str(v) for k, v in extra.items()},
+    )
+
+
+def _tool_json(tmp_path: Path, *argv: str) -> object:
+    (tmp_path / "a.py").write_text(
+        'import hashlib\nx = eval(input())\nh = hashlib.md5(b"x")\nimport pickle\n'
+        "y = 1  # " + "x" * 100 + "\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", *argv, "a.py"], cwd=tmp_path, capture_output=True, text=True
+    )
+    return json.loads(done.stdout)
+
+
+def test_links_from_real_ruff_findings_name_the_rule(tmp_path: Path) -> None:
+    items = _tool_json(tmp_path, "ruff", "check", "--select", "E501,S", "--output-format=json")
+    assert isinstance(items, list) and items
+    for item in items:
+        found = _finding("ruff", item["code"], help_uri=item["url"])
+        assert finding_doc_url(found) == item["url"].rstrip("/") + "/", item
+
+
+def test_links_from_real_bandit_findings_are_bandits_own_pages(tmp_path: Path) -> None:
+    data = _tool_json(tmp_path, "bandit", "-q", "-f", "json")
+    assert isinstance(data, dict)
+    results = data["results"]
+    assert {r["test_id"] for r in results} >= {"B307", "B324", "B403"}
+    for item in results:
+        found = _finding(
+            "bandit", item["test_id"], help_uri=item["more_info"], test_name=item["test_name"]
+        )
+        url = finding_doc_url(found)
+        # bandit links its own version's pages; ours the latest
+        version_free = item["more_info"].split("/en/", 1)[1].split("/", 1)[1]
+        assert url == f"https://bandit.readthedocs.io/en/latest/{version_free}", item
+
+
+def test_finding_without_any_doc_keeps_the_tools_link() -> None:
+    found = _finding("some-tool", "R1", help_uri="https://example.org/r1")
+    assert finding_doc_url(found) == "https://example.org/r1"
+
+
+def test_an_id_two_gates_share_is_listed_once_per_gate() -> None:
+    rules, _ = parse_rule_docs(SAMPLE, "sample")
+    index = _index({(d.gate, d.rule): d for d in rules})
+    assert sorted(index) == ["Fix", "first-gate/rule-a", "other-gate/rule-a", "rule-b"]
+    assert index["other-gate/rule-a"].summary == "The other gate's A."
