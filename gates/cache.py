@@ -27,7 +27,7 @@ from typing import Any
 from gates import __version__, jsontext
 from gates.config import GateConfig
 from gates.credentials import runs_project_code
-from gates.gate import Gate, GateOutcome
+from gates.gate import Gate, GateOutcome, traits_of
 from gates.model import FINDING_FIELDS, Finding, Severity, Status, Suppression, Table
 
 CACHE_FORMAT = 1
@@ -160,7 +160,7 @@ class ResultCache:
 
 
 def cacheable(gate: Gate, outcome: GateOutcome) -> bool:
-    if not getattr(gate, "cacheable", True):
+    if not traits_of(gate).cacheable:
         return False
     return outcome.status is not Status.ERROR
 

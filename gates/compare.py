@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from gates.cache import tool_cache_env
 from gates.diff import Diff
 from gates.filters.changed_lines import is_new
-from gates.gate import Gate
+from gates.gate import Gate, traits_of
 from gates.git import Git, Worktree
 from gates.model import GateResult, Status, decide_status
 from gates.runner import NoProgress, RunSettings, plan, run_planned
@@ -47,8 +47,8 @@ def base_scope(diff: Diff) -> tuple[tuple[str, ...], dict[str, str]]:
 
 
 def _compares(gate: Gate) -> bool:
-    """Gates that judge before/after themselves (size) opt out with `compare_base = False`."""
-    return bool(getattr(gate, "compare_base", True))
+    """Gates that judge before/after themselves (size) opt out with `compare_base=False`."""
+    return traits_of(gate).compare_base
 
 
 def run_base(

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gates.errors import ConfigError
-from gates.gate import Option
+from gates.gate import Option, traits_of
 from gates.model import STAGE_ORDER, Severity, Stage
 from gates.passenv import check_option as check_pass_env
 from gates.paths import check_globs
@@ -124,7 +124,7 @@ class Config:
         if own:
             return own
         if self.new == "lines":
-            return str(getattr(gate, "default_new", "lines"))
+            return traits_of(gate).default_new
         return self.new
 
 
@@ -283,7 +283,7 @@ def _gate_config(
 
     options = {k: pick(k, opt.default) for k, opt in gate.options.items()}
     return GateConfig(
-        enabled=pick("enabled", bool(own) or not getattr(gate, "opt_in", False)),
+        enabled=pick("enabled", bool(own) or not traits_of(gate).opt_in),
         paths=tuple(pick("paths", [])),
         # Excludes add up (stage, then gate): narrowing one gate never re-includes what the
         # stage keeps out, such as a corpus of fake secrets.

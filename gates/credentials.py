@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from gates.gate import Gate, GateContext, GateError, GateOutcome
+from gates.gate import Gate, GateContext, GateError, GateOutcome, traits_of
 from gates.git import Git
 
 FIX = (
@@ -119,4 +119,4 @@ def guard_project_code(
 
 
 def runs_project_code(gate: Gate) -> bool:
-    return bool(getattr(gate, "runs_project_code", False))
+    return traits_of(gate).runs_project_code

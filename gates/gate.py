@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 import sys
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
@@ -47,6 +47,53 @@ class Option:
     choices: tuple[str, ...] = ()
     check: Callable[[object], str | None] | None = None  # returns an error message or None
     help: str = ""
+
+
+CostModel = tuple[float, float]  # (seconds to start, seconds per MB of Python in scope)
+
+
+@dataclass(frozen=True)
+class GateTraits:
+    """What a gate may declare beyond the protocol; every field has the common default.
+
+    - `cost_model`: estimates a first run's duration from the Python it reads, so the longest
+      tools start first on a repository gates has not timed yet (gates.schedule).
+    - `runs_in_parts`: checks its files in independent parts on the cores other gates leave
+      free (gates.tools.parts), so it is started last.
+    - `runs_project_code`: executes the project's code (its tests, its mypy plugins), so it is
+      refused where the checkout keeps a git credential (gates.credentials) and its cache key
+      holds the environment that code sees.
+    - `default_new`: what counts as new when the run marks by lines and the config does not
+      say ("compare": judged against the base's findings).
+    - `compare_base = False`: measures the base itself (before -> after), so compare mode
+      does not run it on the base again.
+    - `cacheable = False`: its outcome depends on the world, not on the tree (advisories, timings).
+    - `opt_in`: enabled only when its config table is present (it costs minutes).
+    """
+
+    cost_model: CostModel | None = None
+    runs_in_parts: bool = False
+    runs_project_code: bool = False
+    default_new: str = "lines"
+    compare_base: bool = True
+    cacheable: bool = True
+    opt_in: bool = False
+
+
+DEFAULT_TRAITS = GateTraits()
+_TRAIT_NAMES = tuple(f.name for f in fields(GateTraits))
+
+
+def traits_of(gate: object) -> GateTraits:
+    """A gate's declared traits (`traits = GateTraits(...)` on its class).
+
+    Transition: a trait set the older way, as a plain attribute of its own name
+    (`cacheable = False`), still counts and wins over `traits`, so gates written before
+    `GateTraits` keep their behaviour until they are converted."""
+    declared = getattr(gate, "traits", None)
+    base = declared if isinstance(declared, GateTraits) else DEFAULT_TRAITS
+    legacy = {name: getattr(gate, name) for name in _TRAIT_NAMES if hasattr(gate, name)}
+    return replace(base, **legacy) if legacy else base
 
 
 @dataclass(frozen=True)
@@ -140,15 +187,10 @@ class GateContext:
 class Gate(Protocol):
     """What the runner needs of a gate. Implementations are small classes in tools/ and checks/.
 
-    Optional: `cost_model = (seconds to start, seconds per MB of Python in scope)`, which lets
-    the runner start the longest tools first on a repository it has not timed yet; and
-    `runs_in_parts = True` for a gate that checks its files in independent parts on the cores
-    other gates leave free (gates.tools.parts), which the runner therefore starts last;
-    `runs_project_code = True` for a gate that executes the project's code (its tests, its
-    mypy plugins), refused where the checkout keeps a git credential (gates.credentials);
-    `default_new = "compare"` for a gate whose findings are judged against the base's unless
-    configured otherwise. A finding whose identity is not the text of its line (mypy's are
-    their message) says so in `extra["identity"]` (gates.model.Finding.fingerprint_key).
+    Optional behaviour is declared once, as a class attribute `traits = GateTraits(...)`, and
+    read through `traits_of(gate)`. A finding whose identity is not the text of its line
+    (mypy's are their message) says so in `extra["identity"]`
+    (gates.model.Finding.fingerprint_key).
     """
 
     name: str

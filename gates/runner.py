@@ -37,7 +37,7 @@ from gates.diff import Diff
 from gates.filters.baseline import Baseline, mark_baselined
 from gates.filters.changed_lines import mark_new
 from gates.filters.suppressions import mark_suppressed, review_pr_suppressions
-from gates.gate import Gate, GateContext, GateError, GateOutcome, Scope
+from gates.gate import Gate, GateContext, GateError, GateOutcome, Scope, traits_of
 from gates.memory import FEWER_COLLECTIONS
 from gates.model import (
     STAGE_ORDER,
@@ -341,7 +341,7 @@ def critical_path_first(
     sized: dict[tuple[str, ...], int] = {}  # most gates share one file list: sized once
 
     def estimate(p: Planned) -> tuple[bool, int, float]:
-        in_parts = bool(getattr(p.gate, "runs_in_parts", False))
+        in_parts = traits_of(p.gate).runs_in_parts
         known = durations.get(p.gate.name)
         size = None  # the files are sized only when an answer needs it
         if root is not None and (in_parts or known is None):
@@ -363,7 +363,7 @@ def python_bytes(planned: Planned, root: Path) -> int:
 def estimated_seconds(planned: Planned, size: int) -> float | None:
     """A first run's guess from the gate's optional `cost_model`: (seconds to start, seconds
     per MB of Python in scope), measured on flask and sqlalchemy (docs/performance.md)."""
-    model = getattr(planned.gate, "cost_model", None)
+    model = traits_of(planned.gate).cost_model
     if model is None:
         return None
     start, per_mb = model

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gates.checks.size_io import files_bytes, head_bytes
-from gates.gate import GateContext, GateError, GateOutcome, Option, Scope
+from gates.gate import GateContext, GateError, GateOutcome, GateTraits, Option, Scope
 from gates.model import Finding, Stage
 from gates.sources import read_text, split_lines
 
@@ -56,9 +56,9 @@ class TextCheckGate:
     default_timeout_s: float = 120.0
     default_fail_on: str = "warning"
     options: Mapping[str, Option] = {}
-    # An estimate for a first run (see the Gate protocol), so the short checks are packed
-    # around the long tools instead of going first as gates of unknown length do.
-    cost_model: tuple[float, float] = (0.0, 0.1)
+    # An estimate for a first run (see GateTraits), so the short checks are packed around
+    # the long tools instead of going first as gates of unknown length do.
+    traits = GateTraits(cost_model=(0.0, 0.1))
 
     def wants(self, path: str) -> bool:
         del path

@@ -32,7 +32,7 @@ from gates.checks.pyast import (
     walk_scope,
 )
 from gates.checks.pyflow import calls_in_loops, decoded, exits, loops_in_try, params, stringy
-from gates.gate import Option
+from gates.gate import GateTraits, Option
 from gates.memory import collector_paused
 from gates.model import Finding, Severity, Stage
 from gates.paths import check_host_globs
@@ -153,7 +153,7 @@ _TERM_SIGNALS = {"signal.SIGTERM", "signal.SIGINT", "signal.SIGHUP", "signal.SIG
 
 class DangerousCodeGate(TextCheckGate):
     name = "dangerous-code"
-    cost_model = (0.0, 0.22)  # seconds per MB of Python: sqlalchemy 4.0 s, flask 0.14 s
+    traits = GateTraits(cost_model=(0.0, 0.22))
     stage = Stage.SAFETY
     description = "dangerous Python constructs (eval, shell, pickle, egress, ...) found on the AST"
     default_fail_on = "warning"

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from gates.checks import injection_patterns as pat
 from gates.checks.base import Source, TextCheckGate
-from gates.gate import Option
+from gates.gate import GateTraits, Option
 from gates.model import Finding, Severity, Stage
 
 EXCERPT_LIMIT = 120
@@ -65,7 +65,7 @@ class Segment:
 
 class PromptInjectionGate(TextCheckGate):
     name = "prompt-injection"
-    cost_model = (0.0, 0.12)  # sqlalchemy 2.1 s, flask 0.09 s
+    traits = GateTraits(cost_model=(0.0, 0.12))
     stage = Stage.SAFETY
     description = "instructions planted for AI agents and reviewers, visible or hidden"
     default_fail_on = "warning"

@@ -23,6 +23,7 @@ from urllib.parse import unquote
 
 from gates.checks.base import Source
 from gates.checks.redact import SensitiveCheckGate, mask, sensitive_finding
+from gates.gate import GateTraits
 from gates.model import Finding, Severity
 
 # detect-secrets keeps its settings in a process-wide singleton; gates run on threads.
@@ -533,7 +534,7 @@ def _overlaps(a: _Hit, b: _Hit) -> bool:
 
 class SecretsGate(SensitiveCheckGate):
     name = "secrets"
-    cost_model = (0.1, 0.13)  # importing detect-secrets; sqlalchemy 2.3 s, flask 0.2 s
+    traits = GateTraits(cost_model=(0.1, 0.13))  # starting includes importing detect-secrets
     description = (
         "cloud keys, vendor tokens, private keys, JWTs, passwords (detect-secrets + own rules)"
     )

@@ -33,7 +33,7 @@ from gates.checks.size_rules import (
 )
 from gates.config import severity_option
 from gates.diff import ChangeKind, Diff
-from gates.gate import GateContext, GateError, GateOutcome, Option, Scope
+from gates.gate import GateContext, GateError, GateOutcome, GateTraits, Option, Scope
 from gates.git import Git
 from gates.model import Finding, Stage
 from gates.paths import PYTHON_SUFFIXES, check_globs, matches
@@ -54,11 +54,11 @@ def _not_negative(value: object) -> str | None:
 
 class SizeGate:
     name = "size"
-    cost_model = (0.05, 0.02)  # sqlalchemy 0.3 s, flask 0.06 s
     stage = Stage.SIZE
     tool = "gates"
     scope = Scope.CHANGED
-    compare_base = False  # it measures the base itself: before -> after
+    # It measures the base itself (before -> after): compare mode need not run it there.
+    traits = GateTraits(cost_model=(0.05, 0.02), compare_base=False)
     description = "file size budgets, function and class length, PR size, large and binary files"
     default_timeout_s = 120.0
     default_fail_on = "error"

@@ -19,6 +19,7 @@ import unicodedata
 from collections.abc import Iterator, Mapping
 
 from gates.checks.base import Source, TextCheckGate
+from gates.gate import GateTraits
 from gates.model import Finding, Severity
 from gates.text import describe_codepoint, one_line, reveal_invisible
 
@@ -289,7 +290,7 @@ def deceptive_identifiers(gate: str, source: Source) -> list[Finding]:
 
 class HiddenUnicodeGate(TextCheckGate):
     name = "hidden-unicode"
-    cost_model = (0.0, 0.05)  # sqlalchemy 0.8 s, flask 0.035 s
+    traits = GateTraits(cost_model=(0.0, 0.05))
     description = "bidi controls, zero-width and tag characters, look-alike identifiers"
 
     def scan(self, source: Source, options: Mapping[str, object]) -> list[Finding]:

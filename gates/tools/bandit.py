@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from gates.checks.redact import mask
-from gates.gate import GateContext, GateOutcome, Option, Scope
+from gates.gate import GateContext, GateOutcome, GateTraits, Option, Scope
 from gates.model import Finding, Severity, Stage
 from gates.tools.common import (
     batches,
@@ -147,8 +147,8 @@ class BanditGate:
     scope = Scope.CHANGED
     description = "bandit security linter on the changed Python files"
     default_timeout_s = 600.0  # 57 s on sqlalchemy beside semgrep on two cores
-    cost_model = (0.3, 2.3)  # sqlalchemy: 44 s for 18.8 MB
-    runs_in_parts = True  # each file is judged alone: parts spread over cores left free
+    # Each file is judged alone: parts spread over the cores other gates leave free.
+    traits = GateTraits(cost_model=(0.3, 2.3), runs_in_parts=True)
     default_fail_on = "warning"
     options: Mapping[str, Option] = {
         "min_severity": Option(str, "low", choices=LEVELS, help="lowest bandit severity kept"),

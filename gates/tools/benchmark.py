@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import gates.pytest_plugin
-from gates.gate import GateContext, GateError, GateOutcome, Option, Scope
+from gates.gate import GateContext, GateError, GateOutcome, GateTraits, Option, Scope
 from gates.git import Git, Worktree
 from gates.model import Finding, MetricValue, Severity, Stage, Table
 from gates.tools.benchmark_stats import (
@@ -77,10 +77,10 @@ class BenchmarkGate:
     description = "the project's benchmarks, base vs head: slowdowns beyond the noise, budgets"
     default_timeout_s = 1800.0
     default_fail_on = "error"
-    runs_project_code = True  # its benchmarks: see gates.credentials
-    compare_base = False  # it measures the base itself, in the same job
-    cacheable = False  # a timing is a measurement of this machine now, not of the tree
-    opt_in = True  # runs only when [tool.gates.benchmark] is configured: it costs minutes
+    # It runs the project's benchmarks and measures the base itself, in the same job; a
+    # timing is a measurement of this machine now, not of the tree; it costs minutes, so it
+    # runs only when [tool.gates.benchmark] is configured.
+    traits = GateTraits(runs_project_code=True, compare_base=False, cacheable=False, opt_in=True)
     options: Mapping[str, Option] = {
         "tests": Option(list, [], item=str, help="pytest paths or node ids of the benchmarks"),
         "marker": Option(str, "", help="pytest marker expression selecting the benchmarks"),

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from gates.gate import GateContext, GateOutcome, Option, Scope
+from gates.gate import GateContext, GateOutcome, GateTraits, Option, Scope
 from gates.model import Finding, Severity, Stage
 from gates.text import one_line
 from gates.tools.common import (
@@ -195,12 +195,12 @@ class MypyGate:
         "mypy as the project runs it: its config's files, else the packages the PR touches"
     )
     default_timeout_s = 600.0
-    cost_model = (2.2, 1.0)  # typeshed first; sqlalchemy: 9 s for 7.8 MB
     default_fail_on = "error"
-    runs_project_code = True  # its mypy plugins, named in its own config: see gates.credentials
-    # A type error is not local to the lines that cause it (a changed signature breaks its
-    # callers), and touching an old line must not adopt its old error: judged against the base.
-    default_new = "compare"
+    # It runs the mypy plugins its config names (the project's code); it starts by reading
+    # typeshed. A type error is not local to the lines that cause it (a changed signature
+    # breaks its callers), and touching an old line must not adopt its old error: judged
+    # against the base.
+    traits = GateTraits(cost_model=(2.2, 1.0), runs_project_code=True, default_new="compare")
     options: Mapping[str, Option] = {
         "args": Option(list, [], item=str, help="extra arguments for mypy"),
     }

@@ -28,7 +28,7 @@ from urllib.parse import urlsplit
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
-from gates.gate import GateContext, GateError, GateOutcome, Option, Scope
+from gates.gate import GateContext, GateError, GateOutcome, GateTraits, Option, Scope
 from gates.model import Finding, Severity, Stage
 from gates.proc import ProcResult
 from gates.sources import read_text, split_lines
@@ -258,11 +258,12 @@ class AuditGate:
     name = "audit"
     stage = Stage.SECURITY
     tool = "pip-audit"
-    cacheable = False  # advisories appear every day: the same files may be vulnerable tomorrow
     scope = Scope.PROJECT
     description = "pip-audit: known vulnerabilities in the project's dependencies (needs network)"
     default_timeout_s = 600.0
-    cost_model = (10.0, 0.0)  # the index, not the files
+    # Advisories appear every day: the same files may be vulnerable tomorrow (never cached).
+    # Its time is the index's, not the files'.
+    traits = GateTraits(cost_model=(10.0, 0.0), cacheable=False)
     default_fail_on = "error"
     options: Mapping[str, Option] = {
         "required": Option(bool, False, help="offline is an error instead of skipped"),

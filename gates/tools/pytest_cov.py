@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from gates.gate import GateContext, GateError, GateOutcome, Option, Scope
+from gates.gate import GateContext, GateError, GateOutcome, GateTraits, Option, Scope
 from gates.model import Finding, MetricValue, Severity, Stage
 from gates.proc import ProcResult
 from gates.tools.common import require_module, require_ran, tool_failure
@@ -84,8 +84,9 @@ class CoverageGate:
     description = "the project's tests under coverage: failures, total vs base, diff coverage"
     default_timeout_s = 1800.0
     default_fail_on = "error"
-    runs_project_code = True  # its tests: see gates.credentials
-    compare_base = False  # it measures the base's total itself (compare mode would run it twice)
+    # It runs the project's tests, and measures the base's total itself (compare mode would
+    # run them twice).
+    traits = GateTraits(runs_project_code=True, compare_base=False)
     options: Mapping[str, Option] = {
         "min_total": Option(
             (int, float), None, check=_percent, help="absolute floor for total coverage %"

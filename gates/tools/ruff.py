@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from gates.gate import GateContext, GateOutcome, Option, Scope
+from gates.gate import GateContext, GateOutcome, GateTraits, Option, Scope
 from gates.model import Finding, Severity, Stage
 from gates.tools.common import (
     batches,
@@ -100,7 +100,7 @@ class RuffGate:
     scope = Scope.CHANGED
     description = "ruff check with the project's own ruff config"
     default_timeout_s = 120.0
-    cost_model = (0.05, 0.05)  # sqlalchemy: 0.8 s for 18.8 MB
+    traits = GateTraits(cost_model=(0.05, 0.05))
     default_fail_on = "warning"
     options: Mapping[str, Option] = {
         "format": Option(bool, False, help="also run `ruff format --check`"),

@@ -18,7 +18,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from gates.gate import GateContext, GateError, GateOutcome, Option, Scope
+from gates.gate import GateContext, GateError, GateOutcome, GateTraits, Option, Scope
 from gates.model import Finding, Severity, Stage
 from gates.proc import ProcResult
 from gates.tools.common import (
@@ -200,7 +200,7 @@ class SemgrepGate:
     scope = Scope.CHANGED
     description = "semgrep with the shipped Python security rules and the project's own configs"
     default_timeout_s = 900.0  # 2 minutes on sqlalchemy's 700 files with 2 busy cores
-    cost_model = (2.5, 2.0)  # with -j 1; sqlalchemy: 40 s for 18.8 MB
+    traits = GateTraits(cost_model=(2.5, 2.0))  # with -j 1
     default_fail_on = "warning"
     options: Mapping[str, Option] = {
         "config": Option(
