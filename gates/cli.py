@@ -107,6 +107,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     merge.set_defaults(handler=cmd_merge)
     _add_publish(sub)
+    _add_explain(sub)
     return parser
 
 
@@ -226,6 +227,23 @@ def _add_publish(sub: argparse._SubParsersAction[_Parser]) -> None:
         help="also set one commit status per stage, gates/<stage> (env GATES_STATUSES)",
     )
     pub.set_defaults(handler=cmd_publish)
+
+
+def _add_explain(sub: argparse._SubParsersAction[_Parser]) -> None:
+    explain = sub.add_parser(
+        "explain",
+        help="print a rule's documentation (a rule id such as eval-nonliteral, or a gate name)",
+    )
+    explain.add_argument("rule", metavar="RULE", help="rule id, gate/rule, or gate name")
+    explain.set_defaults(handler=cmd_explain)
+
+
+def cmd_explain(args: argparse.Namespace) -> int:
+    """The rule's doc from gates/docs (what the reports link); unknown -> exit 2 with matches."""
+    from gates.explain import explain
+
+    explain(args.rule, sys.stdout)
+    return EXIT_PASS
 
 
 def cmd_publish(args: argparse.Namespace) -> int:
