@@ -166,8 +166,8 @@ def cacheable(gate: Gate, outcome: GateOutcome) -> bool:
 
 
 def _finding_to_json(f: Finding) -> dict[str, Any]:
-    """The fields as they are: `dataclasses.asdict` deep-copies each value on its way (0.4 s
-    for ruff's 16k findings on sqlalchemy, on the worker that just ran ruff)."""
+    """The fields as they are: `dataclasses.asdict` deep-copies each value on its way, on
+    the worker that just ran the tool, and a linter can report tens of thousands."""
     data = {name: getattr(f, name) for name in FINDING_FIELDS}
     data["severity"] = f.severity.value
     data["suppressed"] = dataclasses.asdict(f.suppressed) if f.suppressed else None

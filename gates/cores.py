@@ -1,15 +1,23 @@
-"""Cores the runner has nothing left to start on, lent to a gate whose work divides.
+"""How gates shares the machine's cores: worker processes, parts, and cores nobody holds.
 
 The runner starts gates on `total` workers. When the last waiting gate has started, a worker
-that finds nothing more to do stops, and its core would idle until the slowest gate ends
-(sqlalchemy: mypy ran alone for 9 s at the end of a 63 s run). A gate whose files can be
-checked in independent parts (bandit) borrows such cores for its later parts, so the run ends
-when the work does, not when one process does.
+that finds nothing more to do stops, and its core would idle until the slowest gate ends. A
+gate whose files can be checked in independent parts (bandit) borrows such cores for its later
+parts, so the run ends when the work does, not when one process does. The thresholds below are
+shared by the gates that use them and by the schedule, which must agree with them.
 """
 
 from __future__ import annotations
 
 import threading
+
+# Below this much text, starting worker processes costs an in-process check more than it
+# saves; from it on, the check spreads its files over worker processes on every core.
+POOL_MIN_BYTES = 4_000_000
+
+# A part of a gate that runs in parts is at least this big: smaller, a part is mostly the
+# tool's start-up (gates.tools.parts).
+MIN_PART_BYTES = 512 * 1024
 
 
 class SpareCores:

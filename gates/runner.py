@@ -32,7 +32,7 @@ from gates.cache import ResultCache, cacheable
 from gates.checks.base import spreads_over_workers
 from gates.checks.size_io import files_bytes
 from gates.config import Config, GateConfig
-from gates.cores import NO_SPARE_CORES, SpareCores
+from gates.cores import MIN_PART_BYTES, NO_SPARE_CORES, SpareCores
 from gates.diff import Diff
 from gates.filters.baseline import Baseline, mark_baselined
 from gates.filters.changed_lines import mark_new
@@ -50,7 +50,6 @@ from gates.model import (
 )
 from gates.paths import PYTHON_SUFFIXES, select
 from gates.sources import read_lines, snippet_hash
-from gates.tools.parts import MIN_PART_BYTES
 
 WATCHDOG_GRACE_S = 10.0
 

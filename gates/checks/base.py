@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gates.checks.size_io import files_bytes, head_bytes
+from gates.cores import POOL_MIN_BYTES
 from gates.gate import GateContext, GateError, GateOutcome, GateTraits, Option, Scope
 from gates.model import Finding, Stage
 from gates.sources import read_text, split_lines
@@ -81,8 +82,6 @@ class TextCheckGate:
         )
 
 
-# Below this much text, starting worker processes (0.3 s each) costs more than it saves.
-POOL_MIN_BYTES = 4_000_000
 _CHUNK_BYTES = 1_000_000  # per task: big enough to amortise pickling, small to balance the load
 
 

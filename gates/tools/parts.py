@@ -16,12 +16,11 @@ from pathlib import Path
 from typing import TypeVar
 
 from gates.checks.size_io import head_bytes
+from gates.cores import MIN_PART_BYTES
 from gates.gate import GateContext
 
 T = TypeVar("T")
 
-# bandit starts in 0.14 s and reads ~0.45 MB/s: a part under this is mostly start-up.
-MIN_PART_BYTES = 512 * 1024
 _POLL_S = 0.25  # how often a running gate looks for a core that came free
 
 
@@ -43,7 +42,7 @@ class _Parts:
         """(index of the part's first file, the part's files).
 
         What would be left under the minimum goes with this part: alone it would cost a
-        start-up for little work (flask's 574 KB were 512 KB and then 62 KB in turn)."""
+        start-up for little work."""
         target = max(self._min_bytes, self._left // (2 * self._ways))
         if self._left - target < self._min_bytes:
             target = self._left
