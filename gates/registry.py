@@ -18,6 +18,7 @@ from gates.tools.pip_audit import AuditGate
 from gates.tools.pytest_cov import CoverageGate
 from gates.tools.ruff import RuffGate
 from gates.tools.semgrep import SemgrepGate
+from gates.tools.zizmor import WorkflowSecurityGate
 
 
 def _gates() -> tuple[Gate, ...]:
@@ -27,6 +28,7 @@ def _gates() -> tuple[Gate, ...]:
         HiddenUnicodeGate(),
         SecretsGate(),
         PiiGate(),
+        WorkflowSecurityGate(),
         BanditGate(),
         SemgrepGate(),
         AuditGate(),
