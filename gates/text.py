@@ -76,6 +76,27 @@ def code_span(text: str) -> str:
     return f"{fence}{pad}{text}{pad}{fence}"
 
 
+# A code span as CommonMark reads one: a run of backticks, text, a run of the same length.
+_CODE_SPAN = re.compile(r"(?<!`)(`+)(?!`)(.+?)(?<!`)\1(?!`)")
+
+
+def markdown_with_code(text: str) -> str:
+    """A tool's message, whose `names` in backticks stay code spans (tools write them so)
+    while the rest is escaped as escape_markdown does. Inside a code span GitHub reads no
+    Markdown, HTML, mention or issue reference, and code_span picks a fence the text cannot
+    close, so the guarantees of escape_markdown hold for the whole text."""
+    if "`" not in text:
+        return escape_markdown(text)
+    out: list[str] = []
+    position = 0
+    for match in _CODE_SPAN.finditer(text):
+        out.append(escape_markdown(text[position : match.start()]))
+        out.append(code_span(match.group(2)))
+        position = match.end()
+    out.append(escape_markdown(text[position:]))
+    return "".join(out)
+
+
 def escape_workflow_data(text: str) -> str:
     """The message part of a `::error ...::message` workflow command."""
     return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")

@@ -14,7 +14,7 @@ from typing import Any
 from gates.github import limits
 from gates.github.workflow import plain_text
 from gates.model import Finding, GateResult, Report, Severity, Stage, Status, Verdict
-from gates.reporters.markdown import gate_table, render_markdown, verdict_block
+from gates.reporters.markdown import RunLinks, gate_table, render_markdown, verdict_block
 from gates.text import code_span, one_line
 
 REPORT_MARKER = "<!-- gates:report -->"
@@ -134,12 +134,20 @@ def check_run_plan(
     return CheckRunPlan(create, updates, len(notes))
 
 
-def comment_body(report: Report, check_name: str, link_base: str | None) -> str:
+def comment_body(
+    report: Report, check_name: str, link_base: str | None, links: RunLinks | None = None
+) -> str:
+    """The sticky comment: hidden markers, then the report; `links`: the workflow run and the
+    check run, when known, linked from its footer."""
     header = "\n".join(comment_markers(check_name)) + "\n"
     shown_elsewhere = f"the {code_span(check_name)} check run and the gates.json artifact"
     hint = f"The rest are in {shown_elsewhere}."
     body = render_markdown(
-        report, limit=limits.COMMENT_BODY - len(header), more_hint=hint, link_base=link_base
+        report,
+        limit=limits.COMMENT_BODY - len(header),
+        more_hint=hint,
+        link_base=link_base,
+        links=links,
     )
     return header + body
 

@@ -18,6 +18,7 @@ from gates.github import payloads, workflow
 from gates.github.client import ApiError, Comment, LostResponseError, ReadOnlyError
 from gates.github.context import PublishContext
 from gates.model import Report, Verdict
+from gates.reporters.markdown import RunLinks
 from gates.text import escape_workflow_data
 
 COMMENT_MODES = ("always", "on-failure", "never")
@@ -108,7 +109,9 @@ class Publisher:
         number = self.ctx.pr_number
         if number is None or self.options.comment == "never":
             return
-        body = payloads.comment_body(self.report, self.options.check_name, self.ctx.link_base)
+        body = payloads.comment_body(
+            self.report, self.options.check_name, self.ctx.link_base, self._links()
+        )
         existing = self._find_comment(number)
         if existing is None:
             if self.options.comment == "on-failure" and self.report.verdict is Verdict.PASS:
@@ -124,6 +127,12 @@ class Publisher:
         if existing.body != body:
             once_more(self.api.edit_comment, number, existing.id, body)
         self.result.comment = existing.id
+
+    def _links(self) -> RunLinks:
+        """The workflow run, and the check run this publish made (when it made one)."""
+        check = self.result.check_run
+        check_url = f"{self.ctx.server_url}/{self.ctx.repo}/runs/{check}" if check else ""
+        return RunLinks(run_url=self.ctx.run_url, check_url=check_url)
 
     def _find_comment(self, number: int) -> Comment | None:
         me = self.api.identity()
