@@ -1,17 +1,21 @@
 """Merge findings of the same issue reported by several tools on the same lines.
 
-bandit and semgrep (and later gates) overlap: `eval(x)` is bandit B307 and semgrep's
-`gates.python.eval-injection`. Reporting it twice makes a PR look twice as bad and asks for two
-suppressions. Two findings are the same issue when they come from different tools, sit in the
-same file on overlapping lines, and either belong to the same class in `EQUIVALENT` (an explicit
-table: the tools' CWE numbers for one issue often differ, bandit files eval under CWE-78) or, when
-at most one of them is in the table, share a CWE id.
+gates' own checks, bandit, semgrep and ruff's bandit port overlap: `eval(x)` is gates'
+`eval-nonliteral`, bandit B307, ruff S307 and semgrep's `gates.python.eval-injection`; an AWS key
+is the secrets gate's `secret-aws-access-key`, bandit B105 and semgrep's `hardcoded-credential`.
+Reporting it four times makes a PR look four times as bad and asks for four suppressions. Two
+findings are the same issue when they come from different tools, sit in the same file on
+overlapping lines, and either belong to the same class in `ISSUE_CLASSES` (an explicit table: the
+tools' CWE numbers for one issue often differ, bandit files eval under CWE-78) or, when at most
+one of them is in the table, share a CWE id (a table entry counts with its class's CWE, a rule
+outside it with the CWE its tool gave it). docs/reports.md lists the table.
 
 The finding that stays is the one that matters most (blocking, then unsuppressed, then most
-severe, then from the gate that ran first); it keeps its message and gets
-`extra["also_reported_by"] = "semgrep:gates.python.eval-injection"`. Because the kept finding
-always ranks at least as high as the ones it absorbs, merging never turns a failing verdict
-into a pass. A pure function over the gate results, applied once before the report is built.
+severe, then from the gate that ran first); it keeps its message, takes the highest severity of
+the findings it absorbs, and gets `extra["also_reported_by"] =
+"semgrep:gates.python.eval-injection"`. Because the kept finding always ranks at least as high as
+the ones it absorbs, merging never turns a failing verdict into a pass. A pure function over the
+gate results, applied once before the report is built.
 """
 
 from __future__ import annotations
@@ -22,60 +26,155 @@ from dataclasses import replace
 
 from gates.model import DUPLICATES_MERGED, Finding, GateResult, Status, decide_status
 
-# "tool:rule" -> issue class. Only needed where the tools' CWE ids for one issue differ, or where
-# one tool files several issues under one CWE (bandit: B307 eval and B602 shell are both CWE-78).
-_CLASSES: Mapping[str, tuple[str, ...]] = {
+# gates' secrets rules: every one is a credential in the source.
+_SECRET_RULES = (
+    "aws-access-key",
+    "aws-secret-key",
+    "azure-storage-key",
+    "gcp-api-key",
+    "gcp-service-account",
+    "github-token",
+    "gitlab-token",
+    "slack-token",
+    "stripe-key",
+    "token",
+    "jwt",
+    "private-key",
+    "url-password",
+    "password-assignment",
+    "high-entropy",
+)
+
+
+def _bandit(*numbers: int) -> tuple[str, ...]:
+    """bandit's ids and ruff's port of them (ruff `S307` is bandit `B307`)."""
+    return tuple(f"{tool}:{prefix}{n}" for n in numbers for tool, prefix in _BANDIT_TOOLS)
+
+
+_BANDIT_TOOLS = (("bandit", "B"), ("ruff", "S"))
+_SEMGREP = "semgrep:gates.python."
+
+# issue class -> (its CWE, the "tool:rule" ids that report it). gates' own checks report as
+# tool "gates". A class is needed where the tools' CWE ids for one issue differ, or where one
+# tool files several issues under one CWE (bandit: B307 eval and B602 shell are both CWE-78).
+ISSUE_CLASSES: Mapping[str, tuple[str, tuple[str, ...]]] = {
+    "code-injection": (
+        "CWE-95",
+        (
+            *_bandit(307, 102),
+            f"{_SEMGREP}eval-injection",
+            f"{_SEMGREP}exec-injection",
+            "gates:eval-nonliteral",
+            "gates:decoded-exec",
+        ),
+    ),
     "shell-injection": (
-        "bandit:B602",
-        "bandit:B604",
-        "bandit:B605",
-        "semgrep:gates.python.subprocess-shell-injection",
-        "semgrep:gates.python.os-system-injection",
+        "CWE-78",
+        (
+            *_bandit(602, 604, 605),
+            f"{_SEMGREP}subprocess-shell-injection",
+            f"{_SEMGREP}os-system-injection",
+            "gates:shell-command",
+        ),
     ),
-    "eval": ("bandit:B307", "semgrep:gates.python.eval-injection"),
-    "exec": ("bandit:B102", "semgrep:gates.python.exec-injection"),
-    "sql-injection": (
-        "bandit:B608",
-        "bandit:B610",
-        "bandit:B611",
-        "semgrep:gates.python.sql-injection",
-        "semgrep:gates.python.django-raw-sql",
+    "unsafe-deserialization": (
+        "CWE-502",
+        (
+            *_bandit(301, 302, 506, 614),
+            f"{_SEMGREP}pickle-load",
+            f"{_SEMGREP}marshal-load",
+            f"{_SEMGREP}shelve-open",
+            f"{_SEMGREP}jsonpickle-decode",
+            f"{_SEMGREP}yaml-unsafe-load",
+            "gates:unsafe-deserialization",
+        ),
     ),
-    "unsafe-yaml": ("bandit:B506", "semgrep:gates.python.yaml-unsafe-load"),
-    "flask-debug": ("bandit:B201", "semgrep:gates.python.flask-debug-enabled"),
-    "jinja2-autoescape": ("bandit:B701", "semgrep:gates.python.jinja2-autoescape-disabled"),
-    "ssh-host-key": ("bandit:B507", "semgrep:gates.python.paramiko-auto-add-policy"),
-    "bind-all": ("bandit:B104", "semgrep:gates.python.bind-all-interfaces"),
     "hardcoded-credential": (
-        "bandit:B105",
-        "bandit:B106",
-        "bandit:B107",
-        "semgrep:gates.python.hardcoded-credential",
+        "CWE-798",
+        (
+            *_bandit(105, 106, 107),
+            f"{_SEMGREP}hardcoded-credential",
+            *(f"gates:secret-{rule}" for rule in _SECRET_RULES),
+        ),
     ),
-    "insecure-random": ("bandit:B311", "semgrep:gates.python.insecure-random-secret"),
+    "sql-injection": (
+        "CWE-89",
+        (*_bandit(608, 610, 611), f"{_SEMGREP}sql-injection", f"{_SEMGREP}django-raw-sql"),
+    ),
+    "flask-debug": ("CWE-94", (*_bandit(201), f"{_SEMGREP}flask-debug-enabled")),
+    "jinja2-autoescape": ("CWE-79", (*_bandit(701), f"{_SEMGREP}jinja2-autoescape-disabled")),
+    "mark-safe": ("CWE-79", (*_bandit(308, 703), f"{_SEMGREP}django-mark-safe")),
+    "ssh-host-key": ("CWE-295", (*_bandit(507), f"{_SEMGREP}paramiko-auto-add-policy")),
+    "tls-verification": (
+        "CWE-295",
+        (
+            *_bandit(501, 323),
+            f"{_SEMGREP}tls-verify-disabled",
+            f"{_SEMGREP}ssl-unverified-context",
+            f"{_SEMGREP}ssl-cert-none",
+        ),
+    ),
+    "bind-all": ("CWE-605", (*_bandit(104), f"{_SEMGREP}bind-all-interfaces")),
+    "insecure-random": ("CWE-330", (*_bandit(311), f"{_SEMGREP}insecure-random-secret")),
     "weak-hash": (
-        "bandit:B303",
-        "bandit:B324",
-        "semgrep:gates.python.weak-hash",
-        "semgrep:gates.python.weak-password-hash",
+        "CWE-327",
+        (*_bandit(303, 324), f"{_SEMGREP}weak-hash", f"{_SEMGREP}weak-password-hash"),
     ),
+    "weak-cipher": ("CWE-327", (*_bandit(304, 305), f"{_SEMGREP}weak-cipher")),
+    "insecure-tempfile": ("CWE-377", (*_bandit(306), f"{_SEMGREP}tempfile-mktemp")),
+    "file-permissions": ("CWE-732", (*_bandit(103), f"{_SEMGREP}world-writable-permissions")),
     "xml-parser": (
-        *(f"bandit:B{n}" for n in range(313, 321)),
-        "semgrep:gates.python.xml-stdlib-parser",
-        "semgrep:gates.python.xml-sax-external-entities",
-        "semgrep:gates.python.lxml-external-entities",
+        "CWE-611",
+        (
+            *_bandit(*range(313, 321)),
+            f"{_SEMGREP}xml-stdlib-parser",
+            f"{_SEMGREP}xml-sax-external-entities",
+            f"{_SEMGREP}lxml-external-entities",
+        ),
     ),
-    "assert-check": ("bandit:B101", "semgrep:gates.python.assert-access-control"),
+    "assert-check": ("CWE-703", (*_bandit(101), f"{_SEMGREP}assert-access-control")),
+    "bidi-control": (
+        "CWE-451",
+        ("gates:unicode-bidi-control", "bandit:B613", "ruff:PLE2502"),
+    ),
 }
-EQUIVALENT: Mapping[str, str] = {key: name for name, keys in _CLASSES.items() for key in keys}
+EQUIVALENT: Mapping[str, str] = {
+    key: name for name, (_, keys) in ISSUE_CLASSES.items() for key in keys
+}
+# gates' own rules outside every class, with the CWE that lets another tool's rule match them.
+GATES_RULE_CWES: Mapping[str, str] = {
+    "gates:dynamic-import": "CWE-470",
+    "gates:unbounded-loop": "CWE-835",
+    **{f"gates:pii-{kind}": "CWE-359" for kind in ("email", "phone", "ssn", "card-number", "iban")},
+}
 _CWE = re.compile(r"CWE-\d+", re.IGNORECASE)
+_BANDIT_PORT = re.compile(r"^S(\d{3})$")
 
 
 def _key(finding: Finding) -> str:
     return f"{finding.tool}:{finding.rule}"
 
 
+def issue_class(finding: Finding) -> str | None:
+    """The finding's class in the table; a bandit rule outside it is a class of its own, which
+    ruff's port of that rule shares."""
+    key = _key(finding)
+    if key in EQUIVALENT:
+        return EQUIVALENT[key]
+    if finding.tool == "bandit" and re.fullmatch(r"B\d{3}", finding.rule):
+        return f"bandit:{finding.rule}"
+    port = _BANDIT_PORT.match(finding.rule) if finding.tool == "ruff" else None
+    return f"bandit:B{port.group(1)}" if port else None
+
+
 def _cwes(finding: Finding) -> frozenset[str]:
+    """A table entry's CWE is its class's; anything else's is what its tool said."""
+    name = EQUIVALENT.get(_key(finding))
+    if name is not None:
+        return frozenset({ISSUE_CLASSES[name][0]})
+    own = GATES_RULE_CWES.get(_key(finding))
+    if own is not None:
+        return frozenset({own})
     return frozenset(c.upper() for c in _CWE.findall(finding.extra.get("cwe", "")))
 
 
@@ -89,14 +188,14 @@ def _mergeable(finding: Finding) -> bool:
     """Only findings at a line that name an issue (table entry or CWE) can have duplicates."""
     if not finding.path or finding.line is None:
         return False
-    return _key(finding) in EQUIVALENT or bool(_cwes(finding))
+    return issue_class(finding) is not None or bool(_cwes(finding))
 
 
 def same_issue(a: Finding, b: Finding) -> bool:
     """Different tools, same place, same issue (table first, CWE otherwise)."""
     if a.tool == b.tool or not _overlap(a, b):
         return False
-    class_a, class_b = EQUIVALENT.get(_key(a)), EQUIVALENT.get(_key(b))
+    class_a, class_b = issue_class(a), issue_class(b)
     if class_a and class_b:
         return class_a == class_b
     return bool(_cwes(a) & _cwes(b))
@@ -114,7 +213,7 @@ def merge_duplicates(results: Sequence[GateResult]) -> tuple[GateResult, ...]:
         if _mergeable(entry[2]):
             by_path.setdefault(entry[2].path, []).append(entry)
     absorbed: set[tuple[int, int]] = set()
-    also: dict[tuple[int, int], list[str]] = {}
+    also: dict[tuple[int, int], list[Finding]] = {}
     for ranked in by_path.values():
         _merge_file(ranked, absorbed, also)
     if not absorbed:
@@ -127,7 +226,7 @@ def merge_duplicates(results: Sequence[GateResult]) -> tuple[GateResult, ...]:
 def _merge_file(
     ranked: Sequence[tuple[int, int, Finding, str]],
     absorbed: set[tuple[int, int]],
-    also: dict[tuple[int, int], list[str]],
+    also: dict[tuple[int, int], list[Finding]],
 ) -> None:
     """Within one file, let each finding (best first) absorb one same-issue finding per tool."""
     for at, (gate_index, index, kept, _) in enumerate(ranked):
@@ -141,7 +240,7 @@ def _merge_file(
             if same_issue(kept, other):
                 absorbed.add(position)
                 tools.add(other.tool)
-                also.setdefault((gate_index, index), []).append(_key(other))
+                also.setdefault((gate_index, index), []).append(other)
 
 
 def _rank(finding: Finding, fail_on: str, gate_index: int) -> tuple[int, int, int, int]:
@@ -157,7 +256,7 @@ def _rebuild(
     gate_index: int,
     result: GateResult,
     absorbed: set[tuple[int, int]],
-    also: Mapping[tuple[int, int], list[str]],
+    also: Mapping[tuple[int, int], list[Finding]],
 ) -> GateResult:
     findings: list[Finding] = []
     lost = 0
@@ -167,8 +266,7 @@ def _rebuild(
             continue
         others = also.get((gate_index, index))
         if others:
-            joined = ", ".join(filter(None, [finding.extra.get("also_reported_by"), *others]))
-            finding = finding.replace(extra={**finding.extra, "also_reported_by": joined})
+            finding = _absorbing(finding, others)
         findings.append(finding)
     if not lost and not any(g == gate_index for g, _ in also):
         return result
@@ -179,3 +277,12 @@ def _rebuild(
     if lost:
         metrics[DUPLICATES_MERGED] = lost
     return replace(result, findings=tuple(findings), status=status, metrics=metrics)
+
+
+def _absorbing(kept: Finding, others: Sequence[Finding]) -> Finding:
+    """The kept finding naming the others' tools and rules, at the worst of their severities
+    (the problem is as bad as any tool says; raising it can only make it block sooner)."""
+    names = [kept.extra.get("also_reported_by", ""), *(_key(o) for o in others)]
+    joined = ", ".join(filter(None, names))
+    worst = max((kept, *others), key=lambda f: f.severity.rank).severity
+    return kept.replace(severity=worst, extra={**kept.extra, "also_reported_by": joined})

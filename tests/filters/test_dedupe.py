@@ -1,15 +1,32 @@
-"""Cross-tool merge: pure-function cases, and real bandit + semgrep on one eval line."""
+"""Cross-tool merge: pure-function cases, and every equivalence on the real tools' findings
+(gates' own checks, bandit, semgrep and ruff's bandit port on one small project)."""
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
+import pytest
 from conftest import Repo
+from planted import AWS_ACCESS_KEY_ID
 
 from gates.app import RunRequest, run
-from gates.filters.dedupe import merge_duplicates, same_issue
+from gates.checks.dangerous import DangerousCodeGate
+from gates.checks.secrets import SecretsGate
+from gates.checks.unicode import HiddenUnicodeGate
+from gates.filters.dedupe import (
+    EQUIVALENT,
+    GATES_RULE_CWES,
+    ISSUE_CLASSES,
+    issue_class,
+    merge_duplicates,
+    same_issue,
+)
 from gates.model import DUPLICATES_MERGED as METRIC
-from gates.model import Finding, GateResult, Severity, Stage, Status, Suppression
+from gates.model import Finding, GateResult, Report, Severity, Stage, Status, Suppression
 from gates.runner import NoProgress
 from gates.tools.bandit import BanditGate
+from gates.tools.ruff import RuffGate
 from gates.tools.semgrep import SemgrepGate
 
 
@@ -113,3 +130,294 @@ def test_real_bandit_and_semgrep_on_one_eval_line(repo: Repo) -> None:
     assert merged.new and report.verdict.value == "fail"
     losers = [g for g in report.gates if g.metrics.get(METRIC)]
     assert [g.metrics[METRIC] for g in losers] == [1]
+
+
+def test_ruffs_bandit_port_is_banditss_rule() -> None:
+    bandit = finding("bandit", "B113", cwe="CWE-400")
+    ruff = finding("ruff", "S113")
+    assert issue_class(ruff) == issue_class(bandit) == "bandit:B113"
+    assert same_issue(bandit, ruff)
+    assert not same_issue(finding("bandit", "B113"), finding("ruff", "S114"))
+    assert issue_class(finding("ruff", "E501")) is None
+
+
+def test_gates_own_rules_have_a_class_or_a_cwe() -> None:
+    eval_g = finding("gates", "eval-nonliteral")
+    assert same_issue(eval_g, EVAL_B) and same_issue(eval_g, EVAL_S)
+    # a rule outside the table matches gates' rule by the class's CWE, not bandit's CWE-78
+    registry_eval = finding("semgrep", "python.lang.security.audit.eval-detected", cwe="CWE-95")
+    assert same_issue(eval_g, registry_eval) and same_issue(EVAL_B, registry_eval)
+    registry_shell = finding("semgrep", "python.lang.security.audit.os-system", cwe="CWE-78")
+    assert not same_issue(EVAL_B, registry_shell)
+    assert same_issue(finding("gates", "shell-command"), registry_shell)
+    loader = finding("semgrep", "custom.dynamic-import", cwe="CWE-470")
+    assert same_issue(finding("gates", "dynamic-import"), loader)
+    assert not same_issue(finding("gates", "dynamic-import"), finding("x", "y", cwe="CWE-95"))
+
+
+def test_the_table_is_consistent() -> None:
+    keys = [key for _, keys in ISSUE_CLASSES.values() for key in keys]
+    assert len(keys) == len(set(keys)) == len(EQUIVALENT)  # one class per tool:rule
+    for name, (cwe, members) in ISSUE_CLASSES.items():
+        assert cwe.startswith("CWE-") and cwe[4:].isdigit(), name
+        assert len({m.split(":", 1)[0] for m in members}) >= 2, name  # a class pairs tools
+    assert not set(GATES_RULE_CWES) & set(EQUIVALENT)
+
+
+def test_the_kept_finding_takes_the_worst_severity() -> None:
+    # blocking beats suppressed, so the warning stays; the problem is as bad as the error
+    warned = finding("gates", "eval-nonliteral", gate="dangerous-code")
+    hidden = EVAL_S.replace(suppressed=Suppression("inline", "reviewed"))
+    ours, semgrep = merge_duplicates((gate("dangerous-code", warned), gate("semgrep", hidden)))
+    (kept,) = ours.findings
+    assert kept.rule == "eval-nonliteral" and kept.severity is Severity.ERROR
+    assert kept.extra["also_reported_by"] == "semgrep:gates.python.eval-injection"
+    assert semgrep.findings == ()
+
+
+def test_three_tools_become_one_finding_naming_each() -> None:
+    results = merge_duplicates(
+        (
+            gate("dangerous-code", finding("gates", "eval-nonliteral")),
+            gate("bandit", EVAL_B),
+            gate("semgrep", EVAL_S),
+            gate("ruff", finding("ruff", "S307", severity=Severity.NOTE)),
+        )
+    )
+    kept = [f for r in results for f in r.findings]
+    assert len(kept) == 1
+    assert kept[0].tool == "semgrep"
+    assert sorted(kept[0].extra["also_reported_by"].split(", ")) == [
+        "bandit:B307",
+        "gates:eval-nonliteral",
+        "ruff:S307",
+    ]
+
+
+# --- every equivalence on the real tools ---------------------------------------------------
+
+SNIPPETS = f"""import hashlib
+import os
+from pathlib import Path
+import pickle
+import random
+import subprocess
+import tempfile
+import xml.etree.ElementTree as ET
+
+import jinja2
+import paramiko
+import requests
+import yaml
+from flask import Flask
+
+app = Flask(__name__)
+
+
+def code(expr):
+    return eval(expr)
+
+
+def shell(name):
+    os.system("ls " + name)
+
+
+def shell_run(name):
+    return subprocess.run("ls " + name, shell=True)
+
+
+def load(blob):
+    return pickle.loads(blob)
+
+
+def load_yaml(text):
+    return yaml.load(text)
+
+
+AWS_SECRET_ACCESS_KEY = "{AWS_ACCESS_KEY_ID}"
+
+
+def sql(cursor, name):
+    cursor.execute("SELECT * FROM users WHERE name = '%s'" % name)
+
+
+def run_debug():
+    app.run(debug=True)
+
+
+def render(src):
+    return jinja2.Environment(autoescape=False).from_string(src)
+
+
+def ssh(client):
+    client.set_missing_host_key_policy(paramiko.AutoAddPolicy())
+
+
+def fetch(url):
+    return requests.get(url, verify=False, timeout=5)
+
+
+def serve(sock):
+    sock.bind(("0.0.0.0", 8080))
+
+
+def token():
+    return str(random.random())
+
+
+def digest(data):
+    return hashlib.md5(data).hexdigest()
+
+
+def scratch():
+    return tempfile.mktemp()
+
+
+def share(path):
+    os.chmod(path, 0o777)
+
+
+def parse(path):
+    return ET.parse(path)
+
+
+def check(user):
+    assert user.is_admin
+"""
+BIDI = 'access = "user"  # \u202e admin\n'
+
+SEMGREP = "semgrep:gates.python."
+# the text on the line -> every tool:rule that reports it there (one finding must name them all)
+EQUIVALENCES = {
+    "eval(expr)": {
+        "gates:eval-nonliteral",
+        "bandit:B307",
+        "ruff:S307",
+        f"{SEMGREP}eval-injection",
+    },
+    'os.system("ls "': {
+        "gates:shell-command",
+        "bandit:B605",
+        "ruff:S605",
+        f"{SEMGREP}os-system-injection",
+    },
+    "shell=True": {
+        "gates:shell-command",
+        "bandit:B602",
+        "ruff:S602",
+        f"{SEMGREP}subprocess-shell-injection",
+    },
+    "pickle.loads(blob)": {
+        "gates:unsafe-deserialization",
+        "bandit:B301",
+        "ruff:S301",
+        f"{SEMGREP}pickle-load",
+    },
+    "yaml.load(text)": {
+        "gates:unsafe-deserialization",
+        "bandit:B506",
+        "ruff:S506",
+        f"{SEMGREP}yaml-unsafe-load",
+    },
+    "AWS_SECRET_ACCESS_KEY =": {
+        "gates:secret-aws-access-key",
+        "bandit:B105",
+        "ruff:S105",
+        f"{SEMGREP}hardcoded-credential",
+    },
+    "cursor.execute": {"bandit:B608", "ruff:S608", f"{SEMGREP}sql-injection"},
+    "debug=True": {"bandit:B201", "ruff:S201", f"{SEMGREP}flask-debug-enabled"},
+    "autoescape=False": {"bandit:B701", "ruff:S701", f"{SEMGREP}jinja2-autoescape-disabled"},
+    "AutoAddPolicy": {"bandit:B507", f"{SEMGREP}paramiko-auto-add-policy"},
+    "verify=False": {"bandit:B501", "ruff:S501", f"{SEMGREP}tls-verify-disabled"},
+    '"0.0.0.0"': {"bandit:B104", "ruff:S104", f"{SEMGREP}bind-all-interfaces"},
+    "random.random()": {"bandit:B311", "ruff:S311", f"{SEMGREP}insecure-random-secret"},
+    "hashlib.md5": {"bandit:B324", "ruff:S324", f"{SEMGREP}weak-hash"},
+    "tempfile.mktemp()": {"bandit:B306", "ruff:S306", f"{SEMGREP}tempfile-mktemp"},
+    "0o777": {"bandit:B103", "ruff:S103", f"{SEMGREP}world-writable-permissions"},
+    "ET.parse(path)": {"bandit:B314", "ruff:S314", f"{SEMGREP}xml-stdlib-parser"},
+    "assert user.is_admin": {"bandit:B101", "ruff:S101", f"{SEMGREP}assert-access-control"},
+}
+
+
+@pytest.fixture(scope="module")
+def merged_report(tmp_path_factory: pytest.TempPathFactory) -> Report:
+    """One run of the overlapping gates on a PR that adds every snippet."""
+    root = tmp_path_factory.mktemp("equivalences")
+    project = Repo(root / "repo")
+    project.write("pyproject.toml", '[tool.ruff.lint]\nselect = ["S", "PLE2502"]\n')
+    base = project.commit("base")
+    project.write("snippets.py", SNIPPETS)
+    project.write("bidi.py", BIDI)
+    project.commit("pr")
+    gates = (
+        DangerousCodeGate(),
+        SecretsGate(),
+        HiddenUnicodeGate(),
+        BanditGate(),
+        SemgrepGate(),
+        RuffGate(),
+    )
+    env = {**os.environ, "HOME": str(root), "GATES_CACHE_DIR": str(root / "cache")}
+    request = RunRequest(path=project.path, base=base, env=env)
+    return run(request, {g.name: g for g in gates}, NoProgress()).report
+
+
+def _line_of(text: str) -> int:
+    (line,) = [n for n, at in enumerate(SNIPPETS.splitlines(), 1) if text in at]
+    return line
+
+
+def _covering(report: Report, line: int) -> list[Finding]:
+    """The findings whose lines include this one (semgrep may start at the function)."""
+    return [
+        f
+        for f in report.all_findings()
+        if f.path == "snippets.py" and (f.line or 0) <= line <= (f.end_line or f.line or 0)
+    ]
+
+
+def _names(found: Finding) -> set[str]:
+    also = found.extra.get("also_reported_by", "")
+    return {f"{found.tool}:{found.rule}", *filter(None, also.split(", "))}
+
+
+@pytest.mark.parametrize("marker", list(EQUIVALENCES))
+def test_each_equivalence_is_one_finding_naming_every_tool(
+    merged_report: Report, marker: str
+) -> None:
+    at = [f for f in _covering(merged_report, _line_of(marker)) if _names(f) & EQUIVALENCES[marker]]
+    assert len(at) == 1, [(f.tool, f.rule) for f in at]
+    (one,) = at
+    assert _names(one) == EQUIVALENCES[marker]
+    assert issue_class(one) is not None
+
+
+def test_the_merged_finding_has_the_highest_severity(merged_report: Report) -> None:
+    (kept,) = _covering(merged_report, _line_of("eval(expr)"))
+    assert kept.severity is Severity.ERROR  # semgrep's; gates and ruff say warning
+    assert kept.new and kept.fingerprint
+
+
+def test_the_merged_secret_stays_masked(merged_report: Report) -> None:
+    (kept,) = _covering(merged_report, _line_of("AWS_SECRET_ACCESS_KEY ="))
+    assert kept.tool == "gates"  # the secrets gate's masked message is the one kept
+    assert AWS_ACCESS_KEY_ID not in kept.message and AWS_ACCESS_KEY_ID[:4] in kept.message
+
+
+def test_hidden_bidi_control_is_one_finding_per_character(merged_report: Report) -> None:
+    on_line = [f for f in merged_report.all_findings() if f.path == "bidi.py"]
+    assert {f.rule for f in on_line} == {"unicode-bidi-control"}
+    names = set().union(*(_names(f) for f in on_line))
+    assert names == {"gates:unicode-bidi-control", "bandit:B613", "ruff:PLE2502"}
+
+
+def test_docs_list_every_class_of_the_table() -> None:
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "reports.md").read_text("utf-8")
+    for name, (cwe, members) in ISSUE_CLASSES.items():
+        row = next((line for line in doc.splitlines() if line.startswith(f"| `{name}` |")), "")
+        assert f"| {cwe} |" in row, name
+        for member in members:
+            tool, rule = member.split(":", 1)
+            if tool in ("semgrep", "gates") and not rule.startswith("secret-"):
+                assert f"`{rule.removeprefix('gates.python.')}`" in row, member
