@@ -11,8 +11,11 @@ and a guess should not block a PR on its own.
 
 zizmor runs with `--offline` (no network, so no audit that asks GitHub's API) and with
 `--strict-collection`: otherwise a workflow it cannot parse is skipped with a warning and the
-gate would pass on the rest. zizmor's own ignore comments are not honoured by default: a PR
-could add one to silence its own finding; `# gates: ignore[rule] reason` is the reviewed way.
+gate would pass on the rest. Its findings are new when the base did not have them (`new =
+"compare"` by default): deleting a line can be what makes a workflow unsafe.
+
+zizmor's own ignore comments are not honoured by default: a PR could add one to silence its
+own finding; `# gates: ignore[rule] reason` is the reviewed way.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from gates.gate import GateContext, GateOutcome, Option, Scope
+from gates.gate import GateContext, GateOutcome, GateTraits, Option, Scope
 from gates.model import Finding, Severity, Stage
 from gates.proc import ProcResult
 from gates.sources import safe_path
@@ -76,7 +79,7 @@ def _finding(item: Mapping[str, Any], root: Path, gate: str) -> Finding:
     symbolic = location.get("symbolic") or {}
     span = (location.get("concrete") or {}).get("location") or {}
     start, end = span.get("start_point") or {}, span.get("end_point") or {}
-    line, end_line = _one_based(start.get("row")), _one_based(end.get("row"))
+    line, one_line = _one_based(start.get("row")), start.get("row") == end.get("row")
     extra = {"zizmor_severity": severity.lower(), "confidence": confidence.lower()}
     if determinations.get("persona"):
         extra["persona"] = str(determinations["persona"]).lower()
@@ -88,10 +91,11 @@ def _finding(item: Mapping[str, Any], root: Path, gate: str) -> Finding:
         rule=str(item.get("ident") or "zizmor"),
         severity=severity_of(severity, confidence),
         path=relative(root, _input_path(symbolic.get("key"))),
+        # Only the first line of a span: zizmor points at a whole job or step by its key, and
+        # a PR that edits inside an old job has not caused that job's old problem.
         line=line,
-        end_line=end_line if end_line != line else None,
         column=_one_based(start.get("column")),
-        end_column=_one_based(end.get("column")),
+        end_column=_one_based(end.get("column")) if one_line else None,
         message=_message(item, symbolic),
         help_uri=str(item["url"]) if item.get("url") else None,
         extra=extra,
@@ -187,6 +191,9 @@ class WorkflowSecurityGate:
     description = "zizmor (offline) on the changed GitHub Actions workflows and action files"
     default_timeout_s = 120.0
     default_fail_on = "warning"
+    # Judged against the base's findings: a PR that deletes a `permissions:` block or a
+    # `persist-credentials: false` adds no line, yet the problem it leaves is its own.
+    traits = GateTraits(default_new="compare")
     options: Mapping[str, Option] = {
         "persona": Option(
             str, "regular", choices=PERSONAS, help="zizmor persona: how much it reports"

@@ -106,7 +106,9 @@ def test_parse_real_output() -> None:
     unpinned = by_rule[(".github/workflows/pr-target.yml", "unpinned-uses")]
     assert "(`actions/checkout@v4`)" in unpinned.message
     artipacked = by_rule[(".github/workflows/pr-target.yml", "artipacked")]
-    assert (artipacked.line, artipacked.end_line) == (11, 13)  # the whole checkout step
+    # The step's first line only: an edit inside an old checkout step does not make it new.
+    assert (artipacked.line, artipacked.end_line, artipacked.end_column) == (11, None, None)
+    assert (injection.end_line, injection.end_column) == (None, 73)
     assert "persist-credentials: false" in artipacked.message
 
 
@@ -214,6 +216,45 @@ def test_old_problem_on_an_untouched_line_does_not_block(repo: Repo) -> None:
     assert (old.rule, old.line, old.new) == ("excessive-permissions", 7, False)
 
 
+def without_permissions(text: str) -> str:
+    return text.replace("permissions:\n  contents: read\n\n", "")
+
+
+def test_a_pr_that_only_deletes_a_permissions_block_is_judged_against_the_base(
+    repo: Repo,
+) -> None:
+    """No line is added, so the changed lines cannot tell; the base's findings can (the
+    gate's default `new = "compare"`)."""
+    add_fixtures(repo, "ci.yml")
+    base = repo.commit("base")
+    repo.write(PLACES["ci.yml"], without_permissions(fixture("ci.yml")))
+    repo.commit("pr: drop the permissions block")
+    result = run_gate(repo, base)
+    assert result.status is Status.FAIL, result.detail
+    (left,) = result.findings
+    assert (left.rule, left.line, left.severity, left.new) == (
+        "excessive-permissions",
+        9,
+        Severity.WARNING,
+        True,
+    )
+
+
+def test_by_lines_an_edit_inside_an_old_job_does_not_make_its_problem_new(repo: Repo) -> None:
+    """A finding sits on the first line zizmor points at (the job's key), not on all of it."""
+    repo.write("pyproject.toml", '[tool.gates.workflow-security]\nnew = "lines"\n')
+    add_fixtures(repo, "ci.yml")
+    repo.write(PLACES["ci.yml"], without_permissions(fixture("ci.yml")))
+    base = repo.commit("base: no permissions block")
+    edited = without_permissions(fixture("ci.yml")).replace("pytest -q", "pytest -q -x")
+    repo.write(PLACES["ci.yml"], edited)
+    repo.commit("pr: stop at the first failure")
+    result = run_gate(repo, base)
+    assert result.status is Status.PASS, result.detail
+    (old,) = result.findings
+    assert (old.rule, old.line, old.new) == ("excessive-permissions", 9, False)
+
+
 def test_no_workflow_changed_is_skipped(repo: Repo) -> None:
     add_fixtures(repo, "pr-target.yml")
     base = repo.commit("base")
@@ -244,6 +285,11 @@ def test_broken_zizmor_config_is_an_error(repo: Repo) -> None:
     result = run_gate(repo, base)
     assert result.status is Status.ERROR
     assert "configuration error" in result.detail, result.detail
+    ctx = context(repo, (PLACES["pr-target.yml"],))
+    with pytest.raises(
+        GateError, match=r"exited with code 1: configuration error .*rules\.template-injection"
+    ):
+        WorkflowSecurityGate().run(ctx)  # the message itself names the cause, not only the tail
 
 
 def test_bad_extra_arguments_are_an_error(repo: Repo) -> None:
