@@ -373,3 +373,41 @@ def test_cli_run_reports_a_pr_that_changes_a_workflow(repo: Repo) -> None:
     )
     found = {(f["rule"], f["line"], f["new"], f["severity"]) for f in gate["findings"]}
     assert ("dangerous-triggers", 6, True, "error") in found, found
+
+
+def test_hardcoded_registry_password_is_reported_without_the_password(repo: Repo) -> None:
+    """zizmor's JSON quotes the credentials block; the finding names the problem only."""
+    import planted
+
+    base = repo.commit("base")
+    workflow = fixture("ci.yml").replace(
+        "    runs-on: ubuntu-latest\n",
+        "    runs-on: ubuntu-latest\n"
+        "    container:\n"
+        "      image: ghcr.io/acme/build@sha256:" + "0123456789abcdef" * 4 + "\n"
+        "      credentials:\n"
+        "        username: deploy\n"
+        f"        password: {planted.GITHUB_TOKEN}\n",
+        1,
+    )
+    repo.write(PLACES["ci.yml"], workflow)
+    repo.commit("pr: build in our image")
+    result = gates_run(repo.path, "--base", base, "--stages", "workflow-security")
+    assert result.returncode == 1, result.stdout + result.stderr
+    (gate,) = json.loads((repo.path / "reports/gates.json").read_text())["gates"]
+    (found,) = gate["findings"]
+    assert (found["rule"], found["line"]) == ("hardcoded-container-credentials", 17)
+    assert found["message"].endswith("container registry password is hard-coded")
+    # The leak guard (conftest) checks the run's output and every report file for the token.
+
+
+def test_a_workflow_reached_through_a_linked_folder_is_not_audited(
+    repo: Repo, tmp_path: Path
+) -> None:
+    outside = tmp_path / "outside" / "workflows"
+    outside.mkdir(parents=True)
+    (outside / "x.yml").write_text(fixture("pr-target.yml"))
+    (repo.path / ".github").mkdir()
+    (repo.path / ".github" / "workflows").symlink_to(outside)
+    outcome = WorkflowSecurityGate().run(context(repo, (".github/workflows/x.yml",)))
+    assert outcome.status is Status.SKIPPED and outcome.findings == ()
