@@ -55,6 +55,11 @@ RULES = _rules(
     Rule(
         "shell-command", W, "a shell parses the command, so interpolated input can inject commands"
     ),
+    Rule(
+        "compile-nonliteral",
+        W,
+        "builds a code object from text made at run time, which any later exec/eval runs",
+    ),
     Rule("unsafe-deserialization", W, "loading this format can run arbitrary code from the data"),
     Rule(
         "dynamic-import", N, "imports a module chosen at run time, so input decides what code runs"
@@ -80,6 +85,7 @@ RULES = _rules(
 )
 
 _EVAL_SINKS = {"eval", "exec", "compile"}
+_STATIC_WRAPPERS = {"textwrap.dedent", "inspect.cleandoc"}  # literal in, literal out
 _BUILTINS = {"builtins", "__builtins__"}
 _SHELL_ALWAYS = {
     "os.system",
@@ -333,18 +339,55 @@ class _Scanner:
         return "exec"  # a computed builtin name is there to hide what it calls
 
     def _eval(self, call: ast.Call, name: str) -> None:
-        if name not in _EVAL_SINKS or name in self.defined or not call.args:
+        if name not in _EVAL_SINKS or name in self.defined:
             return
-        code = call.args[0]
-        if is_literal_text(code):
+        code = arg(call, 0, "source")
+        if code is None or self._static_source(code):
             return
         for inner in ast.walk(code):
             if isinstance(inner, ast.Call) and self.names.call_name(inner) in _EVAL_SINKS:
                 self.quiet.add(id(inner))
         if decoded(code, self.names, set()):
             self.report("decoded-exec", f"`{name}` of decoded data", call)
-        elif name != "compile":  # compiling alone runs nothing; the exec/eval of it is reported
+        elif name != "compile":
             self.report("eval-nonliteral", f"`{name}` of a non-literal argument", call)
+        elif id(call) not in self._executed_compiles:  # else its exec/eval is the finding
+            self.report("compile-nonliteral", "`compile` of a non-literal source", call)
+
+    def _static_source(self, node: ast.expr) -> bool:
+        """Source fixed when the file is written: a literal, a name bound once to one, an
+        f-string without placeholders, a dedented literal, or the compile of any of these."""
+        node = self.names.unique(node)
+        if is_literal_text(node):
+            return True
+        if isinstance(node, ast.JoinedStr):
+            return all(isinstance(v, ast.Constant) for v in node.values)
+        if isinstance(node, ast.Call) and node.args:
+            name = self.names.call_name(node)
+            if name in _STATIC_WRAPPERS or (name == "compile" and name not in self.defined):
+                return self._static_source(node.args[0])
+        return False
+
+    @functools.cached_property
+    def _executed_compiles(self) -> set[int]:
+        """`code = compile(src, ...)` whose name a call of exec/eval in this file runs: one
+        finding (the exec's) for the pair, as for `exec(compile(src, ...))`."""
+        run = {
+            node.args[0].id
+            for node in ast.walk(self._tree)
+            if isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id in ("exec", "eval")
+            and node.args
+            and isinstance(node.args[0], ast.Name)
+        }
+        return {
+            id(node.value)
+            for node in ast.walk(self._tree)
+            if isinstance(node, ast.Assign)
+            and isinstance(node.value, ast.Call)
+            and any(isinstance(t, ast.Name) and t.id in run for t in node.targets)
+        }
 
     def _shell(self, call: ast.Call, name: str) -> None:
         if name == "pty.spawn" and _names_a_shell(arg(call, 0, "argv")):

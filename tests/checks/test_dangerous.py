@@ -223,3 +223,38 @@ def test_parsing_emits_no_warnings() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # an "invalid escape sequence" warning would raise here
         assert scan('PATTERN = "\\d+"\n') == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "def f(src):\n    return compile(src, '<x>', 'exec')\n",
+        "def f(n):\n    return compile(f'x.{n}', '<x>', 'eval')\n",
+        "import builtins\ndef f(s):\n    return builtins.compile(s, '<x>', 'exec')\n",
+        "from builtins import compile as cc\ndef f(s):\n    return cc(s, '<x>', 'exec')\n",
+        "def f(s):\n    return compile(source=s, filename='<x>', mode='exec')\n",
+    ],
+)
+def test_compile_of_runtime_source_is_reported(text: str) -> None:
+    assert [r for r, _ in rules(text)] == ["compile-nonliteral"]
+    assert scan(text)[0].severity is Severity.WARNING
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("C = compile('x + 1', '<x>', 'eval')\n", []),
+        ("S = 'x = 1'\nC = compile(S, '<x>', 'exec')\n", []),
+        ("C = compile(f'x = 1', '<x>', 'exec')\n", []),
+        ("import textwrap\nC = compile(textwrap.dedent('  x = 1'), '<x>', 'exec')\n", []),
+        ("V = eval(compile('6 * 7', '<x>', 'eval'))\n", []),
+        ("import re\ndef f(p):\n    return re.compile(p)\n", []),
+        ("def f(m):\n    return m.compile(optimizer='adam')\n", []),
+        ("def f(lines, compile):\n    return compile(lines)\n", []),
+        # the code object runs in this file: the exec is the one finding
+        ("def f(s):\n    exec(compile(s, '<x>', 'exec'))\n", [("eval-nonliteral", 2)]),
+        ("def f(s):\n    c = compile(s, '<x>', 'exec')\n    exec(c)\n", [("eval-nonliteral", 3)]),
+    ],
+)
+def test_compile_look_alikes(text: str, expected: list[tuple[str, int]]) -> None:
+    assert rules(text) == expected
