@@ -1,7 +1,9 @@
-"""The `run` pipeline: config -> revisions -> diff -> gates -> report -> report files.
+"""The `run` pipeline: revisions -> config -> diff -> gates (and the base) -> judging ->
+report files.
 
 The CLI parses arguments into `RunRequest` and calls `run`; everything else happens here, in
-one direction, with plain values passed explicitly.
+one direction, with plain values passed explicitly. Each step is a module of its own
+(gates.plan, gates.runner, gates.compare, gates.judge); this one only wires them.
 """
 
 from __future__ import annotations
@@ -29,37 +31,21 @@ from gates.cache import (
     store_durations,
     tool_cache_env,
 )
-from gates.compare import mark_against_base, run_base
+from gates.compare import BaseRun, run_base
 from gates.config import FAIL_ON_CHOICES, Config, Reader, load_config, table_at_revision
 from gates.credentials import find_persisted, guard_project_code
 from gates.diff import Diff, NamedFiles, compute_diff, restrict_diff
 from gates.environment import Environment, choose_python, probe_soon, with_tool_versions
 from gates.errors import UsageError
-from gates.filters.baseline import (
-    Baseline,
-    fixed_entries,
-    load_baseline,
-    render_baseline,
-    updated_baseline,
-)
-from gates.filters.dedupe import merge_duplicates
-from gates.filters.encodable import encodable_findings, encodable_results
-from gates.filters.markers import MarkerReview, review_markers, suppression_counts
+from gates.filters.baseline import Baseline, load_baseline, render_baseline, updated_baseline
 from gates.gate import Gate
 from gates.git import Git, Revisions, Worktree, repo_root, resolve_revisions
-from gates.model import (
-    STAGE_ORDER,
-    DiffInfo,
-    Finding,
-    GateResult,
-    Report,
-    Severity,
-    Verdict,
-    decide_verdict,
-)
+from gates.judge import Judgement, Judging, RunJudging, finisher, judge_run
+from gates.model import STAGE_ORDER, DiffInfo, Finding, GateResult, Report, Severity
 from gates.passenv import patterns_from, selected, withheld
+from gates.plan import Planned, RunPaths, plan
 from gates.proc import scrubbed_env
-from gates.runner import Progress, RunSettings, plan, ran_durations, run_planned
+from gates.runner import Progress, RunSettings, ran_durations, run_planned
 from gates.sources import read_lines
 
 REPORT_FILES = ("gates.json", "gates.sarif", "gates.md")
@@ -209,17 +195,75 @@ def diff_info(diff: Diff) -> DiffInfo:
     )
 
 
+@dataclass(frozen=True)
+class Setup:
+    """What loading makes of a request: the config that judges the run, and what goes with it."""
+
+    root: Path
+    config: Config
+    only_gates: tuple[str, ...]  # gates named in `--stages`; empty: every configured gate
+    named: NamedFiles | None  # `--files`
+    environment: Callable[[], Environment]  # the project's interpreter, probed meanwhile
+    passed: Mapping[str, str]  # variables `pass_env` hands the tools
+    baseline: Baseline
+    out_dir: Path
+    notices: tuple[Finding, ...]  # about the run itself (a config the PR changes)
+
+
+@dataclass(frozen=True)
+class Job:
+    """One side of a run, ready to execute: the gates, where they run, and how to judge them."""
+
+    registry: Mapping[str, Gate]  # guarded: see `guarded`
+    only_gates: tuple[str, ...]
+    settings: RunSettings
+    judging: Judging
+    paths: RunPaths
+    durations_log: Path  # where this repository's gate durations are kept (gates.cache)
+
+
+@dataclass(frozen=True)
+class Clock:
+    wall: str  # ISO 8601, UTC
+    started: float  # time.monotonic()
+
+    @classmethod
+    def start(cls) -> Clock:
+        wall = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+        return cls(wall, time.monotonic())
+
+
 def run(
     request: RunRequest,
     registry: Mapping[str, Gate],
     progress: Progress,
     stop: threading.Event | None = None,
 ) -> RunOutcome:
-    started_wall = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
-    started = time.monotonic()
+    """Load, resolve the revisions, diff, run (and the base, when comparing), judge, write."""
+    clock = Clock.start()
     stop = stop or threading.Event()
     git = Git(repo_root(request.path))
     revisions = resolve_revisions(git, request.base, request.head, request.env)
+    setup = load_run(request, registry, git, revisions)
+    clear_reports(setup.out_dir)
+    with scratch_dir() as scratch:
+        guarded_registry = guarded(registry, git, setup.config, request.env)
+        diff = restrict_diff(git, compute_diff(git, revisions), setup.named)
+        with checkout(git, setup.root, revisions.head, scratch) as tree:
+            job = prepare(git, tree, diff, setup, guarded_registry, request.env, scratch, clock)
+            planned, results = run_head(job, progress, stop)
+            compared, base = run_compared_base(git, job, planned, stop)
+            judgement = judge_run(results, run_facts(job, setup, tree, compared, base, stop))
+    report = build_report(judgement, diff, setup, clock, registry, base.note if base else "")
+    written = write_reports(report, setup.out_dir)
+    return RunOutcome(report, setup.out_dir, written)
+
+
+def load_run(
+    request: RunRequest, registry: Mapping[str, Gate], git: Git, revisions: Revisions
+) -> Setup:
+    """The config that judges this run (the base's, under GitHub Actions) and what it decides:
+    the project's interpreter (probed on a thread meanwhile), pass_env, baseline, output."""
     trusted_rev = config_revision(request, git, revisions)
     trusted = (reader_at(git, trusted_rev), f"base {trusted_rev[:12]}") if trusted_rev else None
     root, config, only_gates = load(request, registry, trusted)
@@ -227,108 +271,123 @@ def run(
     python = choose_python(request.python, config.python, request.env, root)
     config = replace(config, python=python.path)
     environment = probe_soon(python, root)
-    passed = passed_env(request, config)
     notice = config_change_notice(git, trusted_rev, revisions.head) if trusted_rev else None
-    out_dir = output_dir_for(request, root, config)
-    clear_reports(out_dir)
-    baseline = load_baseline(root / config.baseline)
+    return Setup(
+        root=root,
+        config=config,
+        only_gates=tuple(only_gates),
+        named=named,
+        environment=environment,
+        passed=passed_env(request, config),
+        baseline=load_baseline(root / config.baseline),
+        out_dir=output_dir_for(request, root, config),
+        notices=(notice,) if notice else (),
+    )
+
+
+@contextlib.contextmanager
+def scratch_dir() -> Iterator[Path]:
+    """A private directory for the run's worktrees and tool outputs, removed afterwards."""
     scratch = Path(tempfile.mkdtemp(prefix="gates-"))
     try:
-        diff, gate_results, review, compare_note = _run_gates(
-            git,
-            root,
-            revisions,
-            config,
-            registry,
-            only_gates,
-            scratch,
-            progress,
-            stop,
-            baseline,
-            request.env,
-            started,
-            environment,
-            passed,
-            named=named,
-        )
+        yield scratch
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-    ran_in = environment()
-    report = build_report(
-        diff,
-        tuple(with_tool_versions(gate_results, registry, ran_in)),
-        config,
-        started_wall,
-        time.monotonic() - started,
-        incomplete=stop.is_set(),
+
+
+def prepare(
+    git: Git,
+    tree: Path,
+    diff: Diff,
+    setup: Setup,
+    registry: Mapping[str, Gate],
+    env: Mapping[str, str],
+    scratch: Path,
+    clock: Clock,
+) -> Job:
+    """The head's job: its caches, environment, paths and judging."""
+    config = setup.config
+    ran_in = setup.environment()  # a project python that does not run stops here, exit 2
+    tool_env = {**scrubbed_env(), **setup.passed}
+    caches = cache_root(config.cache_dir, env)
+    cache = result_cache(git, tree, diff.revisions, config, env, ran_in.cache_material)
+    if setup.named is not None:  # the cache key does not hold the named scope
+        cache = None
+    today = dt.datetime.now(dt.timezone.utc).date()
+    judging = Judging(tree, diff, config, today, setup.baseline)
+    log = durations_path(caches, setup.root)
+    settings = RunSettings(
+        root=tree,
+        diff=diff,
+        config=config,
+        scratch=scratch / "gates",
+        env=tool_env,
+        finish=finisher(judging),
+        cache=cache and replace(cache, environment=environment_digest(tool_env)),
+        cache_root=caches,
+        cache_env=tool_cache_env(caches, setup.root, "head"),
+        run_started=clock.started,
+        durations=load_durations(log),
     )
-    report = with_review(report, review, compare_note, baseline, (notice,) if notice else ())
-    report = replace(report, environment=ran_in.for_report())
-    written = write_reports(report, out_dir)
-    return RunOutcome(report, out_dir, written)
+    paths = RunPaths(
+        project=tuple(git.tracked_files(diff.revisions.head)),
+        changed=diff.changed_paths(),
+        touched=diff.touched_paths(),
+    )
+    return Job(registry, setup.only_gates, settings, judging, paths, log)
+
+
+def run_head(
+    job: Job, progress: Progress, stop: threading.Event
+) -> tuple[list[Planned], list[GateResult]]:
+    """The planned gates on the head, and their durations remembered for the next schedule."""
+    settings = job.settings
+    planned = plan(job.registry, settings.config, settings.root, job.paths, job.only_gates)
+    results = run_planned(planned, settings, progress, stop)
+    store_durations(job.durations_log, ran_durations(results))
+    return planned, results
+
+
+def run_compared_base(
+    git: Git, job: Job, planned: Sequence[Planned], stop: threading.Event
+) -> tuple[tuple[str, ...], BaseRun | None]:
+    """The gates judged against the base (`new = "compare"`), and their run on the base;
+    None when no gate compares or the run was interrupted."""
+    config = job.settings.config
+    compared = tuple(p.gate.name for p in planned if config.new_mode(p.gate) == "compare")
+    if not compared or stop.is_set():
+        return compared, None
+    return compared, run_base(
+        git, job.settings, job.judging, job.paths, job.registry, compared, stop
+    )
+
+
+def run_facts(
+    job: Job,
+    setup: Setup,
+    tree: Path,
+    compared: tuple[str, ...],
+    base: BaseRun | None,
+    stop: threading.Event,
+) -> RunJudging:
+    """What judging the whole run needs (gates.judge.RunJudging)."""
+    return RunJudging(
+        diff=job.judging.diff,
+        today=job.judging.today,
+        read_lines=lambda rel: read_lines(tree, rel),
+        baseline=setup.baseline,
+        complete=not setup.only_gates and not stop.is_set(),
+        incomplete=stop.is_set(),
+        compared=compared,
+        base=base.results if base is not None else None,
+        notices=setup.notices,
+    )
 
 
 def passed_env(request: RunRequest, config: Config) -> dict[str, str]:
     """The variables the scrub drops that `pass_env` names, for the tools (gates.passenv)."""
     patterns = patterns_from(config.pass_env, request.pass_env, request.env)
     return selected(patterns, {**withheld(os.environ), **request.held_env})
-
-
-def _run_gates(
-    git: Git,
-    root: Path,
-    revisions: Revisions,
-    config: Config,
-    registry: Mapping[str, Gate],
-    only_gates: Sequence[str],
-    scratch: Path,
-    progress: Progress,
-    stop: threading.Event,
-    baseline: Baseline,
-    env: Mapping[str, str],
-    run_started: float,
-    environment: Callable[[], Environment],
-    passed: Mapping[str, str],
-    named: NamedFiles | None = None,
-) -> tuple[Diff, list[GateResult], MarkerReview, str]:
-    registry = guarded(registry, git, config, env)
-    diff = restrict_diff(git, compute_diff(git, revisions), named)
-    caches = cache_root(config.cache_dir, env)
-    with checkout(git, root, revisions.head, scratch) as tree:
-        ran_in = environment()  # a project python that does not run stops here, exit 2
-        tool_env = {**scrubbed_env(), **passed}
-        cache = result_cache(git, tree, revisions, config, env, ran_in.cache_material)
-        settings = RunSettings(
-            root=tree,
-            diff=diff,
-            config=config,
-            scratch=scratch / "gates",
-            env=tool_env,
-            cache_env=tool_cache_env(caches, root, "head"),
-            project_files=tuple(git.tracked_files(revisions.head)),
-            scope_files=diff.changed_paths(),
-            touched=diff.touched_paths(),
-            baseline=baseline,
-            cache=cache and replace(cache, environment=environment_digest(tool_env)),
-            cache_root=caches,
-            run_started=run_started,
-            durations=load_durations(durations_path(caches, root)),
-        )
-        if named is not None:  # the cache key does not hold the named scope
-            settings = replace(settings, cache=None)
-        planned = plan(registry, settings, only_gates)
-        results = run_planned(planned, settings, progress, stop)
-        store_durations(durations_path(caches, root), ran_durations(results))
-        note = ""
-        compared = [p.gate.name for p in planned if config.new_mode(p.gate) == "compare"]
-        if compared and not stop.is_set():
-            base = run_base(git, settings, registry, compared, stop)
-            results, note = mark_against_base(results, base, diff, compared), base.note
-        complete = not only_gates and not stop.is_set()
-        review = review_markers(
-            results, diff, lambda rel: read_lines(tree, rel), complete, settings.today
-        )
-        return diff, results, review, note
 
 
 def guarded(
@@ -369,26 +428,31 @@ def result_cache(
 
 
 def build_report(
+    judgement: Judgement,
     diff: Diff,
-    results: tuple[GateResult, ...],
-    config: Config,
-    started_at: str,
-    duration: float,
-    incomplete: bool = False,
+    setup: Setup,
+    clock: Clock,
+    registry: Mapping[str, Gate],
+    compare_note: str = "",
 ) -> Report:
-    results = merge_duplicates(encodable_results(results))
-    verdict = decide_verdict(results)
-    if incomplete and verdict is Verdict.PASS:
-        verdict = Verdict.ERROR  # an interrupted run never passes
+    """The report of a judged run, with the tools' versions and the interpreter they ran in."""
+    ran_in = setup.environment()
+    info = diff_info(diff)
+    if compare_note:
+        note = f"{info.note}; {compare_note}" if info.note else compare_note
+        info = dataclasses.replace(info, note=note)
     return Report(
-        verdict=verdict,
-        diff=diff_info(diff),
-        gates=results,
-        started_at=started_at,
-        duration_s=round(duration, 3),
-        incomplete=incomplete,
-        new_mode=config.new,
+        verdict=judgement.verdict,
+        diff=info,
+        gates=tuple(with_tool_versions(judgement.gates, registry, ran_in)),
+        started_at=clock.wall,
+        duration_s=round(time.monotonic() - clock.started, 3),
+        incomplete=judgement.incomplete,
+        new_mode=setup.config.new,
+        notices=judgement.notices,
+        suppressions=judgement.suppressions,
         version=__version__,
+        environment=ran_in.for_report(),
     )
 
 
@@ -418,39 +482,6 @@ def write_baseline(
     new = updated_baseline(old, outcome.report.gates, prune)
     atomic_write(path, render_baseline(new))
     return BaselineOutcome(outcome, path, len(old.entries), len(new.entries))
-
-
-def with_review(
-    report: Report,
-    review: MarkerReview,
-    note: str,
-    baseline: Baseline,
-    extra_notices: Sequence[Finding] = (),
-) -> Report:
-    """Add the suppression review, fixed baseline entries and the compare note to a report."""
-    fixed = fixed_entries(baseline, report.gates)
-    notices = [*encodable_findings([*extra_notices, *review.notices])]
-    if fixed:
-        notices.append(
-            Finding(
-                gate="gates",
-                tool="gates",
-                rule="baseline-fixed",
-                severity=Severity.NOTE,
-                path="",
-                new=True,
-                fingerprint=hashlib.sha256(
-                    "".join(e.fingerprint for e in fixed).encode()
-                ).hexdigest()[:32],
-                message=f"{len(fixed)} baselined finding(s) are fixed; shrink the baseline "
-                "with `gates baseline --prune`",
-            )
-        )
-    counts = {**suppression_counts(report.gates), **review.counts, "baseline_fixed": len(fixed)}
-    diff = report.diff
-    if note:
-        diff = dataclasses.replace(diff, note=f"{diff.note}; {note}" if diff.note else note)
-    return dataclasses.replace(report, notices=tuple(notices), suppressions=counts, diff=diff)
 
 
 def clear_reports(out_dir: Path) -> None:

@@ -5,7 +5,8 @@ made unused, a caller's type error). Here the same gates run on the merge-base, 
 `git worktree` (the user's checkout is never touched), and a head finding is new when its
 fingerprint (no line numbers, occurrence-counted) is not among the base's. Base results are
 cached on disk keyed by everything that could change them, so re-runs and later pushes to the
-same PR do not pay twice.
+same PR do not pay twice. This module only runs the base; gates.judge marks the head's findings
+against it (step 7 of its order).
 """
 
 from __future__ import annotations
@@ -16,11 +17,12 @@ from dataclasses import dataclass, replace
 
 from gates.cache import tool_cache_env
 from gates.diff import Diff
-from gates.filters.changed_lines import is_new
 from gates.gate import Gate, traits_of
 from gates.git import Git, Worktree
-from gates.model import GateResult, Status, decide_status
-from gates.runner import NoProgress, RunSettings, plan, run_planned
+from gates.judge import Judging, finisher
+from gates.model import GateResult
+from gates.plan import RunPaths, plan
+from gates.runner import NoProgress, RunSettings, run_planned
 
 
 @dataclass(frozen=True)
@@ -46,82 +48,39 @@ def base_scope(diff: Diff) -> tuple[tuple[str, ...], dict[str, str]]:
     return tuple(sorted(paths)), renames
 
 
-def _compares(gate: Gate) -> bool:
-    """Gates that judge before/after themselves (size) opt out with `compare_base=False`."""
-    return traits_of(gate).compare_base
-
-
 def run_base(
     git: Git,
-    head_settings: RunSettings,
+    head: RunSettings,
+    judging: Judging,
+    paths: RunPaths,
     registry: Mapping[str, Gate],
     only: Sequence[str],
     stop: threading.Event,
 ) -> BaseRun:
-    diff = head_settings.diff
+    """The compared gates on the merge-base, with the head run's settings where they apply.
+    Gates that judge before/after themselves (size) opt out with `compare_base=False`."""
+    diff = head.diff
     base_sha = diff.base
     if base_sha is None or diff.all_changed:
         return BaseRun({}, note="compare mode: no base revision, findings marked by lines")
     scope, renames = base_scope(diff)
-    scratch = head_settings.scratch.parent / "base"
+    scratch = head.scratch.parent / "base"
     with Worktree(git, base_sha, scratch) as tree:
+        nothing_changed = Diff(diff.revisions)  # nothing is "changed" on the base side
+        base_judging = replace(judging, root=tree, diff=nothing_changed, path_map=renames)
         settings = replace(
-            head_settings,
+            head,
             root=tree,
-            diff=Diff(diff.revisions),  # nothing is "changed" on the base side
+            diff=nothing_changed,
             scratch=scratch / "gates",
-            project_files=tuple(git.tracked_files(base_sha)),
-            scope_files=scope,
-            path_map=renames,
-            cache_env=tool_cache_env(head_settings.cache_root, git.root, "base"),
-            cache=head_settings.cache
-            and replace(head_settings.cache, tree=git.tree_id(base_sha) or "", base=""),
+            finish=finisher(base_judging),
+            cache_env=tool_cache_env(head.cache_root, git.root, "base"),
+            cache=head.cache and replace(head.cache, tree=git.tree_id(base_sha) or "", base=""),
         )
-        wanted = [p for p in plan(registry, settings, only) if _compares(p.gate)]
+        base_paths = RunPaths(tuple(git.tracked_files(base_sha)), scope, paths.touched)
+        planned = plan(registry, head.config, tree, base_paths, only)
+        wanted = [p for p in planned if traits_of(p.gate).compare_base]
         ran = run_planned(wanted, settings, NoProgress(), stop)
     hits = tuple(r.name for r in ran if r.metrics.get("cache_hit"))
     note = f"compare mode: base {base_sha[:12]}, {len(hits)} of {len(ran)} gates from cache"
     return BaseRun({r.name: r for r in ran}, hits, note)
-
-
-def mark_against_base(
-    results: Sequence[GateResult], base: BaseRun, diff: Diff, compared: Sequence[str]
-) -> list[GateResult]:
-    """Decide `new` for every undecided finding of the compared gates, then their status again;
-    the other gates' results are as their own mode marked them."""
-    return [
-        _mark_gate(result, base.results.get(result.name), diff)
-        if result.name in compared
-        else result
-        for result in results
-    ]
-
-
-def _mark_gate(result: GateResult, base: GateResult | None, diff: Diff) -> GateResult:
-    usable = base is not None and base.status in (Status.PASS, Status.FAIL)
-    known = {f.fingerprint for f in base.findings} if usable and base else set()
-    findings = tuple(
-        f
-        if f.new is not None
-        else f.replace(new=f.fingerprint not in known if usable else is_new(f, diff))
-        for f in result.findings
-    )
-    metrics = dict(result.metrics)
-    if usable and base:
-        metrics.update(
-            {
-                f"{k}_base": v
-                for k, v in base.metrics.items()
-                if isinstance(v, (int, float)) and not isinstance(v, bool)
-            }
-        )
-    detail = result.detail
-    if not usable and result.findings:
-        why = "did not run on the base" if base is None else f"was {base.status.value} on the base"
-        detail = (
-            detail + "\n" if detail else ""
-        ) + f"compare mode: this gate {why}; findings marked by changed lines"
-    status = result.status
-    if status in (Status.PASS, Status.FAIL):
-        status = decide_status(findings, result.fail_on)
-    return replace(result, findings=findings, metrics=metrics, detail=detail, status=status)
