@@ -27,7 +27,8 @@ from gates.memory import fewer_collections
 
 if TYPE_CHECKING:
     from gates.app import RunRequest
-    from gates.reporters.terminal import LiveProgress, PlainProgress
+    from gates.reporters.terminal import LiveProgress, PlainProgress, QuietProgress
+    from gates.reporters.terminal import View as TerminalView
 
 if TYPE_CHECKING:
     from gates.model import Report
@@ -105,6 +106,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=Path("reports"),
         help="where reports go (default: reports)",
     )
+    _add_output_flags(merge, progress=False)
     merge.set_defaults(handler=cmd_merge)
     _add_publish(sub)
     _add_explain(sub)
@@ -147,6 +149,7 @@ def _add_run_arguments(
         help="give the tools this variable although the credential scrub drops it (repeatable; "
         "NAME* globs; never GITHUB_TOKEN, GH_TOKEN, ACTIONS_*, INPUT_*)",
     )
+    _add_output_flags(parser)
     if with_new:
         parser.add_argument(
             "--new",
@@ -154,6 +157,40 @@ def _add_run_arguments(
             help="what counts as introduced by the PR (default: lines; compare: not in the "
             "base revision's findings)",
         )
+
+
+def _add_output_flags(parser: argparse.ArgumentParser, progress: bool = True) -> None:
+    """How much the terminal shows: -q, -v, --no-progress (colour: NO_COLOR, FORCE_COLOR)."""
+    loud = parser.add_mutually_exclusive_group()
+    loud.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        help="print only the blocking findings and the verdict",
+    )
+    loud.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="list every finding, old and suppressed ones too (default: the new ones)",
+    )
+    if progress:
+        parser.add_argument(
+            "--no-progress", action="store_true", help="no live table or progress lines"
+        )
+
+
+def _view(args: argparse.Namespace) -> TerminalView:
+    """The terminal view these flags and the environment ask for (gates.reporters.terminal)."""
+    from gates.reporters.terminal import choose_view
+
+    return choose_view(
+        sys.stdout,
+        os.environ,
+        quiet=args.quiet,
+        verbose=args.verbose,
+        no_progress=getattr(args, "no_progress", True),
+    )
 
 
 def _request(args: argparse.Namespace, **more: Any) -> RunRequest:
@@ -178,7 +215,7 @@ def cmd_baseline(args: argparse.Namespace) -> int:
 
     request = _request(args, base=args.base, head=args.head)
     stop = threading.Event()
-    with _live_progress(stop) as progress:
+    with _live_progress(stop, _view(args)) as progress:
         outcome = write_baseline(request, REGISTRY, progress, stop, prune=args.prune)
     print(f"baseline: {outcome.path}: {outcome.before} -> {outcome.after} entries")
     errored = [g.name for g in outcome.run.report.gates if g.status.value == "error"]
@@ -278,7 +315,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     from gates.app import run
     from gates.registry import REGISTRY
-    from gates.reporters.terminal import render_text
+    from gates.reporters.terminal import render_report
 
     args.path, files = _run_targets(args)
     base, head = _staged_revisions(args) if args.staged else (args.base, args.head)
@@ -292,11 +329,12 @@ def cmd_run(args: argparse.Namespace) -> int:
         files=files,
     )
     stop = threading.Event()
-    with _live_progress(stop) as progress:
+    view = _view(args)
+    with _live_progress(stop, view) as progress:
         outcome = run(request, REGISTRY, progress, stop)
-    github = os.environ.get("GITHUB_ACTIONS") == "true"
-    sys.stdout.write(render_text(outcome.report, github_actions=github))
-    print(f"reports: {', '.join(str(p) for p in outcome.written)}")
+    sys.stdout.write(render_report(outcome.report, view))
+    if not args.quiet:
+        print(f"reports: {', '.join(str(p) for p in outcome.written)}")
     _step_outputs(outcome.report, outcome.written)
     if stop.is_set():
         return 130
@@ -331,13 +369,13 @@ def _staged_revisions(args: argparse.Namespace) -> tuple[str | None, str]:
 def cmd_merge(args: argparse.Namespace) -> int:
     from gates.app import write_reports
     from gates.merge import load_reports, merge_reports
-    from gates.reporters.terminal import render_text
+    from gates.reporters.terminal import render_report
 
     report = merge_reports(load_reports(args.reports))
     written = write_reports(report, args.output_dir.resolve())
-    github = os.environ.get("GITHUB_ACTIONS") == "true"
-    sys.stdout.write(render_text(report, github_actions=github))
-    print(f"reports: {', '.join(str(p) for p in written)}")
+    sys.stdout.write(render_report(report, _view(args)))
+    if not args.quiet:
+        print(f"reports: {', '.join(str(p) for p in written)}")
     _step_outputs(report, written)
     return EXIT_PASS if report.verdict.value == "pass" else EXIT_FAIL
 
@@ -355,12 +393,14 @@ def _step_outputs(report: Report, written: Sequence[Path]) -> None:
 
 
 @contextlib.contextmanager
-def _live_progress(stop: threading.Event) -> Iterator[PlainProgress | LiveProgress]:
+def _live_progress(
+    stop: threading.Event, view: TerminalView
+) -> Iterator[PlainProgress | LiveProgress | QuietProgress]:
     """The run's progress display, with SIGINT/SIGTERM trapped for as long as it lasts."""
     from gates.reporters.terminal import make_progress
 
     restore = _trap_signals(stop)
-    progress = make_progress(sys.stdout)
+    progress = make_progress(sys.stdout, view)
     try:
         yield progress
     finally:

@@ -89,11 +89,11 @@ def test_a_finding_without_a_line_has_no_double_space() -> None:
     assert line.startswith("- 🟠 `pr-lines` too big") and "  " not in line
 
 
-def test_terminal_counts_before_the_merge_while_running_and_after_it_at_the_end() -> None:
+def test_terminal_progress_shows_no_counts_and_the_end_counts_after_the_merge() -> None:
     report = _report("m", count=3)
     stream = io.StringIO()
     PlainProgress(stream).finished(report.gates[0])
-    assert stream.getvalue().strip() == "FAIL  g (0.0s, 3 found, 3 new)"
+    assert stream.getvalue().strip() == "done    g (0.0s)"  # counts are judged after the merge
     merged = dataclasses.replace(report.gates[0], metrics={DUPLICATES_MERGED: 2})
     text = render_text(dataclasses.replace(report, gates=(merged,)))
     assert "2 merged into another tool's finding" in text

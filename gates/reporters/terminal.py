@@ -1,22 +1,37 @@
-"""What a person sees in the terminal: live progress while gates run, then the report.
+"""What a person sees in the terminal: progress while gates run, then the report.
 
-Three modes: a live rich table on a terminal; plain lines when stdout is not a terminal (CI
-logs); and under GitHub Actions, each gate's details wrapped in `::group::` blocks. rich is
-imported only when a live display is wanted.
+On a terminal, progress is one live rich table that clears when the run ends; elsewhere (CI
+logs, a pipe) it is one plain line per event. Progress says only what is final when it is
+said: a gate is queued, running, done, errored or skipped, and how long it took. Its counts
+and pass/fail are not, because they are decided after every gate has finished (findings of
+several tools on one problem are merged, compare mode re-marks what is new): the live table
+used to show `bandit fail 3 new / 5` where the report said `bandit PASS 1/3, 2 merged`. Those
+are shown once, in the final table.
+
+Colour follows NO_COLOR (wins) and FORCE_COLOR, else whether stdout is a terminal; without
+colour the output is plain text with no escape sequences. Under GitHub Actions each gate's
+details are a `::group::` block. Untrusted text is made safe by `_safe` and always placed as
+rich `Text`, never parsed as markup. rich is imported only when it is used.
 """
 
 from __future__ import annotations
 
+import io
 import secrets
 import sys
 import threading
 import time
-from collections.abc import Sequence
-from typing import Any, TextIO
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TextIO
 
 from gates.model import DUPLICATES_MERGED, Finding, GateResult, Report, Stage, Status, Verdict
 from gates.reporters.headline import headline_metrics
+from gates.reporters.hints import fix_hints
 from gates.text import escape_workflow_data, one_line, reveal_invisible
+
+if TYPE_CHECKING:
+    from rich.text import Text
 
 _STATUS_WORD = {
     Status.PASS: "PASS",
@@ -24,6 +39,66 @@ _STATUS_WORD = {
     Status.ERROR: "ERROR",
     Status.SKIPPED: "SKIP",
 }
+_STATUS_STYLE = {
+    Status.PASS: "green",
+    Status.FAIL: "bold red",
+    Status.ERROR: "bold magenta",
+    Status.SKIPPED: "dim",
+}
+_VERDICT_STYLE = {
+    Verdict.PASS: "bold green",
+    Verdict.FAIL: "bold red",
+    Verdict.ERROR: "bold magenta",
+}
+_SEVERITY_STYLE = {"error": "red", "warning": "yellow", "note": "cyan"}
+DEFAULT_LIMIT = 200  # findings listed per gate without -v; gates.json has them all
+
+QUIET, NORMAL, VERBOSE = -1, 0, 1
+
+
+@dataclass(frozen=True)
+class View:
+    """How the run is shown: colour, live or plain progress, and how much of the report."""
+
+    color: bool = False
+    live: bool = False  # a live table that clears (a terminal only); else plain lines
+    progress: bool = True
+    verbosity: int = NORMAL  # QUIET: verdict and blocking findings; VERBOSE: every finding
+    github_actions: bool = False
+
+
+def choose_view(
+    stream: TextIO,
+    env: Mapping[str, str],
+    quiet: bool = False,
+    verbose: bool = False,
+    no_progress: bool = False,
+) -> View:
+    """The view for this stream and environment: NO_COLOR wins over FORCE_COLOR, which wins over
+    whether the stream is a terminal; only a real terminal gets the live table."""
+    tty = _isatty(stream)
+    if env.get("NO_COLOR"):
+        color = False
+    elif env.get("FORCE_COLOR"):
+        color = True
+    else:
+        color = tty and env.get("TERM") != "dumb"
+    verbosity = QUIET if quiet else VERBOSE if verbose else NORMAL
+    progress = not no_progress and verbosity != QUIET
+    return View(
+        color=color,
+        live=progress and tty and env.get("TERM") != "dumb",
+        progress=progress,
+        verbosity=verbosity,
+        github_actions=env.get("GITHUB_ACTIONS") == "true",
+    )
+
+
+def _isatty(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):  # a closed or file-less stream is no terminal
+        return False
 
 
 def _safe(text: str) -> str:
@@ -35,8 +110,35 @@ def _safe(text: str) -> str:
     return text.replace("::", ":\u200a:") if text.lstrip().startswith("::") else text
 
 
+def plural(count: int, word: str) -> str:
+    """`1 blocking finding`, `2 blocking findings`."""
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
+def _time(result: GateResult) -> str:
+    """`cached` for an outcome from the result cache (its time is not this run's), else seconds."""
+    return "cached" if result.metrics.get("cache_hit") is True else f"{result.duration_s:.1f}s"
+
+
+class QuietProgress:
+    """No progress at all (`-q`, `--no-progress`)."""
+
+    def planned(self, gates: Sequence[tuple[str, Stage]]) -> None:
+        pass
+
+    def started(self, name: str) -> None:
+        pass
+
+    def finished(self, result: GateResult) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
 class PlainProgress:
-    """One line per event: readable in CI logs, no cursor movement."""
+    """One line per event: readable in CI logs, no cursor movement, nothing a later line
+    contradicts (no counts or pass/fail: see the module docstring)."""
 
     def __init__(self, stream: TextIO) -> None:
         self.stream = stream
@@ -44,18 +146,13 @@ class PlainProgress:
 
     def planned(self, gates: Sequence[tuple[str, Stage]]) -> None:
         names = ", ".join(f"{n} ({s.value})" for n, s in gates)
-        self._say(f"gates: running {len(gates)} gates: {names}")
+        self._say(f"gates: running {plural(len(gates), 'gate')}: {names}")
 
     def started(self, name: str) -> None:
         self._say(f"  … {name} started")
 
     def finished(self, result: GateResult) -> None:
-        # Counted before the findings of several tools on one issue are merged into one: the
-        # table at the end counts after, and says how many it merged.
-        self._say(
-            f"  {_STATUS_WORD[result.status]:5} {result.name} ({result.duration_s:.1f}s, "
-            f"{len(result.findings)} found, {result.new_count} new)"
-        )
+        self._say(f"  {_state(result)[0]:7} {result.name} ({_time(result)})")
 
     def close(self) -> None:
         pass
@@ -65,19 +162,27 @@ class PlainProgress:
             print(_safe(line), file=self.stream, flush=True)
 
 
-class LiveProgress:
-    """A rich live table of gates with state and elapsed time, refreshed in place."""
+def _state(result: GateResult) -> tuple[str, str]:
+    """A finished gate's state word and style: only what the final report cannot change."""
+    if result.status is Status.ERROR:
+        return "error", "bold magenta"
+    if result.status is Status.SKIPPED:
+        return "skipped", "dim"
+    return "done", "cyan"
 
-    def __init__(self, stream: TextIO) -> None:
+
+class LiveProgress:
+    """A rich live table of gates with state and elapsed time, refreshed in place and cleared
+    when the run ends (the final table follows)."""
+
+    def __init__(self, stream: TextIO, color: bool = True) -> None:
         from rich.console import Console
         from rich.live import Live
 
-        self.console = Console(file=stream)
+        self.console = Console(file=stream, force_terminal=True, no_color=not color)
         self._rows: dict[str, list[Any]] = {}
         self._lock = threading.Lock()
-        self._live = Live(
-            self._table(), console=self.console, refresh_per_second=8, transient=False
-        )
+        self._live = Live(self._table(), console=self.console, refresh_per_second=8, transient=True)
         self._live.start()
         self._stop = threading.Event()
         self._ticker = threading.Thread(target=self._tick, daemon=True)
@@ -85,16 +190,19 @@ class LiveProgress:
 
     def _table(self) -> Any:
         from rich.table import Table
+        from rich.text import Text
 
         table = Table(title="gates", show_edge=False, expand=False)
-        for column in ("stage", "gate", "state", "time", "findings"):
+        for column in ("stage", "gate", "state", "time"):
             table.add_column(column)
         now = time.monotonic()
         with self._lock:
             for name, (stage, state, started, result) in self._rows.items():
-                elapsed = result.duration_s if result else (now - started if started else 0.0)
-                found = f"{result.new_count} new / {len(result.findings)}" if result else ""
-                table.add_row(stage, name, state, f"{elapsed:.1f}s", found)
+                if result is not None:
+                    elapsed = _time(result)
+                else:
+                    elapsed = f"{now - started:.1f}s" if started else ""
+                table.add_row(stage, Text(_safe(name)), Text(state[0], style=state[1]), elapsed)
         return table
 
     def _tick(self) -> None:
@@ -104,46 +212,117 @@ class LiveProgress:
     def planned(self, gates: Sequence[tuple[str, Stage]]) -> None:
         with self._lock:
             for name, stage in gates:
-                self._rows[name] = [stage.value, "[dim]queued[/]", None, None]
+                self._rows[name] = [stage.value, ("queued", "dim"), None, None]
 
     def started(self, name: str) -> None:
         with self._lock:
-            self._rows[name][1:3] = ["[yellow]running[/]", time.monotonic()]
+            self._rows[name][1:3] = [("running", "yellow"), time.monotonic()]
 
     def finished(self, result: GateResult) -> None:
-        colour = {Status.PASS: "green", Status.FAIL: "red", Status.ERROR: "magenta"}.get(
-            result.status, "dim"
-        )
         with self._lock:
-            self._rows[result.name][1] = f"[{colour}]{result.status.value}[/]"
+            self._rows[result.name][1] = _state(result)
             self._rows[result.name][3] = result
 
     def close(self) -> None:
         self._stop.set()
-        self._live.update(self._table())
+        self._ticker.join(timeout=1)
         self._live.stop()
 
 
-def make_progress(stream: TextIO | None = None) -> PlainProgress | LiveProgress:
+def make_progress(
+    stream: TextIO | None = None, view: View | None = None
+) -> PlainProgress | LiveProgress | QuietProgress:
     stream = stream or sys.stdout
-    if stream.isatty():
-        return LiveProgress(stream)
+    view = view or choose_view(stream, {})
+    if not view.progress:
+        return QuietProgress()
+    if view.live:
+        return LiveProgress(stream, view.color)
     return PlainProgress(stream)
 
 
-def _finding_line(f: Finding) -> str:
-    where = f"{f.line}" if f.line else "-"
-    if f.column:
-        where += f":{f.column}"
-    tags = []
-    if f.new and not f.suppressed:
-        tags.append("NEW")
-    if f.suppressed:
-        tags.append(f"suppressed ({f.suppressed.kind})")
-    tag = f" [{', '.join(tags)}]" if tags else ""
-    return (
-        f"    {where:>8}  {f.severity.value:7} {f.tool}/{f.rule}: {one_line(f.message, 200)}{tag}"
+# --- the final report -------------------------------------------------------------------------
+
+
+class _Lines:
+    """Lines of styled text: plain strings without colour, rich Text with it."""
+
+    def __init__(self) -> None:
+        self.lines: list[list[tuple[str, str]]] = []
+
+    def add(self, *parts: tuple[str, str] | str) -> None:
+        self.lines.append([(p, "") if isinstance(p, str) else p for p in parts])
+
+    def render(self, color: bool) -> str:
+        if not color:
+            return "".join("".join(text for text, _ in line) + "\n" for line in self.lines)
+        from rich.console import Console
+
+        out = io.StringIO()
+        console = Console(
+            file=out, force_terminal=True, no_color=False, color_system="standard", width=10_000
+        )
+        for line in self.lines:
+            console.print(_text(line), soft_wrap=True, highlight=False)
+        return out.getvalue()
+
+
+def _text(parts: list[tuple[str, str]]) -> Text:
+    from rich.text import Text
+
+    text = Text()
+    for chunk, style in parts:
+        text.append(chunk, style=style or None)
+    return text
+
+
+def render_report(report: Report, view: View, limit: int = DEFAULT_LIMIT) -> str:
+    """The final report as the view wants it: ANSI-coloured or plain."""
+    out = _Lines()
+    if view.verbosity == QUIET:
+        _quiet(report, out)
+    else:
+        _header(report, out)
+        _table(report, out)
+        for g in report.gates:
+            _gate_section(g, out, view, limit)
+    out.add("")
+    out.add(*_verdict(report))
+    return out.render(view.color)
+
+
+def render_text(report: Report, github_actions: bool = False, limit: int = DEFAULT_LIMIT) -> str:
+    """The final report as plain text; under Actions each gate's findings are a log group."""
+    return render_report(report, View(github_actions=github_actions), limit)
+
+
+def _header(report: Report, out: _Lines) -> None:
+    out.add(
+        ("gates ", "bold"),
+        (report.verdict.value.upper(), _VERDICT_STYLE[report.verdict]),
+        f"  ({_safe(report.diff.note)})",
     )
+    if report.environment is not None:
+        env = report.environment
+        tools = ", ".join(f"{k} {v}" for k, v in env.tools.items())
+        python = f"  python {env.python_version} {env.python}" + (f"; {tools}" if tools else "")
+        out.add((_safe(python), "dim"))
+    out.add("")
+
+
+def _table(report: Report, out: _Lines) -> None:
+    width = max([18, *(len(_safe(g.name)) for g in report.gates)])
+    heading = f"  {'stage':9} {'gate':{width}} {'status':6} {'blocking':>8} {'new/total':>9} "
+    out.add((heading + f"{'time':>7}", "bold"))
+    for g in report.gates:
+        notes = ", ".join([*headline_metrics(g), *_merged_note(g)])
+        out.add(
+            f"  {g.stage.value:9} {_safe(g.name):{width}} ",
+            (f"{_STATUS_WORD[g.status]:6}", _STATUS_STYLE[g.status]),
+            (f" {g.blocking_count:>8}", "bold red" if g.blocking_count else ""),
+            f" {f'{g.new_count}/{len(g.findings)}':>9} {_time(g):>7}",
+            (f"  {notes}" if notes else "", "dim"),
+        )
 
 
 def _merged_note(gate: GateResult) -> list[str]:
@@ -153,56 +332,114 @@ def _merged_note(gate: GateResult) -> list[str]:
     return []
 
 
-def render_text(report: Report, github_actions: bool = False, limit: int = 200) -> str:
-    """The final report as plain text; under Actions each gate's findings are a log group."""
-    out: list[str] = []
-    out.append(f"gates {report.verdict.value.upper()}  ({_safe(report.diff.note)})")
-    if report.environment is not None:
-        env = report.environment
-        tools = ", ".join(f"{k} {v}" for k, v in env.tools.items())
-        out.append(
-            _safe(f"  python {env.python_version} {env.python}" + (f"; {tools}" if tools else ""))
-        )
-    out.append("")
-    out.append(f"  {'stage':9} {'gate':18} {'status':7} {'new/total':>10} {'time':>8}")
-    for g in report.gates:
-        counts = f"{g.new_count}/{len(g.findings)}"
-        notes = [*headline_metrics(g), *_merged_note(g)]
-        out.append(
-            f"  {g.stage.value:9} {_safe(g.name):18} {_STATUS_WORD[g.status]:7} {counts:>10} "
-            f"{g.duration_s:>7.1f}s" + (f"  {', '.join(notes)}" if notes else "")
-        )
-    for g in report.gates:
-        if not g.findings and not g.detail:
-            continue
-        title = f"{g.name}: {g.status.value}, {g.new_count} new of {len(g.findings)} findings"
-        out.append(f"::group::{escape_workflow_data(title)}" if github_actions else f"\n== {title}")
-        stop_token = secrets.token_hex(16)
-        if github_actions:  # nothing untrusted below may be read as a command, whatever it is
-            out.append(f"::stop-commands::{stop_token}")
-        if g.detail:
-            out += [f"  {_safe(line)}" for line in g.detail.splitlines()[-40:]]
-        shown = sorted(g.findings, key=lambda f: (not f.new, f.path, f.line or 0))[:limit]
-        current = None
-        for f in shown:
-            if f.path != current:
-                current = f.path
-                out.append(f"  {_safe(f.path) or '(project)'}")
-            out.append(_safe(_finding_line(f)))
-        if len(g.findings) > limit:
-            out.append(f"  … {len(g.findings) - limit} more in gates.json")
-        if github_actions:
-            out += [f"::{stop_token}::", "::endgroup::"]
-    out.append("")
-    out.append(_verdict_sentence(report))
-    return "\n".join(out) + "\n"
+def _gate_section(g: GateResult, out: _Lines, view: View, limit: int) -> None:
+    """A gate's detail and findings: new ones (old and suppressed too with -v)."""
+    every = view.verbosity == VERBOSE
+    shown = _ordered(g) if every else [f for f in _ordered(g) if f.new and not f.suppressed]
+    hidden = len(g.findings) - len(shown)
+    if not shown and not g.detail and not hidden:
+        return
+    title = f"{g.name}: {g.status.value}"
+    if g.findings:
+        title += f", {plural(g.blocking_count, 'blocking finding')}, "
+        title += f"{g.new_count} new of {len(g.findings)}"
+    stop_token = secrets.token_hex(16)
+    if view.github_actions:  # nothing untrusted below may be read as a command, whatever it is
+        out.add(f"::group::{escape_workflow_data(title)}")
+        out.add(f"::stop-commands::{stop_token}")
+    else:
+        out.add("")
+        out.add(("== " + _safe(title), "bold"))
+    _gate_body(g, out, shown[: None if every else limit], hidden)
+    if not every and len(shown) > limit:
+        out.add(f"  … {len(shown) - limit} more in gates.json")
+    if view.github_actions:
+        out.add(f"::{stop_token}::")
+        out.add("::endgroup::")
 
 
-def _verdict_sentence(report: Report) -> str:
+def _gate_body(g: GateResult, out: _Lines, shown: list[Finding], hidden: int) -> None:
+    if g.detail:
+        for line in g.detail.splitlines()[-40:]:
+            out.add((f"  {_safe(line)}", "magenta" if g.status is Status.ERROR else "dim"))
+    for hint in fix_hints(g):
+        out.add("  fix: ", (_safe(hint), "bold"))
+    _findings(shown, g.fail_on, out)
+    if hidden:
+        word = plural(hidden, "finding")
+        out.add((f"  … {word} not introduced by this PR or suppressed (-v shows them)", "dim"))
+
+
+def _ordered(g: GateResult) -> list[Finding]:
+    return sorted(
+        g.findings,
+        key=lambda f: (not f.blocks(g.fail_on), not f.new, f.path, f.line or 0),
+    )
+
+
+def _findings(findings: Sequence[Finding], fail_on: str, out: _Lines) -> None:
+    current = None
+    for f in findings:
+        if f.path != current:
+            current = f.path
+            out.add(f"  {_safe(f.path) or '(project)'}")
+        out.add(*_finding_parts(f, fail_on))
+
+
+def _finding_parts(f: Finding, fail_on: str) -> list[tuple[str, str]]:
+    where = f"{f.line}" if f.line else "-"
+    if f.column:
+        where += f":{f.column}"
+    mark, style = _mark(f, fail_on)
+    also = _also(f)
+    message = one_line(f.message, 200)
+    extra = " (fixable)" if f.extra.get("fixable") == "yes" else ""
+    return [
+        (f"    {where:>8}  ", ""),
+        (f"{f.severity.value:7} ", _SEVERITY_STYLE[f.severity.value]),
+        (f"{mark:10} ", style),
+        (_safe(f"{f.tool}/{f.rule}: {message}{extra}{also}"), ""),
+    ]
+
+
+def _mark(f: Finding, fail_on: str) -> tuple[str, str]:
+    if f.blocks(fail_on):
+        return "BLOCKING", "bold red"
+    if f.suppressed:
+        return "suppressed", "dim"
+    return ("new", "yellow") if f.new else ("old", "dim")
+
+
+def _also(f: Finding) -> str:
+    others = [
+        item.strip().split(":", 1)[0] for item in f.extra.get("also_reported_by", "").split(",")
+    ]
+    names = sorted({o for o in others if o and o != f.tool})
+    return f" (also {', '.join(names)})" if names else ""
+
+
+def _quiet(report: Report, out: _Lines) -> None:
+    """`-q`: only the blocking findings, by file, then the verdict."""
+    blocking = [(f, g.fail_on) for g in report.gates for f in g.findings if f.blocks(g.fail_on)]
+    current = None
+    for f, fail_on in sorted(blocking, key=lambda pair: (pair[0].path, pair[0].line or 0)):
+        if f.path != current:
+            current = f.path
+            out.add(f"{_safe(f.path) or '(project)'}")
+        out.add(*_finding_parts(f, fail_on))
+
+
+def _verdict(report: Report) -> list[tuple[str, str]]:
     blocking = sum(g.blocking_count for g in report.gates)
-    errors = [g.name for g in report.gates if g.status is Status.ERROR]
+    failing = [g for g in report.gates if g.status is Status.FAIL]
+    style = _VERDICT_STYLE[report.verdict]
     if report.verdict is Verdict.ERROR:
-        return f"gates: ERROR — {', '.join(errors)} could not run to completion (failing closed)."
+        errors = ", ".join(_safe(g.name) for g in report.gates if g.status is Status.ERROR)
+        reason = f"{errors} could not run to completion" if errors else "the run was interrupted"
+        return [("gates: ERROR", style), (f" — {reason} (failing closed).", "")]
     if report.verdict is Verdict.FAIL:
-        return f"gates: FAIL — {blocking} blocking findings."
-    return "gates: PASS"
+        where = f" in {plural(len(failing), 'gate')}" if failing else ""
+        return [("gates: FAIL", style), (f" — {plural(blocking, 'blocking finding')}{where}.", "")]
+    new = sum(g.new_count for g in report.gates)
+    tail = f" — {plural(new, 'new finding')}, none blocking." if new else ""
+    return [("gates: PASS", style), (tail, "")]
