@@ -9,6 +9,7 @@ from gates.checks.injection import PromptInjectionGate
 from gates.checks.pii import PiiGate
 from gates.checks.secrets import SecretsGate
 from gates.checks.size import SizeGate
+from gates.checks.test_integrity import TestIntegrityGate
 from gates.checks.unicode import HiddenUnicodeGate
 from gates.gate import Gate
 from gates.tools.bandit import BanditGate
@@ -28,6 +29,7 @@ def _gates() -> tuple[Gate, ...]:
         HiddenUnicodeGate(),
         SecretsGate(),
         PiiGate(),
+        TestIntegrityGate(),
         WorkflowSecurityGate(),
         BanditGate(),
         SemgrepGate(),

@@ -1,0 +1,129 @@
+"""test-integrity: a PR must not make CI green by weakening its tests.
+
+Coding agents (and tired people) take the cheapest path to a passing build: delete the failing
+test, skip it, drop or neuter its assertion, widen its tolerance or its expected exception, or
+exclude the code from coverage. Each of these is invisible at head alone; this gate compares
+the AST of every touched test file at base and at head. Refactors that keep every check (a
+test moved to another file, renamed, folded into a parametrized test) are matched across all
+the PR's files first, by name and by body, so they are not reported.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import PurePosixPath
+
+from gates.checks.changes import ChangeCheckGate, FileChange
+from gates.checks.test_integrity_facts import ModuleFacts, defined_names, module_facts, parse
+from gates.checks.test_integrity_match import match
+from gates.checks.test_integrity_rules import GATE, SKIP_ADDED, compare, no_cover, removed
+from gates.model import Finding, Severity, Stage
+
+
+def is_test_file(path: str) -> bool:
+    """What pytest collects by default, plus everything under a `tests` folder."""
+    parts = PurePosixPath(path).parts
+    name = parts[-1] if parts else ""
+    in_tests = any(part in ("tests", "test", "testing") for part in parts[:-1])
+    named = name.startswith("test_") or name.endswith("_test.py") or name == "conftest.py"
+    return name.endswith(".py") and (in_tests or named)
+
+
+class TestIntegrityGate(ChangeCheckGate):
+    """Tests removed, skipped, emptied or loosened by the PR, and `# pragma: no cover` added."""
+
+    __test__ = False  # pytest: this class is not a test class despite its name
+
+    name = GATE
+    stage = Stage.INTEGRITY
+    description = "tests removed, skipped or weakened by the PR (base vs head, on the AST)"
+
+    def wants(self, path: str) -> bool:
+        # Every Python file: the pragma rule reads them all, and a deleted function in
+        # non-test code explains the removal of the tests that used it.
+        return path.endswith((".py", ".pyi"))
+
+    def scan_changes(
+        self, changes: Sequence[FileChange], options: Mapping[str, object]
+    ) -> list[Finding]:
+        del options
+        findings: list[Finding] = []
+        for change in changes:
+            findings.extend(no_cover(change.path, change.base_lines, change.head_lines))
+        tests = [c for c in changes if is_test_file(c.path) or is_test_file(c.old_path)]
+        base, head, notes = _read_sides(tests)
+        findings.extend(notes)
+        matching = match(base, head, _removed_names(changes))
+        for missing in matching.missing:
+            path = missing.base.path
+            counts = (len(base[path].tests), len(head[path].tests) if path in head else 0)
+            findings.append(removed(missing, counts))
+        for pair in matching.pairs:
+            findings.extend(compare(pair))
+        return _merge_shared_markers(findings)
+
+
+def _read_sides(
+    changes: Sequence[FileChange],
+) -> tuple[dict[str, ModuleFacts], dict[str, ModuleFacts], list[Finding]]:
+    """Each test file's tests on both sides. A file that does not parse on a side is left out
+    of the comparison on both sides (its tests are unknown, not removed) and gets a note."""
+    base: dict[str, ModuleFacts] = {}
+    head: dict[str, ModuleFacts] = {}
+    notes: list[Finding] = []
+    for change in changes:
+        sides = {"base": change.base, "head": change.head}
+        trees = {side: parse(text) for side, text in sides.items() if text is not None}
+        broken = {side: tree for side, tree in trees.items() if isinstance(tree, str)}
+        for side, reason in broken.items():
+            message = (
+                f"{change.path} does not parse at {side} ({reason}); its tests were not compared"
+            )
+            notes.append(
+                Finding(GATE, "gates", "syntax-error", Severity.NOTE, change.path, message)
+            )
+        if broken:
+            continue
+        for side, tree in trees.items():
+            if not isinstance(tree, str):
+                (base if side == "base" else head)[change.path] = module_facts(tree)
+        if change.head is None:
+            head[change.path] = ModuleFacts(tests={}, defined=frozenset())
+    return base, head, notes
+
+
+def _removed_names(changes: Sequence[FileChange]) -> frozenset[str]:
+    """Functions and classes the PR deleted from non-test code: a test that used one went
+    with the feature it tested, which is not a weakened check."""
+    before: set[str] = set()
+    after: set[str] = set()
+    for change in changes:
+        for text, names, only_code in ((change.base, before, True), (change.head, after, False)):
+            if text is None or (only_code and is_test_file(change.old_path)):
+                continue
+            tree = parse(text)
+            if not isinstance(tree, str):
+                names.update(defined_names(tree))
+    return frozenset(before - after)
+
+
+def _merge_shared_markers(findings: list[Finding]) -> list[Finding]:
+    """A skip added to a class or a module applies to each of its tests: one finding per
+    marker, naming how many tests it skips."""
+    merged: dict[tuple[str, str, int | None, str], list[Finding]] = {}
+    for f in findings:
+        merged.setdefault((f.rule, f.path, f.line, _marker_label(f)), []).append(f)
+    return [_one(group) for group in merged.values()]
+
+
+def _marker_label(finding: Finding) -> str:
+    label, found, _ = finding.message.rpartition(SKIP_ADDED)
+    return label if found and finding.rule == "test-skipped" else finding.message
+
+
+def _one(group: list[Finding]) -> Finding:
+    first = group[0]
+    if len(group) == 1:
+        return first
+    message = f"{_marker_label(first)}{SKIP_ADDED}{len(group)} tests that ran at base are skipped"
+    return first.replace(message=message + " at head")

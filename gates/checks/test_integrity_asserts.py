@@ -1,0 +1,259 @@
+"""What a test checks, read from its AST: assertion strength, claims, vacuous forms, tolerances.
+
+The test-integrity rules compare these facts between the base and the head of one test, so
+each fact is a plain value that ignores positions: a test that moved keeps its facts."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+
+from gates.checks.test_integrity_forms import (
+    RAISES,
+    WEAK_CALLS,
+    Spot,
+    dump,
+    is_truthy_constant,
+    last_name,
+    or_true,
+    raises,
+    short,
+    vacuous,
+    walk,
+)
+
+_ASSERT_CALLS = frozenset({"raises", "warns", "deprecated_call", "fail"})
+_HELPER_PREFIXES = ("assert", "check_", "verify_", "expect_")
+# Parameters that loosen a comparison when they grow, with the library's default.
+_TOLERANCES: dict[str, dict[str, float]] = {
+    "approx": {"rel": 1e-6, "abs": 1e-12},
+    "isclose": {"rel_tol": 1e-9, "abs_tol": 0.0, "rtol": 1e-5, "atol": 1e-8},
+    "allclose": {"rtol": 1e-5, "atol": 1e-8},
+    "assert_allclose": {"rtol": 1e-7, "atol": 0.0},
+    "assertAlmostEqual": {"places": 7.0, "delta": 0.0},
+    "assertAlmostEquals": {"places": 7.0, "delta": 0.0},
+}
+_MAX_HELPER_DEPTH = 3
+
+
+@dataclass(frozen=True)
+class Tolerance:
+    kind: str
+    key: str  # what is compared, so the same comparison is found on both sides
+    values: Mapping[str, float]  # looseness parameters given or defaulted
+    label: str
+    line: int
+
+
+@dataclass(frozen=True)
+class Checks:
+    """Everything one test asserts."""
+
+    strength: int
+    claims: tuple[Spot, ...]  # canonical assertion, `text` = canonical form
+    parts: Mapping[str, frozenset[str]]  # claim text -> the expressions it is about
+    weak: tuple[tuple[str, Spot], ...]  # (dump of E, spot) for `assert E` / `E is not None`
+    vacuous: tuple[Spot, ...]
+    tolerances: tuple[Tolerance, ...]
+    raises: tuple[tuple[bool, Spot], ...]  # (broad, spot)
+
+
+class Reader:
+    """Reads the checks of test functions in one module, resolving its own helpers."""
+
+    def __init__(self, helpers: Mapping[str, ast.AST], constants: Mapping[str, float]) -> None:
+        self._helpers = helpers
+        self._constants = constants
+        self._helper_strength: dict[str, int] = {}
+        self._depth = 0
+
+    def constant(self, node: ast.AST | None) -> float | None:
+        """The number an expression folds to: literals, unary minus, `10**-3`, module constants."""
+        if node is None:
+            return None
+        if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)):
+            return None if isinstance(node.value, bool) else float(node.value)
+        if isinstance(node, ast.Name):
+            return self._constants.get(node.id)
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+            value = self.constant(node.operand)
+            return None if value is None else (-value if isinstance(node.op, ast.USub) else value)
+        if isinstance(node, ast.BinOp):
+            return _fold(node.op, self.constant(node.left), self.constant(node.right))
+        return None
+
+    def read(self, func: ast.FunctionDef | ast.AsyncFunctionDef) -> Checks:
+        body = func.body
+        claims = list(_claim_items(body))
+        return Checks(
+            strength=sum(self._strength(stmt, 1) for stmt in body),
+            claims=tuple(spot for _, _, spot in claims),
+            parts={spot.text: _parts(op, operands) for op, operands, spot in claims},
+            weak=tuple(
+                (subject, spot)
+                for op, operands, spot in claims
+                if (subject := _weak_subject(op, operands)) is not None
+            ),
+            vacuous=tuple(vacuous(body)),
+            tolerances=tuple(self._tolerances(body)),
+            raises=tuple(raises(body)),
+        )
+
+    def _strength(self, node: ast.AST, times: int) -> int:
+        """How many things a test checks: an assertion counts once per compared element of a
+        literal (`assert (a, b) == (1, 2)` checks two), per operand of `and`, per literal case
+        of a `for` loop around it; a local helper counts what its own body asserts."""
+        if isinstance(node, ast.Assert):
+            return times * _assert_weight(node.test)
+        if isinstance(node, ast.For) and isinstance(node.iter, (ast.List, ast.Tuple, ast.Set)):
+            inner = times * max(1, len(node.iter.elts))
+            return sum(self._strength(child, inner) for child in node.body + node.orelse)
+        own = times * self._call_weight(node) if isinstance(node, ast.Call) else 0
+        return own + sum(self._strength(child, times) for child in ast.iter_child_nodes(node))
+
+    def _call_weight(self, call: ast.Call) -> int:
+        name = last_name(call)
+        receiver = call.func.value if isinstance(call.func, ast.Attribute) else None
+        own = isinstance(call.func, ast.Name) or (
+            isinstance(receiver, ast.Name) and receiver.id in ("self", "cls")
+        )
+        if own and name in self._helpers:
+            # A helper handed a literal of n elements compares n elements, as the inline
+            # assertion it replaced did.
+            helper = self._helper(name)
+            return max([helper, *(_literal_size(a) for a in call.args)]) if helper else 0
+        if name in WEAK_CALLS and call.args and is_truthy_constant(call.args[0]):
+            return 0
+        if name in _ASSERT_CALLS or name in RAISES:
+            return 1 + any(k.arg == "match" for k in call.keywords)
+        if name.startswith("assert"):
+            return max([1, *(_literal_size(a) for a in call.args[:2])])
+        return 1 if name.startswith(_HELPER_PREFIXES[1:]) else 0
+
+    def _helper(self, name: str) -> int:
+        if name not in self._helper_strength:
+            self._helper_strength[name] = 0  # a recursive helper counts what it asserts once
+            if self._depth < _MAX_HELPER_DEPTH:
+                self._depth += 1
+                node = self._helpers[name]
+                self._helper_strength[name] = sum(
+                    self._strength(stmt, 1) for stmt in getattr(node, "body", [])
+                )
+                self._depth -= 1
+        return self._helper_strength[name]
+
+    def _tolerances(self, body: list[ast.stmt]) -> Iterator[Tolerance]:
+        for node in walk(body):
+            if isinstance(node, ast.Call) and last_name(node) in _TOLERANCES:
+                found = self._tolerance(node)
+                if found is not None:
+                    yield found
+
+    def _tolerance(self, call: ast.Call) -> Tolerance | None:
+        kind = last_name(call)
+        defaults = _TOLERANCES[kind]
+        given = {k.arg: k.value for k in call.keywords if k.arg in defaults}
+        if kind.startswith("assertAlmost") and len(call.args) > 2 and "places" not in given:
+            given["places"] = call.args[2]
+        values: dict[str, float] = {}
+        for param, default in defaults.items():
+            value = self.constant(given[param]) if param in given else default
+            if value is None:
+                continue
+            values[param] = -value if param == "places" else value  # fewer places: looser
+        if kind == "approx" and "abs" in given and "rel" not in given:
+            values.pop("rel", None)  # pytest.approx ignores rel when only abs is given
+        key = dump(ast.Tuple(elts=list(call.args[:2]), ctx=ast.Load()))
+        label = ast.unparse(call)
+        return Tolerance(kind, key, values, label, call.lineno)
+
+
+def _fold(op: ast.operator, left: float | None, right: float | None) -> float | None:
+    if left is None or right is None:
+        return None
+    operations: dict[type[ast.operator], Callable[[float, float], float]] = {
+        ast.Mult: lambda a, b: a * b,
+        ast.Div: lambda a, b: a / b,
+        ast.Add: lambda a, b: a + b,
+        ast.Sub: lambda a, b: a - b,
+        ast.Pow: lambda a, b: float(a**b),
+    }
+    operation = operations.get(type(op))
+    if operation is None or (isinstance(op, ast.Pow) and abs(right) > 400):
+        return None
+    try:
+        return operation(left, right)
+    except (ZeroDivisionError, OverflowError):
+        return None
+
+
+def _literal_size(node: ast.AST) -> int:
+    if isinstance(node, (ast.Tuple, ast.List, ast.Set)):
+        return len(node.elts)
+    return len(node.keys) if isinstance(node, ast.Dict) else 1
+
+
+def _assert_weight(test: ast.expr) -> int:
+    if is_truthy_constant(test) or or_true(test):
+        return 0
+    if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And):
+        return sum(_assert_weight(value) for value in test.values)
+    if isinstance(test, ast.Compare):
+        return max(_literal_size(side) for side in [test.left, *test.comparators])
+    return 1
+
+
+def _canonical(node: ast.AST) -> tuple[str, list[ast.expr]] | None:
+    """An assertion as (operator, operands): `assertEqual(a, b)` and `assert a == b` agree."""
+    if isinstance(node, ast.Assert):
+        test = node.test
+        if isinstance(test, ast.Compare) and len(test.ops) == 1:
+            right = test.comparators[0]
+            if isinstance(test.ops[0], ast.IsNot) and _is_none(right):
+                return "notnone", [test.left]
+            return type(test.ops[0]).__name__, [test.left, right]
+        return "truth", [test]
+    if isinstance(node, ast.Call) and last_name(node).startswith("assert") and node.args:
+        name = last_name(node)
+        simple = {"assertEqual": "Eq", "assertEquals": "Eq", "assertIn": "In", "assertIs": "Is"}
+        op = WEAK_CALLS.get(name) or simple.get(name) or name
+        return op, list(node.args[:2])
+    return None
+
+
+def _is_none(node: ast.AST) -> bool:
+    return isinstance(node, ast.Constant) and node.value is None
+
+
+def _claim_items(body: list[ast.stmt]) -> Iterator[tuple[str, list[ast.expr], Spot]]:
+    for node in walk(body):
+        canonical = _canonical(node)
+        if canonical is not None:
+            op, operands = canonical
+            text = op + "|" + "|".join(dump(o) for o in operands)
+            yield op, operands, Spot(text, short(node), getattr(node, "lineno", 0))
+
+
+def _parts(op: str, operands: list[ast.expr]) -> frozenset[str]:
+    """Dumps of the expressions a claim is about: everything inside its operands, and the
+    operands themselves unless the claim is a mere truthiness or existence check."""
+    found: set[str] = set()
+    for operand in operands:
+        found.update(dump(inner) for inner in ast.walk(operand) if inner is not operand)
+        if op not in ("truth", "notnone"):
+            found.add(dump(operand))
+    return frozenset(found)
+
+
+def _weak_subject(op: str, operands: list[ast.expr]) -> str | None:
+    """The expression of an assertion of mere existence or truthiness (`assert E`,
+    `assert E is not None`, `assertTrue(E)`); None for any other assertion."""
+    subject = operands[0]
+    if op == "notnone" or (op == "truth" and not isinstance(subject, _STRONG_TRUTH)):
+        return dump(subject)
+    return None
+
+
+# `assert a < b`, `assert x and y`, `assert not x` already say something specific.
+_STRONG_TRUTH = (ast.Compare, ast.BoolOp, ast.UnaryOp)

@@ -1,0 +1,285 @@
+"""The tests of one Python file, as the test-integrity rules compare them.
+
+A test is what pytest or unittest would collect: a `test*` function at module level, or a
+`test*` method of a `Test*` class or of a `unittest.TestCase` subclass. Each test is reduced to
+position-free facts (its body's dump, its skip markers, what it asserts) so that a test that
+moved keeps its identity and only a change of meaning shows as a difference.
+"""
+
+from __future__ import annotations
+
+import ast
+import copy
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+
+from gates.checks.test_integrity_asserts import Checks, Reader
+from gates.checks.test_integrity_forms import Spot, dotted, dump, last_name
+
+# Decorator or marker name (last part) -> the kind both pytest and unittest spellings map to.
+_SKIP_MARKERS = {
+    "skip": "skip",
+    "skipif": "skipif",
+    "skipIf": "skipif",
+    "skipUnless": "skipunless",
+    "xfail": "xfail",
+    "expectedFailure": "xfail",
+}
+_SKIP_CALLS = frozenset({"skip", "skipTest", "xfail", "importorskip", "SkipTest"})
+_MARK_OWNERS = frozenset({"mark", "unittest", "pytest", ""})
+
+Function = ast.FunctionDef | ast.AsyncFunctionDef
+
+
+@dataclass(frozen=True)
+class TestFacts:
+    qualname: str  # "TestCart.test_total" or "test_total"
+    name: str
+    line: int
+    body: str  # the body's dump without positions: equal bodies are the same test
+    shape: str  # the body with literals and parameters blanked: one case of a parametrized test
+    cases: int  # parametrized cases (1 when not parametrized)
+    markers: tuple[Spot, ...]  # skip / skipif / xfail markers in force (own, class, module)
+    skip_calls: tuple[Spot, ...]
+    checks: Checks
+    references: frozenset[str]  # names and attributes the body uses
+
+
+@dataclass(frozen=True)
+class ModuleFacts:
+    tests: Mapping[str, TestFacts]  # by qualname, in file order
+    defined: frozenset[str]  # functions, classes and methods it defines
+
+
+def parse(text: str) -> ast.Module | str:
+    """The module's AST, or why it cannot be read (one line)."""
+    try:
+        return ast.parse(text)
+    except SyntaxError as exc:
+        return f"line {exc.lineno}: {exc.msg}"
+    except (ValueError, RecursionError, MemoryError) as exc:
+        return type(exc).__name__
+
+
+def defined_names(tree: ast.Module) -> frozenset[str]:
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+    return frozenset(names)
+
+
+def module_facts(tree: ast.Module) -> ModuleFacts:
+    constants = _constants(tree)
+    lists = _list_lengths(tree)
+    module_markers = tuple(_pytestmark(tree.body)) + tuple(_module_skips(tree.body))
+    helpers = {n.name: n for n in tree.body if isinstance(n, Function) and not _is_test(n)}
+    tests: dict[str, TestFacts] = {}
+    for node in tree.body:
+        if isinstance(node, Function) and _is_test(node):
+            reader = Reader(helpers, constants)
+            facts = _test_facts(node, node.name, module_markers, reader, lists)
+            tests[facts.qualname] = facts
+        elif isinstance(node, ast.ClassDef):
+            for facts in _class_tests(node, "", module_markers, helpers, constants, lists):
+                tests[facts.qualname] = facts
+    return ModuleFacts(tests=tests, defined=defined_names(tree))
+
+
+def _is_test(node: Function) -> bool:
+    return node.name.startswith("test")
+
+
+def _is_test_class(node: ast.ClassDef) -> bool:
+    return node.name.startswith("Test") or any(
+        last_name(base).endswith("TestCase") for base in node.bases
+    )
+
+
+def _class_tests(
+    node: ast.ClassDef,
+    prefix: str,
+    outer: tuple[Spot, ...],
+    helpers: Mapping[str, ast.AST],
+    constants: Mapping[str, float],
+    lists: Mapping[str, int],
+) -> Iterator[TestFacts]:
+    if not _is_test_class(node):
+        return
+    qual = f"{prefix}{node.name}."
+    markers = outer + tuple(_decorator_markers(node)) + tuple(_pytestmark(node.body))
+    methods = {n.name: n for n in node.body if isinstance(n, Function) and not _is_test(n)}
+    reader = Reader({**helpers, **methods}, constants)
+    for child in node.body:
+        if isinstance(child, Function) and _is_test(child):
+            yield _test_facts(child, qual + child.name, markers, reader, lists)
+        elif isinstance(child, ast.ClassDef):
+            yield from _class_tests(child, qual, markers, helpers, constants, lists)
+
+
+def _test_facts(
+    node: Function,
+    qualname: str,
+    outer: tuple[Spot, ...],
+    reader: Reader,
+    lists: Mapping[str, int],
+) -> TestFacts:
+    return TestFacts(
+        qualname=qualname,
+        name=node.name,
+        line=node.lineno,
+        body="".join(dump(stmt) for stmt in _without_docstring(node.body)),
+        shape=_shape(node),
+        cases=_cases(node, lists),
+        markers=outer + tuple(_decorator_markers(node)),
+        skip_calls=tuple(_skip_calls(node.body)),
+        checks=reader.read(node),
+        references=frozenset(_references(node.body)),
+    )
+
+
+def _without_docstring(body: list[ast.stmt]) -> list[ast.stmt]:
+    first = body[0] if body else None
+    if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant):
+        return body[1:] or body
+    return body
+
+
+def _marker(node: ast.expr) -> Spot | None:
+    """A skip-like marker as a Spot whose text ignores the reason: rewording it is no change."""
+    kind = _SKIP_MARKERS.get(last_name(node))
+    owner = dotted(node).rpartition(".")[0].rpartition(".")[2]
+    if kind is None or owner not in _MARK_OWNERS:
+        return None
+    condition = ""
+    if isinstance(node, ast.Call) and kind != "skip":
+        given = node.args[:1] or [k.value for k in node.keywords if k.arg == "condition"]
+        condition = dump(given[0]) if given else ""
+    label = "@" + " ".join(ast.unparse(node).split())[:80]
+    return Spot(f"{kind}|{condition}", label, node.lineno)
+
+
+def _decorator_markers(node: Function | ast.ClassDef) -> Iterator[Spot]:
+    for decorator in node.decorator_list:
+        found = _marker(decorator)
+        if found is not None:
+            yield found
+
+
+def _pytestmark(body: list[ast.stmt]) -> Iterator[Spot]:
+    for stmt in body:
+        if isinstance(stmt, ast.Assign) and any(
+            isinstance(t, ast.Name) and t.id == "pytestmark" for t in stmt.targets
+        ):
+            value = stmt.value
+            values = value.elts if isinstance(value, (ast.List, ast.Tuple)) else [value]
+            for item in values:
+                found = _marker(item)
+                if found is not None:
+                    label = "pytestmark = " + found.label[1:]
+                    yield Spot(found.text, label, stmt.lineno)
+
+
+def _module_skips(body: list[ast.stmt]) -> Iterator[Spot]:
+    """`pytest.importorskip(...)` or `pytest.skip(..., allow_module_level=True)` at module level:
+    every test of the file is skipped when it triggers."""
+    for stmt in body:
+        value = getattr(stmt, "value", None)
+        if isinstance(value, ast.Call) and last_name(value) in ("importorskip", "skip"):
+            yield Spot(
+                f"module|{dump(value.func)}|{dump(ast.Tuple(value.args[:1]))}",
+                " ".join(ast.unparse(value).split())[:80],
+                stmt.lineno,
+            )
+
+
+def _skip_calls(body: list[ast.stmt]) -> Iterator[Spot]:
+    for stmt in body:
+        for node in ast.walk(stmt):
+            # `pytest.skip(...)`, `self.skipTest(...)`, `raise SkipTest(...)`, `raise SkipTest`
+            target: ast.AST | None = node
+            if isinstance(node, ast.Raise):
+                target = node.exc if isinstance(node.exc, ast.Name) else None
+            elif not isinstance(node, ast.Call):
+                target = None
+            if target is not None and last_name(target) in _SKIP_CALLS:
+                label = " ".join(ast.unparse(node).split())[:80]
+                yield Spot(last_name(target), label, getattr(node, "lineno", 0))
+
+
+def _cases(node: Function, lists: Mapping[str, int]) -> int:
+    """How many cases the parametrize decorators generate (literal lists, or module-level
+    lists named by a constant); 1 when not parametrized or not known."""
+    total = 1
+    for decorator in node.decorator_list:
+        if not (isinstance(decorator, ast.Call) and last_name(decorator) == "parametrize"):
+            continue
+        values = decorator.args[1:2] or [
+            k.value for k in decorator.keywords if k.arg == "argvalues"
+        ]
+        if not values:
+            continue
+        value = values[0]
+        if isinstance(value, (ast.List, ast.Tuple, ast.Set)):
+            total *= max(1, len(value.elts))
+        elif isinstance(value, ast.Name):
+            total *= lists.get(value.id, 1)
+    return total
+
+
+def _shape(node: Function) -> str:
+    """The body with every literal and every parameter blanked: the copies a parametrized test
+    replaces differ only there."""
+    params = {a.arg for a in (*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs)}
+    blanker = _Blanker(params)
+    body = [blanker.visit(copy.deepcopy(stmt)) for stmt in _without_docstring(node.body)]
+    return "".join(dump(stmt) for stmt in body)
+
+
+class _Blanker(ast.NodeTransformer):
+    def __init__(self, params: set[str]) -> None:
+        self._params = params
+
+    def visit_Constant(self, node: ast.Constant) -> ast.AST:
+        return ast.Name(id="_", ctx=ast.Load())
+
+    def visit_Name(self, node: ast.Name) -> ast.AST:
+        return ast.Name(id="_", ctx=ast.Load()) if node.id in self._params else node
+
+    def visit_Tuple(self, node: ast.Tuple) -> ast.AST:
+        # `f(("a", 1))` and `f(case)` are one case's call: a literal tuple is blanked whole.
+        if all(isinstance(e, ast.Constant) for e in node.elts):
+            return ast.Name(id="_", ctx=ast.Load())
+        return self.generic_visit(node)
+
+
+def _references(body: list[ast.stmt]) -> Iterator[str]:
+    for stmt in body:
+        for node in ast.walk(stmt):
+            if isinstance(node, ast.Name):
+                yield node.id
+            elif isinstance(node, ast.Attribute):
+                yield node.attr
+
+
+def _constants(tree: ast.Module) -> dict[str, float]:
+    """Module-level names bound once to a number (`REL = 1e-3`), for tolerances."""
+    reader = Reader({}, {})
+    found: dict[str, float] = {}
+    for stmt in tree.body:
+        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
+            target = stmt.targets[0]
+            value = reader.constant(stmt.value)
+            if isinstance(target, ast.Name) and value is not None:
+                found[target.id] = value
+    return found
+
+
+def _list_lengths(tree: ast.Module) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for stmt in tree.body:
+        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
+            target = stmt.targets[0]
+            if isinstance(target, ast.Name) and isinstance(stmt.value, (ast.List, ast.Tuple)):
+                found[target.id] = len(stmt.value.elts)
+    return found

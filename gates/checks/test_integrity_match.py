@@ -1,0 +1,150 @@
+"""Which base test became which head test, across every test file of the PR.
+
+A test counts as removed only when nothing in the PR accounts for it. In order, a base test is
+matched to: the head test of the same name in the same file; a head test of the same name that
+is new anywhere in the PR (it moved); a new head test with the same body (it was renamed); a
+parametrized head test whose one-case shape is the same (copies folded into parameters); and
+it is explained when it used a function or class the PR deleted from non-test code (the
+feature went with its test). What is left is weighed per file: new tests in the same file make
+up for it (a rewrite under a new name keeps the count), and only a net loss is reported.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+
+from gates.checks.test_integrity_facts import ModuleFacts, TestFacts
+
+
+@dataclass(frozen=True)
+class Located:
+    path: str  # the file at head (for a deleted file, where it was)
+    test: TestFacts
+
+
+@dataclass(frozen=True)
+class Pair:
+    base: Located
+    head: Located
+
+
+@dataclass(frozen=True)
+class Missing:
+    base: Located
+    lost_cases: int  # for a test that still exists: parametrized cases it lost; else 0
+    head_line: int | None = None
+
+
+@dataclass(frozen=True)
+class Matching:
+    pairs: tuple[Pair, ...]
+    missing: tuple[Missing, ...]
+
+
+def _located(files: Mapping[str, ModuleFacts]) -> list[Located]:
+    return [Located(path, t) for path, module in files.items() for t in module.tests.values()]
+
+
+class _Matcher:
+    def __init__(self, base: Mapping[str, ModuleFacts], head: Mapping[str, ModuleFacts]) -> None:
+        self.pending = _located(base)
+        self.new = _located(head)
+        self.pairs: list[Pair] = []
+        self.spare: dict[int, int] = {}  # id(head Located) -> cases not yet accounted for
+
+    def pair(self, key: str, same_file_only: bool) -> None:
+        """Pair pending base tests with new head tests that agree on `key`, same file first."""
+        for same_file in (True,) if same_file_only else (True, False):
+            index: dict[tuple[str, str], list[Located]] = {}
+            for h in self.new:
+                index.setdefault((h.path if same_file else "", _key(h, key)), []).append(h)
+            kept = []
+            for b in self.pending:
+                found = index.get((b.path if same_file else "", _key(b, key)))
+                if found:
+                    head = found.pop(0)
+                    self.new.remove(head)
+                    self.pairs.append(Pair(b, head))
+                else:
+                    kept.append(b)
+            self.pending = kept
+
+    def fold_into_parameters(self) -> None:
+        """A pending test whose shape equals a parametrized head test's is one of its cases."""
+        for h in self.new:
+            self.spare[id(h)] = h.test.cases
+        grown = [p.head for p in self.pairs if p.head.test.cases > p.base.test.cases]
+        for p in self.pairs:
+            if p.head.test.cases > p.base.test.cases:
+                self.spare[id(p.head)] = p.head.test.cases - p.base.test.cases
+        folds = [h for h in (*self.new, *grown) if h.test.cases > 1]
+        kept = []
+        for b in self.pending:
+            target = next(
+                (h for h in folds if h.test.shape == b.test.shape and self.spare[id(h)] > 0),
+                None,
+            )
+            if target is None:
+                kept.append(b)
+            else:
+                self.spare[id(target)] = max(0, self.spare[id(target)] - b.test.cases)
+        self.pending = kept
+
+    def explain_removed_features(self, removed_names: frozenset[str]) -> None:
+        self.pending = [b for b in self.pending if not (b.test.references & removed_names)]
+
+
+def _key(located: Located, key: str) -> str:
+    return str(getattr(located.test, key))
+
+
+def match(
+    base: Mapping[str, ModuleFacts],
+    head: Mapping[str, ModuleFacts],
+    removed_names: frozenset[str],
+) -> Matching:
+    matcher = _Matcher(base, head)
+    matcher.pair("qualname", same_file_only=True)
+    matcher.pair("name", same_file_only=False)
+    matcher.pair("body", same_file_only=False)
+    matcher.fold_into_parameters()
+    matcher.explain_removed_features(removed_names)
+    missing = list(_net_losses(matcher))
+    return Matching(tuple(matcher.pairs), tuple(missing))
+
+
+def _net_losses(matcher: _Matcher) -> Iterable[Missing]:
+    """Per file, the losses that the file's new tests (and grown parameter lists) do not make
+    up for; the least similar to any new test are the ones reported."""
+    files = {b.path for b in matcher.pending} | {p.base.path for p in matcher.pairs}
+    for path in sorted(files):
+        losses = [Missing(b, 0) for b in matcher.pending if b.path == path]
+        losses += [
+            Missing(p.base, p.base.test.cases - p.head.test.cases, p.head.test.line)
+            for p in matcher.pairs
+            if p.base.path == path and p.head.test.cases < p.base.test.cases
+        ]
+        if not losses:
+            continue
+        newcomers = [h for h in matcher.new if h.path == path]
+        spare = sum(matcher.spare.get(id(h), h.test.cases) for h in newcomers)
+        spare += sum(matcher.spare.get(id(p.head), 0) for p in matcher.pairs if p.head.path == path)
+        deficit = sum(_units(m) for m in losses) - spare
+        for loss in sorted(losses, key=lambda m: _similarity(m, newcomers)):
+            if deficit <= 0:
+                break
+            deficit -= _units(loss)
+            yield loss
+
+
+def _units(missing: Missing) -> int:
+    return missing.lost_cases or missing.base.test.cases
+
+
+def _similarity(missing: Missing, newcomers: list[Located]) -> float:
+    body = missing.base.test.body
+    return max(
+        (SequenceMatcher(None, body, h.test.body).quick_ratio() for h in newcomers), default=0.0
+    )

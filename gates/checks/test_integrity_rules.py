@@ -1,0 +1,166 @@
+"""The test-integrity rules: one test at base against the same test at head, and the pragmas.
+
+Every rule compares position-free facts, so a test that only moved is silent, and every finding
+says what changed, base against head, in one line at the head line that did it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterator
+
+from gates.checks.test_integrity_asserts import Checks, Tolerance
+from gates.checks.test_integrity_forms import Spot
+from gates.checks.test_integrity_match import Missing, Pair
+from gates.model import Finding, Severity
+
+GATE = "test-integrity"
+SKIP_ADDED = " added: "  # between a skip marker and the tests it skips, in messages
+_NO_COVER = re.compile(r"#\s*pragma:\s*no\s*cover", re.IGNORECASE)
+
+
+def finding(rule: str, path: str, message: str, line: int | None) -> Finding:
+    return Finding(GATE, "gates", rule, Severity.WARNING, path, message, line=line)
+
+
+def removed(missing: Missing, counts: tuple[int, int]) -> Finding:
+    test = missing.base.test
+    path = missing.base.path
+    if missing.lost_cases:
+        message = (
+            f"{missing.lost_cases} of {test.cases} parametrized cases of {test.qualname} removed "
+            f"in {path}; not found elsewhere in the PR"
+        )
+        return finding("test-removed", path, message, missing.head_line)
+    message = (
+        f"{test.qualname} removed from {path} ({counts[0]} tests at base, {counts[1]} at head); "
+        "not found elsewhere in the PR"
+    )
+    return finding("test-removed", path, message, None)
+
+
+def compare(pair: Pair) -> Iterator[Finding]:
+    """Findings about one test that exists on both sides (perhaps moved or renamed)."""
+    base, head = pair.base.test, pair.head.test
+    path = pair.head.path
+    yield from _skips(pair)
+    vacuous = list(_vacuous(base.checks, head.checks, head.qualname, path))
+    yield from vacuous
+    if not vacuous and head.checks.strength < base.checks.strength:
+        yield _fewer_assertions(pair)
+    yield from _tolerances(base.checks, head.checks, head.qualname, path)
+    yield from _widened(base.checks, head.checks, head.qualname, path)
+
+
+def _new_spots(base: tuple[Spot, ...], head: tuple[Spot, ...]) -> list[Spot]:
+    """Head spots beyond what the base had, compared as multisets of their text."""
+    left = Counter(s.text for s in base)
+    fresh = []
+    for spot in head:
+        if left[spot.text] > 0:
+            left[spot.text] -= 1
+        else:
+            fresh.append(spot)
+    return fresh
+
+
+def _skips(pair: Pair) -> Iterator[Finding]:
+    base, head = pair.base.test, pair.head.test
+    for spot in _new_spots(base.markers, head.markers):
+        message = f"{spot.label}{SKIP_ADDED}{head.qualname} ran at base and is skipped at head"
+        yield finding("test-skipped", pair.head.path, message, spot.line)
+    for spot in _new_spots(base.skip_calls, head.skip_calls):
+        message = f"{spot.label} added in {head.qualname} (not at base)"
+        yield finding("test-skipped", pair.head.path, message, spot.line)
+
+
+def _fewer_assertions(pair: Pair) -> Finding:
+    base, head = pair.base.test, pair.head.test
+    was, now = base.checks.strength, head.checks.strength
+    left = "no assertion left" if now == 0 else f"{now} at head"
+    gone = [s.label for s in _new_spots(head.checks.claims, base.checks.claims)]
+    detail = f"; gone: {gone[0]}" if gone else ""
+    message = f"{head.qualname} checks less: {was} assertions at base, {left}{detail}"
+    return finding("assertion-removed", pair.head.path, message, head.line)
+
+
+def _vacuous(base: Checks, head: Checks, test: str, path: str) -> Iterator[Finding]:
+    for spot in _new_spots(base.vacuous, head.vacuous):
+        message = f"{spot.label} in {test} can no longer fail (not at base)"
+        yield finding("assertion-vacuous", path, message, spot.line)
+    base_claims = {s.text for s in base.claims}
+    head_claims = {s.text for s in head.claims}
+    gone = [s for s in base.claims if s.text not in head_claims]
+    for subject, spot in head.weak:
+        if spot.text in base_claims:
+            continue
+        was = next((s for s in gone if subject in base.parts.get(s.text, ())), None)
+        if was is not None:
+            message = f"{test}: `{was.label}` at base became `{spot.label}` at head"
+            yield finding("assertion-vacuous", path, message, spot.line)
+
+
+def _tolerances(base: Checks, head: Checks, test: str, path: str) -> Iterator[Finding]:
+    for now in head.tolerances:
+        was = _counterpart(now, base.tolerances, head.tolerances)
+        if was is None:
+            continue
+        if any(_grew(was.values[k], v) for k, v in now.values.items() if k in was.values):
+            message = f"{test}: tolerance loosened from `{was.label}` to `{now.label}`"
+            yield finding("tolerance-loosened", path, message, now.line)
+
+
+def _grew(before: float, after: float) -> bool:
+    return after > before + abs(before) * 1e-6
+
+
+def _counterpart(
+    now: Tolerance, base: tuple[Tolerance, ...], head: tuple[Tolerance, ...]
+) -> Tolerance | None:
+    """The base call the head one replaced: same kind and compared values, else the same kind
+    at the same position among the test's calls of that kind."""
+    same_kind = [t for t in base if t.kind == now.kind]
+    for was in same_kind:
+        if was.key == now.key:
+            return was
+    index = [t for t in head if t.kind == now.kind].index(now)
+    return same_kind[index] if index < len(same_kind) else None
+
+
+def _widened(base: Checks, head: Checks, test: str, path: str) -> Iterator[Finding]:
+    broad_before = [spot for broad, spot in base.raises if broad]
+    specific = [spot for broad, spot in base.raises if not broad]
+    broad_now = [spot for broad, spot in head.raises if broad]
+    if not specific or len(broad_now) <= len(broad_before):
+        return
+    head_specific = {spot.text for broad, spot in head.raises if not broad}
+    was = next((s for s in specific if s.text not in head_specific), specific[0])
+    for spot in _new_spots(tuple(broad_before), tuple(broad_now)):
+        message = f"{test}: `{was.label}` at base widened to `{spot.label}`"
+        yield finding("raises-widened", path, message, spot.line)
+
+
+def no_cover(
+    path: str, base_lines: tuple[str, ...], head_lines: tuple[str, ...]
+) -> Iterator[Finding]:
+    """`# pragma: no cover` lines at head beyond those at base (a line that kept its pragma but
+    was edited is not new: the count did not grow)."""
+    before = [line.strip() for line in base_lines if _NO_COVER.search(line)]
+    now = [(n, line.strip()) for n, line in enumerate(head_lines, 1) if _NO_COVER.search(line)]
+    excess = len(now) - len(before)
+    if excess <= 0:
+        return
+    left = Counter(before)
+    for number, text in now:
+        if left[text] > 0:
+            left[text] -= 1
+            continue
+        if excess <= 0:
+            return
+        excess -= 1
+        message = (
+            f"`# pragma: no cover` added in {path} ({len(before)} at base, {len(now)} at head): "
+            "this code is no longer measured"
+        )
+        yield finding("no-cover-added", path, message, number)
