@@ -265,12 +265,14 @@ _TOOL_URLS = {
 def finding_doc_url(finding: Finding, stage: str | None = None) -> str | None:
     """`rule_doc_url` for a finding: the rule's name comes from what the tool said (ruff's docs
     link ends in it, bandit names its plugin); the tool's own link is the last resort."""
-    name = _finding_rule_name(finding)
+    name = finding_rule_name(finding)
     url = rule_doc_url(finding.gate, finding.rule, name=name, stage=stage)
     return url or finding.help_uri
 
 
-def _finding_rule_name(finding: Finding) -> str | None:
+def finding_rule_name(finding: Finding) -> str | None:
+    """A tool rule's readable name where the tool gives one: ruff's docs link ends in it,
+    bandit names its plugin (its blacklist entries only in the link's anchor)."""
     if finding.extra.get("name"):
         return finding.extra["name"]
     link = finding.help_uri or ""
