@@ -62,6 +62,7 @@ _PRIORITY = {
     "secret-slack-token": 2,
     "secret-stripe-key": 2,
     "secret-azure-storage-key": 2,
+    "secret-client-secret": 2,
     "secret-token": 3,
     "secret-jwt": 4,
     "secret-url-password": 5,
@@ -85,6 +86,7 @@ _LABELS = {
     "secret-password-assignment": "hard-coded password",
     "secret-high-entropy": "high-entropy value assigned to a secret-looking name",
     "secret-token": "API token",
+    "secret-client-secret": "OAuth / cloud identity client secret",
 }
 
 # Published by the vendors as documentation examples; they open nothing.
@@ -105,6 +107,12 @@ _OWN_PATTERNS = (
     ("secret-github-token", re.compile(r"(?<!\w)gh[pousr]_[A-Za-z0-9]{36,251}(?!\w)")),
     ("secret-stripe-key", re.compile(r"(?<!\w)(?:sk|rk)_live_[0-9a-zA-Z]{24,247}(?!\w)")),
     ("secret-slack-token", re.compile(r"(?<!\w)xox[abposr]-[0-9A-Za-z-]{10,}")),
+    # Azure AD / Entra ID client secrets (since 2021): 3 characters, a digit, `Q~`, 31-34 more.
+    (
+        "secret-client-secret",
+        re.compile(r"(?<![\w~.-])[\w~.-]{3}\dQ~[\w~.-]{31,34}(?![\w~.-])"),
+    ),
+    ("secret-client-secret", re.compile(r"(?<![\w-])GOCSPX-[\w-]{28}(?![\w-])")),  # Google OAuth
 )
 # Any of the above, so the usual line costs one search instead of five.
 _OWN_ANY = re.compile("|".join(f"(?:{pattern.pattern})" for _, pattern in _OWN_PATTERNS))
@@ -112,7 +120,7 @@ _OWN_ANY = re.compile("|".join(f"(?:{pattern.pattern})" for _, pattern in _OWN_P
 # search tries every position of a line; `in` skips through a whole file at memory speed).
 _OWN_HEADS = (
     *("AIza", "github_pat_", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "sk_live_", "rk_live_"),
-    *("xoxa-", "xoxb-", "xoxp-", "xoxo-", "xoxs-", "xoxr-"),
+    *("xoxa-", "xoxb-", "xoxp-", "xoxo-", "xoxs-", "xoxr-", "Q~", "GOCSPX-"),
 )
 
 _PEM_BEGIN = re.compile(r"-----BEGIN ((?:[A-Z0-9]+ )*)PRIVATE KEY(?: BLOCK)?-----")
@@ -122,7 +130,7 @@ _SERVICE_ACCOUNT = re.compile(r"""["']type["']\s*:\s*["']service_account["']""")
 _SA_PRIVATE_KEY = re.compile(r"""["']private_key["']\s*:\s*["']([^"']+)""")
 
 _URL_PASSWORD = re.compile(
-    r"\b[a-zA-Z][a-zA-Z0-9+.-]{1,20}://([^\s:/@'\"]*):([^\s/@'\":,]+)@[\w.-]+"
+    r"\b[a-zA-Z][a-zA-Z0-9+.-]{1,20}://([^\s:/@'\"]*):([^\s/@'\",]+)@[\w.-]+"
 )
 
 _NAME = r"[A-Za-z_][\w.-]*"
@@ -131,7 +139,16 @@ _QUOTED_ASSIGNMENT = re.compile(
     r"""[bru]?(["'`])((?:(?!\2).){1,400})\2"""
 )
 _QUOTE_CHARS = re.compile(r"[\"'`]")
-_BARE_ASSIGNMENT = re.compile(rf"""^\s*(?:export\s+)?({_NAME})\s*[=:]\s*([^\s"'#;]+)\s*(?:#.*)?$""")
+_BARE_ASSIGNMENT = re.compile(
+    rf"""^\s*(?:-\s+)?(?:export\s+)?({_NAME})\s*[=:]\s*([^\s"'#;]+)\s*(?:#.*)?$"""
+)
+# A client secret's name is specific enough to be read anywhere on a line (`client_secret=...` in
+# a log line, `- KEYCLOAK_CLIENT_SECRET=...` in a compose file), not only as a line's assignment.
+_CLIENT_SECRET_NAME = re.compile(r"(?i)(?:client|app|consumer|oauth2?|application)[_.-]?secret$")
+_INLINE_CLIENT_SECRET = re.compile(
+    r"(?i)(?<![\w.-])([\w.-]*(?:client|app|consumer|oauth2?|application)[_.-]?secret)"
+    r"\s*[=:]\s*([\w~.+/=-]{16,200})(?![\w~.+/=-])"
+)
 _CONFIG_SUFFIXES = (".env", ".ini", ".cfg", ".conf", ".properties", ".yaml", ".yml", ".sh", "")
 _PASSWORD_NAME = re.compile(r"(?i)pass(?:word|wd|phrase)|pwd$|^pw$|[_.-]pass$")
 _SECRET_NAME = re.compile(
@@ -147,9 +164,9 @@ _NOT_SECRET_NAME = re.compile(
 )
 _PLACEHOLDER = re.compile(
     r"""(?ix)^(?:
-        |[*x.#?_-]+|<[^>]*>|\$\{[^}]*\}|\$\(.*\)|\$[A-Z_][A-Z0-9_]*|\{\{.*\}\}|\{[\w.]*\}|%\(?\w*\)?s
-        |%s|(?:your|my|the|some|a)[_ -]?[\w-]*
-        |[\w-]*(?:change[_-]?me|changeit|replace[_-]?me|placeholder|example|dummy|sample|redacted|secret|password|passwd|todo|fixme|fake|test|mock|value)[\w-]*
+        |[*x.#?_-]+|<[^>]*>|\[[^\]]*\]|\$\{[^}]*\}\}?|\$\(.*\)|\$[A-Z_][A-Z0-9_]*|\{\{.*\}\}|\{[\w.]*\}
+        |%\(?\w*\)?s|%s|(?:your|my|the|some|a)[_ -][\w-]*|your[\w-]*
+        |(?:(?:[\w-]*[_-])?(?:change[_-]?me|changeit|replace[_-]?me|placeholder|example|dummy|sample|redacted|secret|password|passwd|todo|fixme|fake|test|mock|value)(?:[_-][\w-]*|\d*)|(?:change[_-]?me|changeit|replace[_-]?me|placeholder|example|dummy|sample|redacted|secret|password|passwd|todo|fixme|fake|test|mock|value)[\w-]*|[\w-]*(?:change[_-]?me|changeit|replace[_-]?me|placeholder|example|dummy|sample|redacted|secret|password|passwd|todo|fixme|fake|test|mock|value)\d*)
         |none|null|nil|true|false|undefined|empty|default|admin|root|guest|user(?:name)?|pass|pwd|pw
         |os\.environ.*|env\(.*|getenv.*
     )$"""
@@ -321,7 +338,8 @@ def _own_hits(text: str, lines: tuple[str, ...], suffix: str) -> Iterator[_Hit]:
         if own and _OWN_ANY.search(line):
             for rule, pattern in _OWN_PATTERNS:
                 for match in pattern.finditer(line):
-                    yield _Hit(rule, number, match.start(), match.end())
+                    if not _MASKED_OR_FILLER.search(match.group()):  # `GOCSPX-xxxx...`
+                        yield _Hit(rule, number, match.start(), match.end())
         if "://" in line:
             yield from _url_passwords(line, number)
         yield from _assignments(line, number, suffix)
@@ -409,7 +427,9 @@ def _service_account(text: str, lines: tuple[str, ...]) -> Iterator[_Hit]:
 
 def _url_passwords(line: str, number: int) -> Iterator[_Hit]:
     for match in _URL_PASSWORD.finditer(line):
-        password = match.group(2)
+        user, password = match.group(1), match.group(2)
+        if password == user:
+            continue  # `guest:guest`, `postgres:postgres`: an image's default, not a secret
         if not _is_placeholder(password) and not _is_placeholder(unquote(password)):
             yield _Hit("secret-url-password", number, match.start(2), match.end(2))
 
@@ -440,11 +460,15 @@ def _assignments(line: str, number: int, suffix: str) -> Iterator[_Hit]:
         bare = _BARE_ASSIGNMENT.match(line)
         if bare:
             yield from _judge(bare.group(1), bare.group(2), bare.start(2), number)
+    if "ecret" in line or "ECRET" in line:
+        for match in _INLINE_CLIENT_SECRET.finditer(line):
+            yield from _judge(match.group(1), match.group(2), match.start(2), number)
 
 
 _NAME_PARTS = re.compile(r"[.\[\]]")  # `config["db"].password` -> password
 _AWS_SECRET_NAME = re.compile(r"(?i)aws.*secret|secret.*aws")
 _AWS_SECRET_VALUE = re.compile(r"[0-9A-Za-z/+]{40}")
+_SECRET_PUNCTUATION = re.compile(r"[~.]")  # in generated client secrets, never in words
 
 
 def _judge(name: str, value: str, start: int, number: int) -> Iterator[_Hit]:
@@ -455,7 +479,9 @@ def _judge(name: str, value: str, start: int, number: int) -> Iterator[_Hit]:
         return  # every branch below needs one (an AWS secret's name says "secret"): most names
     if _NOT_SECRET_NAME.search(last) or _is_placeholder(value) or "://" in value:
         return
-    if _PASSWORD_NAME.search(last):
+    if _CLIENT_SECRET_NAME.search(last) and _looks_random(_SECRET_PUNCTUATION.sub("", value)):
+        yield _Hit("secret-client-secret", number, start, start + len(value))
+    elif _PASSWORD_NAME.search(last):
         # Letters only is a label (`"password": "Passwort"` in a locale file), not a password.
         if len(value) >= 5 and " " not in value and not value.isalpha():
             yield _Hit("secret-password-assignment", number, start, start + len(value))

@@ -195,11 +195,19 @@ def test_a_crash_never_carries_the_value_into_the_report(tmp_path: Path) -> None
     assert caught.value.__cause__ is None and caught.value.output_tail == ""
 
 
-def test_every_own_pattern_starts_with_a_listed_head() -> None:
-    # a file without any head skips the per-line search: the list must be complete
+def test_every_own_pattern_holds_a_listed_head() -> None:
+    # a file without any head skips the per-line search: the list must be complete. Heads are
+    # found anywhere in a line (`Q~` sits inside an Azure client secret), so each match must
+    # contain one; most patterns start with theirs.
+    def contains_a_head(branch: list[tuple[object, object]]) -> bool:
+        return any(h in run for run in mandatory_literals(branch) for h in secrets._OWN_HEADS)
+
     for _, pattern in secrets._OWN_PATTERNS:
         found = starts(parse(pattern.pattern))
-        assert found and all(s.startswith(secrets._OWN_HEADS) for s in found), pattern.pattern
+        if found and all(s.startswith(secrets._OWN_HEADS) for s in found):
+            continue
+        assert all(contains_a_head(b) for b in branches(parse(pattern.pattern))), pattern.pattern
+    assert not contains_a_head(parse(r"[\w~.-]{3}\dQ[~.][\w~.-]{31,34}"))  # the check can fail
 
 
 def test_a_token_deep_in_a_long_file_is_still_found() -> None:
@@ -271,3 +279,71 @@ def test_an_upstream_pattern_that_sees_line_ends_turns_the_whole_text_search_off
         assert not secrets._no_vendor_token(text, tuple(text.splitlines()))
     finally:
         secrets._whole_text_patterns.cache_clear()
+
+
+AZURE_SECRET = "HGb7Q" + "~xatws8phP9nhFyJfm.5di4P.-zJ5-9.FHz"
+GOOGLE_SECRET = "GOCSPX" + "-tKsf2rcDkdfrUnW5gcF_Ha6ili8G"
+RANDOM_SECRET = "Vx7pR2mQ9kLw4Zt" + "B8nYc3HsJ6dFg1aUe"
+
+
+@pytest.mark.parametrize(
+    ("text", "path"),
+    [
+        (f"AZURE_CLIENT_SECRET={AZURE_SECRET}\n", ".env"),
+        (f'cred = ClientSecretCredential(t, c, "{AZURE_SECRET}")\n', "app.py"),
+        (f"az login --service-principal -u x -p {AZURE_SECRET} --tenant t\n", "login.sh"),
+        (f'{{"client_secret": "{GOOGLE_SECRET}"}}\n', "client.json"),
+        (f"Our staging app uses {GOOGLE_SECRET} for now.\n", "setup.md"),
+        (f"okta:\n  client-secret: {RANDOM_SECRET}\n", "okta.yaml"),
+        (f"  - KEYCLOAK_CLIENT_SECRET={RANDOM_SECRET}\n", "compose.yml"),
+        (f"DEBUG cognito client_secret={RANDOM_SECRET} ok\n", "auth.log"),
+        (f'export const auth = {{ clientSecret: "{RANDOM_SECRET}" }};\n', "auth.ts"),
+    ],
+)
+def test_cloud_identity_client_secrets(text: str, path: str) -> None:
+    assert [rule for rule, _, _ in scan(text, path)] == ["secret-client-secret"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "AZURE_CLIENT_SECRET=<your-client-secret>\n",
+        "client_secret: YOUR_CLIENT_SECRET\n",
+        "GOOGLE_CLIENT_SECRET=GOCSPX-" + "x" * 28 + "\n",
+        'CLIENT_SECRET = os.environ["AZURE_CLIENT_SECRET"]\n',
+        "client_secret: ${{ secrets.AZURE_CLIENT_SECRET }}\n",
+        "Secrets look like `abc1Q~...` and expire.\n",
+        "client_id: 24056360-ba28-4679-8d4c-a9c767c98fb9\n",
+    ],
+)
+def test_client_secret_look_alikes(text: str) -> None:
+    assert scan(text, "settings.yaml") == []
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "mysql://shop:a7Tvo9hB" + "KqFYY@db.internal/shop",  # starts with "a"
+        "http://telegraf:kpXz9w3Q" + "testlY7Z@influx:8086",  # a word inside random text
+        "amqps://billing:Zk4:q9W" + "m2xLp7@mq.internal:5671",  # a colon inside
+        "redis://:tYgjmUh%Bel" + "31iEl2@cache:6379/0",
+    ],
+)
+def test_url_passwords_that_used_to_pass_for_placeholders(url: str) -> None:
+    assert [rule for rule, _, _ in scan(f'URL = "{url}"\n')] == ["secret-url-password"]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgres://postgres:postgres@db:5432/dev",
+        "amqp://guest:guest@rabbit:5672//",
+        "postgresql://api:[REDACTED]@pg:5432/api",
+        "postgresql://user:password@localhost/app",
+        "redis://:${REDIS_PASSWORD}@redis:6379",
+        "postgresql://${DB_USER}:${DB_PASSWORD}@db/${DB_NAME}",
+        "mysql://u:my-test-password@localhost/db",
+    ],
+)
+def test_url_placeholders_and_image_defaults(url: str) -> None:
+    assert scan(f"{url}\n", "docs.md") == []
