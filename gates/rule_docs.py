@@ -181,16 +181,21 @@ def rule_doc(rule: str, gate: str | None = None) -> RuleDoc | None:
 
 
 def rule_doc_url(
-    gate: str, rule: str, *, name: str | None = None, stage: str | None = None
+    gate: str,
+    rule: str,
+    *,
+    name: str | None = None,
+    stage: str | None = None,
+    tool: str | None = None,
 ) -> str | None:
     """Where a person reads about a rule: its section in gates' docs, else the tool's own page
     for it (`name` is the rule's name when the finding carries one: ruff's `line-too-long`,
-    bandit's `hashlib`), else the gate's section, else (given the gate's `stage`) the stage's
-    file. None when nothing documents it."""
+    bandit's `hashlib`; `tool` when the gate's name does not say it), else the gate's section,
+    else (given the gate's `stage`) the stage's file. None when nothing documents it."""
     doc = rule_doc(rule, gate)
     if doc is not None:
         return doc.url
-    tool_url = _tool_url(gate, rule, name)
+    tool_url = _tool_url(tool or _GATE_TOOLS.get(gate, gate), rule, name)
     if tool_url:
         return tool_url
     section = gate_doc(gate)
@@ -205,9 +210,9 @@ _BANDIT_HASHLIB = 324  # a plugin numbered among the blacklisted calls
 _SAFE_NAME = re.compile(r"^[a-z0-9_\-]+$")
 
 
-def _tool_url(gate: str, rule: str, name: str | None) -> str | None:
+def _tool_url(tool: str, rule: str, name: str | None) -> str | None:
     """The tools' own per-rule pages, built from the rule id (and name) alone."""
-    builder = _TOOL_URLS.get(gate)
+    builder = _TOOL_URLS.get(tool)
     if builder is None or not rule:
         return None
     clean = name.strip().lower() if name else None
@@ -257,16 +262,18 @@ _TOOL_URLS = {
     "bandit": _bandit_url,
     "mypy": _mypy_url,
     "semgrep": _semgrep_url,
-    "audit": _advisory_url,
+    "pip-audit": _advisory_url,
     "zizmor": _zizmor_url,
 }
+# Gates named otherwise than the tool they run.
+_GATE_TOOLS = {"audit": "pip-audit", "workflow-security": "zizmor"}
 
 
 def finding_doc_url(finding: Finding, stage: str | None = None) -> str | None:
     """`rule_doc_url` for a finding: the rule's name comes from what the tool said (ruff's docs
     link ends in it, bandit names its plugin); the tool's own link is the last resort."""
     name = finding_rule_name(finding)
-    url = rule_doc_url(finding.gate, finding.rule, name=name, stage=stage)
+    url = rule_doc_url(finding.gate, finding.rule, name=name, stage=stage, tool=finding.tool)
     return url or finding.help_uri
 
 

@@ -59,7 +59,7 @@ def test_unknown_rule_is_exit_2_naming_it_with_close_matches() -> None:
     done = explain("eval-nonliteal")
     assert done.returncode == 2
     assert done.stdout == ""
-    assert "unknown rule 'eval-nonliteal'; did you mean eval-nonliteral?" in done.stderr
+    assert "unknown rule 'eval-nonliteal'; did you mean eval-nonliteral" in done.stderr
     assert "Traceback" not in done.stderr
 
 

@@ -156,6 +156,12 @@ def test_unknown_rule_has_no_doc() -> None:
         ("audit", "GHSA-j8r2-6x86-q33q", None, "https://osv.dev/vulnerability/GHSA-j8r2-6x86-q33q"),
         ("zizmor", "template-injection", None, "https://docs.zizmor.sh/audits/#template-injection"),
         (
+            "workflow-security",
+            "no-such-audit-yet",
+            None,
+            "https://docs.zizmor.sh/audits/#no-such-audit-yet",
+        ),
+        (
             "semgrep",
             "python.lang.security.audit.eval-detected.eval-detected",
             None,
@@ -247,3 +253,10 @@ def test_an_id_two_gates_share_is_listed_once_per_gate() -> None:
     index = _index({(d.gate, d.rule): d for d in rules})
     assert sorted(index) == ["Fix", "first-gate/rule-a", "other-gate/rule-a", "rule-b"]
     assert index["other-gate/rule-a"].summary == "The other gate's A."
+
+
+def test_a_findings_tool_picks_the_page_whatever_its_gate_is_called() -> None:
+    found = _finding("ruff", "E501", help_uri="https://docs.astral.sh/ruff/rules/line-too-long")
+    renamed = found.replace(gate="lint")
+    assert finding_doc_url(renamed) == "https://docs.astral.sh/ruff/rules/line-too-long/"
+    assert rule_doc_url("lint", "E501", name="line-too-long") is None
