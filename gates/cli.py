@@ -110,6 +110,7 @@ def build_parser() -> argparse.ArgumentParser:
     merge.set_defaults(handler=cmd_merge)
     _add_publish(sub)
     _add_explain(sub)
+    _add_init(sub)
     return parser
 
 
@@ -207,6 +208,32 @@ def _request(args: argparse.Namespace, **more: Any) -> RunRequest:
         held_env=getattr(args, "held_env", {}),
         **more,
     )
+
+
+def _add_init(sub: argparse._SubParsersAction[_Parser]) -> None:
+    init = sub.add_parser(
+        "init",
+        help="write a starter [tool.gates] for this project's layout (never overwrites)",
+        description="Look for the packages, the tests folder and agent folders, and write a "
+        "starter [tool.gates] into pyproject.toml (or a .gates.toml without one). An existing "
+        ".gates.toml or [tool.gates] is left alone: exit 2.",
+    )
+    init.add_argument("path", nargs="?", default=".", type=Path, help="project (default: .)")
+    init.add_argument("--print", action="store_true", help="print the configuration; write nothing")
+    init.set_defaults(handler=cmd_init)
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    from gates.registry import REGISTRY
+    from gates.scaffold import init_config
+
+    written = init_config(args.path, REGISTRY, dry_run=args.print)
+    if args.print:
+        sys.stdout.write(written.text)
+        return EXIT_PASS
+    print(f"gates init: wrote a starter configuration to {written.path}")
+    print("next: python -m gates run   (the gates on your changes against origin's default branch)")
+    return EXIT_PASS
 
 
 def cmd_baseline(args: argparse.Namespace) -> int:
