@@ -12,11 +12,14 @@ and never carry the invisible characters themselves.
 
 from __future__ import annotations
 
+import functools
+import importlib.resources
 import io
+import json
 import re
 import tokenize
 import unicodedata
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 
 from gates.checks.base import Source, TextCheckGate
 from gates.gate import GateTraits
@@ -44,32 +47,29 @@ _HIDDEN = re.compile(
 )
 _JOINERS = "\u200c\u200d"  # ZWNJ / ZWJ: legitimate inside emoji sequences and many scripts
 
-# Letters of other scripts that render like a Latin letter (after Unicode's confusables.txt).
-_LOOKS_LATIN = {
-    **dict(
-        zip(
-            "\u0430\u0435\u043e\u0440\u0441\u0443\u0445\u0456\u0458\u0455\u0501\u04bb\u04cf\u051b\u051d",
-            "aeopcyxijsdhlqw",
-            strict=True,
-        )
-    ),
-    **dict(
-        zip(
-            "\u0410\u0412\u0415\u041a\u041c\u041d\u041e\u0420\u0421\u0422\u0425\u0405\u0406\u0408",
-            "ABEKMHOPCTXSIJ",
-            strict=True,
-        )
-    ),
-    **dict(zip("\u03bf\u03b1\u03bd\u03b9\u03ba\u03c1\u03c5", "oavikpu", strict=True)),
-    **dict(
-        zip(
-            "\u0391\u0392\u0395\u0396\u0397\u0399\u039a\u039c\u039d\u039f\u03a1\u03a4\u03a5\u03a7",
-            "ABEZHIKMNOPTYX",
-            strict=True,
-        )
-    ),
-    **dict(zip("\u0585\u0578\u057d\u0570", "onuh", strict=True)),
-}
+# Letters of other scripts that render like a Latin letter: Unicode's confusables.txt (TR39) as
+# confusable-homoglyphs ships it, read on first use (most files never need it).
+_CONFUSABLES = ("confusable_homoglyphs", "confusables.json")
+
+
+@functools.cache
+def looks_latin() -> Mapping[str, str]:
+    """Letter of another script -> the ASCII letter TR39 says it is confusable with."""
+    data = json.loads(
+        importlib.resources.files(_CONFUSABLES[0]).joinpath(_CONFUSABLES[1]).read_text("utf-8")
+    )
+    table: dict[str, str] = {}
+    for char, glyphs in data.items():
+        if len(char) != 1 or not char.isalpha() or _script(char) in ("LATIN", ""):
+            continue
+        ascii_letters = [
+            g["c"] for g in glyphs if len(g["c"]) == 1 and "a" <= g["c"].lower() <= "z"
+        ]
+        if ascii_letters:
+            table[char] = ascii_letters[0]
+    return table
+
+
 # Script mixes that are ordinary (Unicode TS #39 "highly restrictive").
 _ALLOWED_MIXES = (
     frozenset({"LATIN", "CJK", "HIRAGANA", "KATAKANA"}),
@@ -203,8 +203,39 @@ def _scripts(name: str) -> set[str]:
     return {s for s in (_script(c) for c in name) if s}
 
 
-def identifier_problem(name: str) -> tuple[str, str] | None:
-    """(rule, message) when a Python identifier is spelled to deceive, else None."""
+_SEGMENT = re.compile(r"[^\W\d_]+")
+_CASE_TURN = re.compile(r"(?<=[^\W\d_])(?=[A-Z\u0391-\u03a9\u0410-\u042f])(?<![A-Z])")
+
+
+def _segments(name: str) -> Iterator[str]:
+    """The words of a name: split at `_`, digits and lower-to-upper turns, so `sigma_x` or
+    `delta_t2` written with Greek letters, or a Latin verb before a Cyrillic noun, are words of
+    one script each, while `password` with a Cyrillic `a` stays one mixed word."""
+    for part in _SEGMENT.findall(name):
+        yield from _CASE_TURN.split(part)
+
+
+def _fake_latin(name: str) -> str | None:
+    """A letter of another script posing as Latin inside a Latin name: in a word that mixes it
+    with Latin letters, or making up a whole word of two letters or more (`safe_exec` with a
+    Cyrillic `exec`)."""
+    table = looks_latin()
+    for word in _segments(name):
+        fakes = [c for c in word if c in table]
+        if not fakes:
+            continue
+        scripts = _scripts(word)
+        if "LATIN" in scripts or (len(word) > 1 and len(fakes) == len(word)):
+            return fakes[0]
+    return None
+
+
+def identifier_problem(
+    name: str, shadows: Callable[[str], bool] = lambda _: True
+) -> tuple[str, str] | None:
+    """(rule, message) when an identifier is spelled to deceive, else None. `shadows(latin)`
+    says whether a one-letter look-alike's Latin twin is used in the file (a Cyrillic `a`
+    beside a Latin `a`)."""
     folded = unicodedata.normalize("NFKC", name)
     if folded != name:
         odd = next(c for c in name if unicodedata.normalize("NFKC", c) != c)
@@ -214,20 +245,18 @@ def identifier_problem(name: str) -> tuple[str, str] | None:
         )
     scripts = _scripts(name)
     if len(scripts) > 1 and not any(scripts <= allowed for allowed in _ALLOWED_MIXES):
-        if "LATIN" in scripts:
-            fakes = [c for c in name if c in _LOOKS_LATIN]
-            if fakes:
-                return MIXED, (
-                    f"identifier {name!r} mixes scripts ({', '.join(sorted(scripts))}): "
-                    f"{describe_codepoint(fakes[0])} looks like Latin {_LOOKS_LATIN[fakes[0]]!r}"
-                )
+        fake = _fake_latin(name) if "LATIN" in scripts else None
+        if fake is not None:
+            return MIXED, (
+                f"identifier {name!r} mixes scripts ({', '.join(sorted(scripts))}): "
+                f"{describe_codepoint(fake)} looks like Latin {looks_latin()[fake]!r}"
+            )
         return None
-    if (
-        scripts
-        and scripts != {"LATIN"}
-        and all(c in _LOOKS_LATIN or c in "_0123456789" for c in name)
-    ):
-        looks = "".join(_LOOKS_LATIN.get(c, c) for c in name)
+    table = looks_latin() if scripts and scripts != {"LATIN"} else {}
+    if table and all(c in table or c in "_0123456789" for c in name):
+        looks = "".join(table.get(c, c) for c in name)
+        if sum(c.isalpha() for c in name) == 1 and not shadows(looks):
+            return None  # a lone Greek sigma is a statistician's sigma, not a disguised `o`
         return CONFUSABLE, (
             f"identifier {name!r} is written in {', '.join(sorted(scripts))} letters that look "
             f"like the Latin name {looks!r}"
@@ -271,6 +300,10 @@ def _words(text: str) -> Iterator[tuple[str, int, int]]:
             yield match.group(0), number, match.start()
 
 
+def _uses_name(text: str, name: str) -> bool:
+    return re.search(rf"(?<![\w.]){re.escape(name)}(?!\w)", text) is not None
+
+
 def deceptive_identifiers(gate: str, source: Source) -> list[Finding]:
     """Python names by tokenize, all three problems; in other code, words anywhere (comments and
     strings included), so only the mixed-script one: a Russian word in a string is no attack."""
@@ -280,7 +313,7 @@ def deceptive_identifiers(gate: str, source: Source) -> list[Finding]:
     for name, line, column in _python_names(source.text) if python else _words(source.text):
         if name.isascii() or name in reported:
             continue
-        problem = identifier_problem(name)
+        problem = identifier_problem(name, lambda latin: _uses_name(source.text, latin))
         if problem and (python or problem[0] == MIXED):
             reported.add(name)  # once per file: the first use is the one to look at
             rule, message = problem

@@ -123,3 +123,91 @@ def test_ssn_end_to_end_masked_everywhere(repo: Repo) -> None:
 def test_numbers_with_the_fewest_digits_are_still_read(text: str) -> None:
     # lines with fewer digits than any number rule needs skip those rules' searches
     assert rules(text + "\n") == ["pii-phone"]
+
+
+def _luhn_complete(body: str) -> str:
+    """`body` with the check digit that makes it pass Luhn (computed, so no card sits here)."""
+    return next(body + d for d in "0123456789" if luhn_valid(body + d))
+
+
+def _registry_iban(country: str, bban_format: str) -> str:
+    """An IBAN of `country` with an account part of the registry's format and valid check digits."""
+    import re
+
+    fill = {"n": "7", "a": "K", "c": "7"}
+    bban = "".join(fill[kind] * int(n) for n, kind in re.findall(r"(\d+)!?([nac])", bban_format))
+    check = 98 - int("".join(str(int(c, 36)) for c in bban + country + "00")) % 97
+    return f"{country}{check:02d}{bban}"
+
+
+def _registry() -> list[tuple[str, str]]:
+    import re
+    from importlib.resources import files
+
+    text = files("stdnum").joinpath("iban.dat").read_text(encoding="utf-8")
+    return re.findall(r'^([A-Z]{2}) .*?bban="([^"]+)"', text, re.M)
+
+
+def test_every_country_of_the_iban_registry_is_known() -> None:
+    countries = _registry()
+    assert len(countries) > 80  # the registry, not the 80 of the old hand-kept table
+    missed = [c for c, fmt in countries if not iban_valid(_registry_iban(c, fmt))]
+    assert missed == []
+    for country in ("RU", "LY", "OM", "SO"):
+        iban = _registry_iban(country, dict(countries)[country])
+        assert rules(f"pay to {iban}\n") == ["pii-iban"]
+        wrong = iban[:2] + f"{(int(iban[2:4]) + 1) % 100:02d}" + iban[4:]
+        assert not iban_valid(wrong)
+
+
+def test_iban_of_a_country_outside_the_registry_is_not_one() -> None:
+    fake = _registry_iban("ZZ", "4!n14!n")
+    assert not iban_valid(fake)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "INFO charge ok card={card} amount=12.50",
+        "GET /pay?pan={card}&exp=0927 HTTP/1.1",
+        "ERROR declined cc_number:{card} reason=do_not_honor",
+        "TEST_USER_CARD={card}",
+        "card_no={card} order_id=17",
+    ],
+)
+def test_card_after_equals_or_colon_is_found(line: str) -> None:
+    card = _luhn_complete("451817560480635")
+    assert rules(line.format(card=card) + "\n", "app.log") == ["pii-card-number"]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "created order_id={n} items=3",
+        '{{"invoice_number": "{n}"}}',
+        "INFO txn_id={n} status=200",
+        "Your order #{n} has shipped.",
+        "Order number: {n}",
+    ],
+)
+def test_luhn_valid_number_named_as_another_kind_is_not_a_card(line: str) -> None:
+    number = _luhn_complete("451817560480635")
+    assert rules(line.format(n=number) + "\n", "app.log") == []
+
+
+@pytest.mark.parametrize(
+    ("body", "groups"),
+    [
+        ("37799193319084", (4, 6, 5)),
+        ("3802978753477", (4, 6, 4)),
+        ("601181967273177848", (4, 4, 4, 4, 3)),
+    ],
+)
+def test_every_issuer_grouping(body: str, groups: tuple[int, ...]) -> None:
+    digits = _luhn_complete(body)
+    parts, at = [], 0
+    for size in groups:
+        parts.append(digits[at : at + size])
+        at += size
+    for sep in (" ", "-"):
+        assert rules(f"card on file: {sep.join(parts)}\n", "notes.md") == ["pii-card-number"]

@@ -157,3 +157,41 @@ def test_a_file_broken_after_its_last_non_ascii_line_still_has_its_strings_told_
     assert scan("broken = '''never closed\ns = 'p\u0430ss'\n") == [
         ("unicode-mixed-script", 2, 6, 10)
     ]
+
+
+def test_look_alikes_come_from_the_unicode_confusables_data() -> None:
+    """Not a hand list: letters of scripts the old table never named are known, and each maps
+    to the Latin letter TR39 gives it."""
+    from gates.checks.unicode import looks_latin
+
+    table = looks_latin()
+    expected = {
+        "\u13f4": "B",  # CHEROKEE LETTER YV
+        "\u2c9f": "o",  # COPTIC SMALL LETTER O
+        "\ua4d0": "B",  # LISU LETTER BA
+        "\u0585": "o",  # ARMENIAN SMALL LETTER OH
+        "\u0501": "d",  # CYRILLIC SMALL LETTER KOMI DE
+    }
+    assert {c: table.get(c) for c in expected} == expected
+    assert len(table) > 500  # the whole data set, not a dozen letters
+    assert "\u03b8" not in table and "a" not in table  # theta looks like no Latin letter
+
+
+def test_mixing_is_judged_word_by_word() -> None:
+    sigma, coptic_o, cyrillic_exec = "\u03c3", "\u2c9f", "\u0435\u0445\u0435\u0441"
+    assert identifier_problem(f"{sigma}_x") is None  # a Greek word and a Latin word
+    assert identifier_problem(f"{coptic_o}pen")[0] == "unicode-mixed-script"  # type: ignore[index]
+    problem = identifier_problem(f"safe_{cyrillic_exec}")  # a whole disguised word
+    assert problem and problem[0] == "unicode-mixed-script" and "CYRILLIC" in problem[1]
+
+
+def test_a_lone_look_alike_letter_counts_only_when_it_shadows_a_latin_name() -> None:
+    sigma, cyrillic_a = "\u03c3", "\u0430"
+    assert scan(f"{sigma} = 1.0\nprint({sigma})\n") == []
+    assert scan(f"o = 0\n{sigma} = 1.0\n") == [("unicode-confusable", 2, 1, 2)]
+    assert scan(f"data = 1\n{cyrillic_a} = 2\n") == []
+
+
+def test_bom_anywhere_but_the_very_start_is_reported() -> None:
+    assert scan("[metadata]\ufeff\nname = pkg\n", "setup.cfg") == [("unicode-bom", 1, 11, 12)]
+    assert scan("\ufeffa\nb\ufeffc\n", "notes.txt") == [("unicode-bom", 2, 2, 3)]
