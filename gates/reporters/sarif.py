@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
@@ -66,6 +66,7 @@ _CONFIDENCE = {"high": "high", "medium": "medium", "low": "low"}
 _PROBLEM_SEVERITY = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.NOTE: "note"}
 # Tools whose message describes the rule rather than the one place (mypy's names the types).
 _MESSAGE_IS_THE_RULE = frozenset({"bandit", "semgrep", "zizmor", "pip-audit"})
+_LEVEL = {severity: severity.value for severity in Severity}  # enum .value is slow per result
 _SEMVER = re.compile(r"^\d+\.\d+\.\d+(?:[-+][0-9A-Za-z.\-+]*)?$")
 
 
@@ -128,7 +129,8 @@ def _region(f: Finding) -> dict[str, int]:
 
 
 def _also(f: Finding) -> list[str]:
-    return [name for name in f.extra.get("also_reported_by", "").split(", ") if name]
+    joined = f.extra.get("also_reported_by") if f.extra else None
+    return [name for name in joined.split(", ") if name] if joined else []
 
 
 def _result(f: Finding, rule_index: int) -> dict[str, Any]:
@@ -147,7 +149,7 @@ def _result(f: Finding, rule_index: int) -> dict[str, Any]:
     result: dict[str, Any] = {
         "ruleId": f.rule,
         "ruleIndex": rule_index,
-        "level": f.severity.value,
+        "level": _LEVEL[f.severity],
         "message": {"text": text},
         "locations": [{"physicalLocation": location}],
         "partialFingerprints": {FINGERPRINT_KEY: f.fingerprint or "0" * 16},
@@ -208,7 +210,7 @@ def _security_severity(severity: Severity, stage: Stage) -> str:
 def _rule(findings: Sequence[Finding], stage: Stage) -> dict[str, Any]:
     """One rule's descriptor, from its first finding and the worst severity among them."""
     first = findings[0]
-    worst = max((f.severity for f in findings), key=lambda s: s.rank)
+    worst = max({f.severity for f in findings}, key=lambda s: s.rank)
     doc = rule_doc(first.rule, first.gate)
     url = finding_doc_url(first, stage.value)
     tags = [stage.value, first.gate]
@@ -277,15 +279,20 @@ def _invocation(run: _Run, unplaced: Sequence[Finding], cut: int) -> dict[str, A
     return invocation
 
 
-def _ordered(findings: Iterable[tuple[Finding, Stage]]) -> list[tuple[Finding, Stage]]:
-    """New findings first, so a cut at GitHub's limit keeps what the PR introduced."""
-    return sorted(findings, key=lambda item: (not item[0].new, item[0].path, item[0].line or 0))
+def _within_limit(placed: list[tuple[Finding, Stage]]) -> list[tuple[Finding, Stage]]:
+    """At most GitHub's results per run, new findings first, so a cut keeps what the PR
+    introduced (a run within the limit keeps the gates' order)."""
+    if len(placed) <= MAX_RESULTS_PER_RUN:
+        return placed
+    ordered = sorted(placed, key=lambda item: (not item[0].new, item[0].path, item[0].line or 0))
+    return ordered[:MAX_RESULTS_PER_RUN]
 
 
 def _render_run(run: _Run, report: Report) -> dict[str, Any]:
-    placed = _ordered((f, s) for f, s in run.findings if f.path)
+    placed = [(f, s) for f, s in run.findings if f.path]
     unplaced = [f for f, _ in run.findings if not f.path]
-    kept, cut = placed[:MAX_RESULTS_PER_RUN], max(0, len(placed) - MAX_RESULTS_PER_RUN)
+    kept = _within_limit(placed)
+    cut = len(placed) - len(kept)
     by_rule: dict[str, list[Finding]] = {}
     stage_of: dict[str, Stage] = {}
     for f, stage in kept:
