@@ -73,23 +73,32 @@ def _read_sides(
     notes: list[Finding] = []
     for change in changes:
         sides = {"base": change.base, "head": change.head}
-        trees = {side: parse(text) for side, text in sides.items() if text is not None}
-        broken = {side: tree for side, tree in trees.items() if isinstance(tree, str)}
-        for side, reason in broken.items():
-            message = (
-                f"{change.path} does not parse at {side} ({reason}); its tests were not compared"
-            )
-            notes.append(
-                Finding(GATE, "gates", "syntax-error", Severity.NOTE, change.path, message)
-            )
+        read = {side: _facts(text) for side, text in sides.items() if text is not None}
+        broken = {side: why for side, why in read.items() if isinstance(why, str)}
+        notes.extend(_unparsable(change.path, side, why) for side, why in broken.items())
         if broken:
             continue
-        for side, tree in trees.items():
-            if not isinstance(tree, str):
-                (base if side == "base" else head)[change.path] = module_facts(tree)
+        for side, facts in read.items():
+            if isinstance(facts, ModuleFacts):
+                (base if side == "base" else head)[change.path] = facts
         if change.head is None:
             head[change.path] = ModuleFacts(tests={}, defined=frozenset())
     return base, head, notes
+
+
+def _facts(text: str) -> ModuleFacts | str:
+    tree = parse(text)
+    if isinstance(tree, str):
+        return tree
+    try:
+        return module_facts(tree)
+    except RecursionError:
+        return "nested too deeply to analyse"
+
+
+def _unparsable(path: str, side: str, why: str) -> Finding:
+    message = f"{path} does not parse at {side} ({why}); its tests were not compared"
+    return Finding(GATE, "gates", "syntax-error", Severity.NOTE, path, message)
 
 
 def _removed_names(changes: Sequence[FileChange]) -> frozenset[str]:

@@ -87,7 +87,7 @@ class Reader:
         body = func.body
         claims = list(_claim_items(body))
         return Checks(
-            strength=sum(self._strength(stmt, 1) for stmt in body),
+            strength=sum(self._strength(stmt, 1) for stmt in _reachable(body)),
             claims=tuple(spot for _, _, spot in claims),
             parts={spot.text: _parts(op, operands) for op, operands, spot in claims},
             weak=tuple(
@@ -167,6 +167,15 @@ class Reader:
         key = dump(ast.Tuple(elts=list(call.args[:2]), ctx=ast.Load()))
         label = ast.unparse(call)
         return Tolerance(kind, key, values, label, call.lineno)
+
+
+def _reachable(body: list[ast.stmt]) -> list[ast.stmt]:
+    """The statements before the first top-level `return`: what follows it never runs, so
+    an early `return` added above the assertions removes them."""
+    for index, stmt in enumerate(body):
+        if isinstance(stmt, ast.Return):
+            return body[:index]
+    return body
 
 
 def _fold(op: ast.operator, left: float | None, right: float | None) -> float | None:

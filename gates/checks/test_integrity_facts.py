@@ -37,6 +37,7 @@ class TestFacts:
     name: str
     line: int
     body: str  # the body's dump without positions: equal bodies are the same test
+    signature: str  # the class it is in and its parameters (the fixtures it gets)
     shape: str  # the body with literals and parameters blanked: one case of a parametrized test
     cases: int  # parametrized cases (1 when not parametrized)
     markers: tuple[Spot, ...]  # skip / skipif / xfail markers in force (own, class, module)
@@ -129,6 +130,7 @@ def _test_facts(
         name=node.name,
         line=node.lineno,
         body="".join(dump(stmt) for stmt in _without_docstring(node.body)),
+        signature=qualname.rpartition(".")[0] + dump(node.args),
         shape=_shape(node),
         cases=_cases(node, lists),
         markers=outer + tuple(_decorator_markers(node)),

@@ -92,6 +92,14 @@ class _Matcher:
                 self.spare[id(target)] = max(0, self.spare[id(target)] - b.test.cases)
         self.pending = kept
 
+    def explain_duplicates(self, head: list[Located]) -> None:
+        """A test whose body, class and fixtures equal another test's at head was a copy:
+        removing it loses nothing."""
+        kept = {(h.path, h.test.signature, h.test.body) for h in head}
+        self.pending = [
+            b for b in self.pending if (b.path, b.test.signature, b.test.body) not in kept
+        ]
+
     def explain_removed_features(self, removed_names: frozenset[str]) -> None:
         self.pending = [b for b in self.pending if not (b.test.references & removed_names)]
 
@@ -110,6 +118,7 @@ def match(
     matcher.pair("name", same_file_only=False)
     matcher.pair("body", same_file_only=False)
     matcher.fold_into_parameters()
+    matcher.explain_duplicates(_located(head))
     matcher.explain_removed_features(removed_names)
     missing = list(_net_losses(matcher))
     return Matching(tuple(matcher.pairs), tuple(missing))
