@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from gates.checks.checks_weakened import ChecksWeakenedGate
 from gates.checks.dangerous import DangerousCodeGate
 from gates.checks.injection import PromptInjectionGate
 from gates.checks.pii import PiiGate
@@ -29,6 +30,7 @@ def _gates() -> tuple[Gate, ...]:
         HiddenUnicodeGate(),
         SecretsGate(),
         PiiGate(),
+        ChecksWeakenedGate(),
         TestIntegrityGate(),
         WorkflowSecurityGate(),
         BanditGate(),

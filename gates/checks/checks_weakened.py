@@ -1,0 +1,108 @@
+"""checks-weakened: a PR that makes CI green by weakening the checks instead of the code.
+
+Compares the PR's config and CI files at base and head: coverage thresholds lowered, lint and
+type rules loosened, gates reconfigured, check steps removed, disabled or made non-blocking,
+tests deselected; and counts the suppression comments it adds to Python files. Each file kind
+is parsed (TOML, INI, YAML, the Python AST); see the modules `checks_weakened_*`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from gates.checks.changes import ChangeCheckGate, FileChange
+from gates.checks.checks_weakened_confdiff import config_findings, floor
+from gates.checks.checks_weakened_config import CONFIG_NAMES, SideConfig, pyproject_tox, read_side
+from gates.checks.checks_weakened_gatescfg import gates_findings
+from gates.checks.checks_weakened_report import GATE, SUPPRESSIONS_ADDED, finding
+from gates.checks.checks_weakened_stepdiff import compare_steps
+from gates.checks.checks_weakened_suppressions import describe, new_markers
+from gates.gate import Option
+from gates.model import Finding, Severity, Stage
+
+_CI_NAMES = frozenset(
+    {"Makefile", "noxfile.py", ".pre-commit-config.yaml", "action.yml", "action.yaml"}
+)
+
+
+def _at_least_one(value: object) -> str | None:
+    return None if isinstance(value, int) and value >= 1 else "must be 1 or more"
+
+
+def is_config_or_ci(path: str) -> bool:
+    name = path.rsplit("/", 1)[-1]
+    if path.startswith(".github/workflows/") and name.endswith((".yml", ".yaml")):
+        return True
+    return name in _CI_NAMES or name.endswith(".mk") or ("/" not in path and name in CONFIG_NAMES)
+
+
+class ChecksWeakenedGate(ChangeCheckGate):
+    """Warns when a PR lowers a threshold, loosens a rule or stops a check from blocking."""
+
+    name = GATE
+    stage = Stage.INTEGRITY
+    description = "checks weakened: thresholds lowered, rules loosened, CI steps removed or ignored"
+    options: Mapping[str, Option] = {
+        "max_new_suppressions": Option(
+            int,
+            5,
+            check=_at_least_one,
+            help="new suppression comments in one PR above which they are warnings, not notes",
+        ),
+    }
+
+    def wants(self, path: str) -> bool:
+        return path.endswith(".py") or is_config_or_ci(path)
+
+    def scan_changes(
+        self, changes: Sequence[FileChange], options: Mapping[str, object]
+    ) -> list[Finding]:
+        config = [c for c in changes if is_config_or_ci(c.path) or is_config_or_ci(c.old_path)]
+        base = _side([(c.old_path, c.base) for c in config])
+        head = _side([(c.path, c.head) for c in config])
+        findings = [
+            *compare_steps(base.steps, head.steps, floor(head)),
+            *config_findings(base, head),
+            *gates_findings(base.gates, head.gates, _text_of(changes, head)),
+        ]
+        findings.extend(_suppressions(changes, options))
+        return sorted(findings, key=lambda f: (f.path, f.line or 0, f.rule))
+
+
+def _side(files: list[tuple[str, str | None]]) -> SideConfig:
+    present = [(path, text) for path, text in files if text is not None]
+    side = read_side(present)
+    for path, text in present:
+        if path == "pyproject.toml":
+            side.steps.extend(pyproject_tox(path, text))
+    return side
+
+
+def _text_of(changes: Sequence[FileChange], side: SideConfig) -> str | None:
+    if side.gates is None:
+        return None
+    return next((c.head for c in changes if c.path == side.gates.path), None)
+
+
+def _suppressions(changes: Sequence[FileChange], options: Mapping[str, object]) -> list[Finding]:
+    python = [(c.path, c.base, c.head) for c in changes if c.path.endswith(".py")]
+    added = new_markers(python)
+    total = sum(len(found) for found in added.values())
+    limit = options.get("max_new_suppressions", 5)
+    many = isinstance(limit, int) and total > limit
+    severity = Severity.WARNING if many else Severity.NOTE
+    out = []
+    for path, found in added.items():
+        before = next((c for c in changes if c.path == path), None)
+        had = "new file" if before is None or before.base is None else "file changed"
+        out.append(
+            finding(
+                SUPPRESSIONS_ADDED,
+                path,
+                found[0][0],
+                f"{len(found)} suppression comment(s) added to {path} ({had}): {describe(found)}"
+                + (f"; {total} in the PR, more than max_new_suppressions {limit}" if many else ""),
+                severity,
+            )
+        )
+    return out

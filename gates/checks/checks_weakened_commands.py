@@ -1,0 +1,298 @@
+"""Which check a command runs, on what, and with which weakening options.
+
+A command is reduced to the tool it ends up running (`poetry run python -m pytest` is pytest)
+and that tool to a kind: tests, lint, format, types, security or gates. Tools of one kind are
+interchangeable for this gate (flake8 replaced by `ruff check` still lints), so a step is
+matched across a PR by kind and by the paths it runs on, not by its spelling.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from dataclasses import dataclass, field, replace
+
+from gates.checks.checks_weakened_shell import strip_assignments
+
+TESTS, LINT, FORMAT, TYPES, SECURITY, GATES = (
+    "tests",
+    "lint",
+    "format",
+    "types",
+    "security",
+    "gates",
+)
+
+_TOOL_KINDS = {
+    "pytest": TESTS, "py.test": TESTS, "unittest": TESTS, "nose2": TESTS, "trial": TESTS,
+    "ward": TESTS, "behave": TESTS, "tox": TESTS, "nox": TESTS,
+    "flake8": LINT, "pylint": LINT, "pycodestyle": LINT, "pyflakes": LINT, "pre-commit": LINT,
+    "prek": LINT,
+    "black": FORMAT, "isort": FORMAT, "yapf": FORMAT, "autopep8": FORMAT,
+    "mypy": TYPES, "dmypy": TYPES, "pyright": TYPES, "basedpyright": TYPES, "pytype": TYPES,
+    "pyre": TYPES, "ty": TYPES,
+    "bandit": SECURITY, "pip-audit": SECURITY, "safety": SECURITY, "semgrep": SECURITY,
+    "zizmor": SECURITY,
+    "gates": GATES,
+}  # fmt: skip
+# Runners that start the real command: dropped in front of it.
+_RUNNERS = {
+    ("uv", "run"), ("poetry", "run"), ("pipenv", "run"), ("pdm", "run"), ("rye", "run"),
+    ("hatch", "run"), ("uvx",), ("pipx", "run"), ("env",), ("time",), ("nice",), ("exec",),
+    ("xvfb-run",), ("xvfb-run", "-a"), ("coverage", "run", "-m"), ("catchsegv",),
+}  # fmt: skip
+# Names of tox envs, nox sessions and make targets that run a given kind of check.
+_NAMED_KINDS = (
+    (re.compile(r"lint|flake8|ruff|style|pylint|pre-?commit|check-?format"), LINT),
+    (re.compile(r"type|mypy|pyright"), TYPES),
+    (re.compile(r"^(fmt|format|black|isort)"), FORMAT),
+    (re.compile(r"docs?$|docs?[-_]|build|release|publish|clean|install|dev|fix|bump|serve"), ""),
+    (re.compile(r"audit|bandit|security"), SECURITY),
+)
+_MAKE_TEST = re.compile(r"^(test|tests|check|ci|coverage|cov|unit|integration|all)([-_].*)?$")
+# Options whose value is the next word (so it is not taken for a path to check).
+_VALUED = frozenset(
+    (
+        "-k", "-m", "-n", "-p", "-c", "-o", "-W", "-r", "--maxfail", "--junitxml", "--junit-xml",
+        "--cov", "--cov-report", "--cov-config", "--cov-fail-under", "--deselect", "--ignore",
+        "--ignore-glob", "--rootdir", "--basetemp", "--durations", "--timeout", "--dist", "--tx",
+        "--confcutdir", "--log-level", "--tb", "--reruns", "--import-mode", "--override-ini",
+        "--ds",
+        "--config-file", "--python-version", "--cache-dir", "--exclude", "--platform", "--select",
+        "--extend-select", "--ignore", "--extend-ignore", "--config", "--output-format",
+        "--target-version", "--line-length", "--extend-exclude", "--per-file-ignores",
+        "--max-line-length", "--format", "--fail-on", "--stages", "--output-dir", "--base",
+        "--head",
+        "-e", "-s", "--disable-error-code", "--enable-error-code", "--follow-imports",
+        "--python-executable", "--fail-under",
+    )
+)  # fmt: skip
+_LOOSE_FLAGS = frozenset(
+    ("--strict", "--exit-zero", "--ignore-missing-imports", "--no-check-untyped-defs")
+)
+_PYTHON = re.compile(r"^(python[\d.]*|py|pypy[\d.]*)$")
+
+
+@dataclass(frozen=True)
+class Invocation:
+    """One check a command runs. `targets` are the paths it runs on; () means everything."""
+
+    kind: str
+    tool: str
+    args: tuple[str, ...]
+    targets: tuple[str, ...] = ()
+    deselects: frozenset[str] = frozenset()
+    threshold: float | None = None  # --cov-fail-under / coverage report --fail-under
+    options: frozenset[str] = field(default_factory=frozenset)  # flags that matter, normalised
+    shown: str = ""  # the command as written (after runners), for messages
+
+
+def _basename(word: str) -> str:
+    return word.rsplit("/", 1)[-1].removesuffix(".exe")
+
+
+def _is_python(word: str) -> bool:
+    name = _basename(word)
+    if _PYTHON.match(name):
+        return True
+    return word.startswith(("$(", "${")) and "PY" in word.upper()
+
+
+def unwrap(argv: tuple[str, ...]) -> tuple[str, ...]:
+    """The command a runner or interpreter ends up running: `poetry run python -m pytest -q`
+    -> `pytest -q`; `timeout 600 pytest` -> `pytest`."""
+    argv = strip_assignments(argv)
+    for _ in range(6):
+        before = argv
+        argv = _unwrap_once(argv)
+        if argv == before:
+            break
+    return argv
+
+
+def _unwrap_once(argv: tuple[str, ...]) -> tuple[str, ...]:
+    for runner in _RUNNERS:
+        if tuple(_basename(w) for w in argv[: len(runner)]) == runner:
+            return strip_assignments(argv[len(runner) :])
+    if argv and _basename(argv[0]) == "timeout":
+        rest = [i for i, w in enumerate(argv[1:], 1) if not w.startswith("-")]
+        return argv[rest[1] :] if len(rest) > 1 else argv
+    if len(argv) >= 3 and _is_python(argv[0]) and argv[1] == "-m":
+        return argv[2:]
+    if len(argv) >= 2 and _is_python(argv[0]) and _basename(argv[1]) == "manage.py":
+        return ("django-test", *argv[3:]) if argv[2:3] == ("test",) else argv
+    return argv
+
+
+def invocations(argv: tuple[str, ...]) -> list[Invocation]:
+    """The checks one command runs (a `tox -e lint,typing` runs two); [] for anything else."""
+    argv = unwrap(argv)
+    if not argv:
+        return []
+    shown = shlex.join(argv)
+    return [replace(inv, shown=shown) for inv in _invocations(argv)]
+
+
+def _invocations(argv: tuple[str, ...]) -> list[Invocation]:
+    tool = _basename(argv[0])
+    args = argv[1:]
+    if tool in ("tox", "nox"):
+        return _session_runner(tool, args)
+    if tool == "make":
+        return _make(args)
+    if tool == "ruff":
+        return _ruff(args)
+    if tool == "coverage":
+        return _coverage(args)
+    if tool == "django-test":
+        return [_build(TESTS, "django-test", args)]
+    kind = _TOOL_KINDS.get(tool)
+    if kind is None or (tool == "pre-commit" and "run" not in args):
+        return []
+    if tool == "black" and "--check" not in args and "--diff" not in args:
+        return []
+    return [_build(kind, tool, args)]
+
+
+def _ruff(args: tuple[str, ...]) -> list[Invocation]:
+    if args[:1] == ("format",):
+        return [_build(FORMAT, "ruff-format", args[1:])]
+    if args[:1] == ("check",):
+        return [_build(LINT, "ruff", args[1:])]
+    if not args or args[0].startswith("-") or "/" in args[0] or args[0] == ".":
+        return [_build(LINT, "ruff", args)]
+    return []
+
+
+def _coverage(args: tuple[str, ...]) -> list[Invocation]:
+    if args[:1] == ("report",) and _value(args, "--fail-under") is not None:
+        inv = _build("coverage", "coverage", args[1:])
+        return [inv]
+    return []
+
+
+def _session_runner(tool: str, args: tuple[str, ...]) -> list[Invocation]:
+    flag = "-e" if tool == "tox" else "-s"
+    names = _values(args, flag) + _values(args, "--sessions" if tool == "nox" else "--env")
+    if not names:
+        return [_build(TESTS, tool, ())]
+    found = []
+    for name in (n for value in names for n in re.split(r"[,\s]+", value) if n):
+        kind = named_kind(name)
+        if kind:
+            found.append(Invocation(kind, f"{tool}:{name}", args))
+    return found
+
+
+def named_kind(name: str) -> str:
+    """The kind of check a tox env, nox session or make target of this name runs ("": none)."""
+    lowered = name.lower()
+    for pattern, kind in _NAMED_KINDS:
+        if pattern.search(lowered):
+            return kind
+    return TESTS
+
+
+def _make(args: tuple[str, ...]) -> list[Invocation]:
+    found = []
+    for target in (a for a in args if not a.startswith("-") and "=" not in a):
+        kind = TESTS if _MAKE_TEST.match(target) else named_kind(target)
+        if kind == TESTS and not _MAKE_TEST.match(target):
+            continue  # an unknown target name is not taken for a test run
+        if kind:
+            found.append(Invocation(kind, f"make:{target}", args))
+    return found
+
+
+def _build(kind: str, tool: str, args: tuple[str, ...]) -> Invocation:
+    return Invocation(
+        kind=kind,
+        tool=tool,
+        args=args,
+        targets=targets_of(args),
+        deselects=deselections(args) if kind == TESTS else frozenset(),
+        threshold=_threshold(args),
+        options=option_flags(args),
+    )
+
+
+def _value(args: tuple[str, ...], name: str) -> str | None:
+    found = _values(args, name)
+    return found[-1] if found else None
+
+
+def _values(args: tuple[str, ...], name: str) -> list[str]:
+    """Every value of an option, spelt `--name value`, `--name=value` or `-kvalue`."""
+    out = []
+    for index, word in enumerate(args):
+        if word == name and index + 1 < len(args):
+            out.append(args[index + 1])
+        elif word.startswith(name + "="):
+            out.append(word[len(name) + 1 :])
+        elif len(name) == 2 and word.startswith(name) and len(word) > 2 and name[1] in "kme":
+            out.append(word[2:])
+    return out
+
+
+def _threshold(args: tuple[str, ...]) -> float | None:
+    raw = _value(args, "--cov-fail-under") or _value(args, "--fail-under")
+    try:
+        return float(raw) if raw is not None else None
+    except ValueError:
+        return None
+
+
+def targets_of(args: tuple[str, ...]) -> tuple[str, ...]:
+    """The positional arguments, normalised as paths; `.` alone means everything."""
+    out: list[str] = []
+    skip = False
+    for word in args:
+        if skip:
+            skip = False
+            continue
+        if word.startswith("-"):
+            skip = word in _VALUED
+            continue
+        posargs = re.fullmatch(r"\{posargs:?([^}]*)\}", word)
+        word = posargs.group(1) if posargs else word
+        path = normalise_path(word)
+        if path:
+            out.append(path)
+    return () if "" in out or not out else tuple(sorted(set(out)))
+
+
+def normalise_path(word: str) -> str:
+    word = word.strip()
+    while word.startswith("./"):
+        word = word[2:]
+    word = word.rstrip("/")
+    return "" if word in (".", "") else word
+
+
+def deselections(args: tuple[str, ...]) -> frozenset[str]:
+    """What a pytest command leaves out: `ignore:PATH`, `deselect:ID`, `k:EXPR`, `m:EXPR`."""
+    items = {f"ignore:{normalise_path(v)}" for v in _values(args, "--ignore")}
+    items |= {f"ignore:{v}" for v in _values(args, "--ignore-glob")}
+    items |= {f"deselect:{v}" for v in _values(args, "--deselect")}
+    for flag in ("-k", "-m"):
+        items |= {f"{flag[1]}:{' '.join(v.split())}" for v in _values(args, flag) if "not" in v}
+    return frozenset(items)
+
+
+def option_flags(args: tuple[str, ...]) -> frozenset[str]:
+    """The flags the gate compares: strictness, ignores, exit-zero, gates' fail-on/stages."""
+    out = set()
+    for word in args:
+        name, _, value = word.partition("=")
+        if name in _LOOSE_FLAGS or name.startswith(("--allow-", "--no-strict")):
+            out.add(name)
+        elif name == "--follow-imports" and value in ("skip", "silent"):
+            out.add(word)
+    for name in ("--ignore", "--extend-ignore", "--disable-error-code"):
+        for value in _values(args, name):
+            out |= {f"{name}={code}" for code in re.split(r"[,\s]+", value) if code}
+    for name in ("--fail-on", "--stages"):
+        found = _value(args, name)
+        if found is not None:
+            out.add(f"{name}={found}")
+    return frozenset(out)
