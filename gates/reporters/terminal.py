@@ -337,8 +337,8 @@ def _gate_section(g: GateResult, out: _Lines, view: View, limit: int) -> None:
     every = view.verbosity == VERBOSE
     shown = _ordered(g) if every else [f for f in _ordered(g) if f.new and not f.suppressed]
     hidden = len(g.findings) - len(shown)
-    if not shown and not g.detail and not hidden:
-        return
+    if not shown and not hidden and (not g.detail or (g.status is Status.SKIPPED and not every)):
+        return  # a skipped gate's reason (nothing to check) is noise unless asked for with -v
     title = f"{g.name}: {g.status.value}"
     if g.findings:
         title += f", {plural(g.blocking_count, 'blocking finding')}, "

@@ -174,3 +174,9 @@ def _render(live: LiveProgress) -> str:
     out = io.StringIO()
     Console(file=out, width=120, no_color=True).print(live._table())
     return out.getvalue()
+
+
+def test_a_skipped_gate_says_why_only_when_asked() -> None:
+    assert "no GitHub Actions workflow" not in render_report(four_file_pr(), View())
+    verbose = render_report(four_file_pr(), View(verbosity=VERBOSE))
+    assert "== workflow-security: skipped\n  no GitHub Actions workflow" in verbose
