@@ -196,6 +196,17 @@ def diff_info(diff: Diff) -> DiffInfo:
 
 
 @dataclass(frozen=True)
+class Clock:
+    wall: str  # ISO 8601, UTC
+    started: float  # time.monotonic()
+
+    @classmethod
+    def start(cls) -> Clock:
+        wall = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+        return cls(wall, time.monotonic())
+
+
+@dataclass(frozen=True)
 class Setup:
     """What loading makes of a request: the config that judges the run, and what goes with it."""
 
@@ -205,9 +216,12 @@ class Setup:
     named: NamedFiles | None  # `--files`
     environment: Callable[[], Environment]  # the project's interpreter, probed meanwhile
     passed: Mapping[str, str]  # variables `pass_env` hands the tools
-    baseline: Baseline
     out_dir: Path
     notices: tuple[Finding, ...]  # about the run itself (a config the PR changes)
+    env: Mapping[str, str]  # the environment gates was started in
+    clock: Clock
+    # Read after the old reports are cleared: a broken baseline leaves no stale report behind.
+    baseline: Baseline = field(default_factory=Baseline)
 
 
 @dataclass(frozen=True)
@@ -222,17 +236,6 @@ class Job:
     durations_log: Path  # where this repository's gate durations are kept (gates.cache)
 
 
-@dataclass(frozen=True)
-class Clock:
-    wall: str  # ISO 8601, UTC
-    started: float  # time.monotonic()
-
-    @classmethod
-    def start(cls) -> Clock:
-        wall = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
-        return cls(wall, time.monotonic())
-
-
 def run(
     request: RunRequest,
     registry: Mapping[str, Gate],
@@ -244,23 +247,24 @@ def run(
     stop = stop or threading.Event()
     git = Git(repo_root(request.path))
     revisions = resolve_revisions(git, request.base, request.head, request.env)
-    setup = load_run(request, registry, git, revisions)
+    setup = load_run(request, registry, git, revisions, clock)
     clear_reports(setup.out_dir)
+    setup = replace(setup, baseline=load_baseline(setup.root / setup.config.baseline))
     with scratch_dir() as scratch:
-        guarded_registry = guarded(registry, git, setup.config, request.env)
+        guarded_registry = guarded(registry, git, setup.config, setup.env)
         diff = restrict_diff(git, compute_diff(git, revisions), setup.named)
         with checkout(git, setup.root, revisions.head, scratch) as tree:
-            job = prepare(git, tree, diff, setup, guarded_registry, request.env, scratch, clock)
+            job = prepare(git, tree, diff, setup, guarded_registry, scratch)
             planned, results = run_head(job, progress, stop)
             compared, base = run_compared_base(git, job, planned, stop)
-            judgement = judge_run(results, run_facts(job, setup, tree, compared, base, stop))
-    report = build_report(judgement, diff, setup, clock, registry, base.note if base else "")
+            judgement = judge_run(results, run_facts(job, setup, compared, base, stop))
+    report = build_report(judgement, diff, setup, registry, base.note if base else "")
     written = write_reports(report, setup.out_dir)
     return RunOutcome(report, setup.out_dir, written)
 
 
 def load_run(
-    request: RunRequest, registry: Mapping[str, Gate], git: Git, revisions: Revisions
+    request: RunRequest, registry: Mapping[str, Gate], git: Git, revisions: Revisions, clock: Clock
 ) -> Setup:
     """The config that judges this run (the base's, under GitHub Actions) and what it decides:
     the project's interpreter (probed on a thread meanwhile), pass_env, baseline, output."""
@@ -279,9 +283,10 @@ def load_run(
         named=named,
         environment=environment,
         passed=passed_env(request, config),
-        baseline=load_baseline(root / config.baseline),
         out_dir=output_dir_for(request, root, config),
         notices=(notice,) if notice else (),
+        env=request.env,
+        clock=clock,
     )
 
 
@@ -301,12 +306,10 @@ def prepare(
     diff: Diff,
     setup: Setup,
     registry: Mapping[str, Gate],
-    env: Mapping[str, str],
     scratch: Path,
-    clock: Clock,
 ) -> Job:
     """The head's job: its caches, environment, paths and judging."""
-    config = setup.config
+    config, env = setup.config, setup.env
     ran_in = setup.environment()  # a project python that does not run stops here, exit 2
     tool_env = {**scrubbed_env(), **setup.passed}
     caches = cache_root(config.cache_dir, env)
@@ -326,7 +329,7 @@ def prepare(
         cache=cache and replace(cache, environment=environment_digest(tool_env)),
         cache_root=caches,
         cache_env=tool_cache_env(caches, setup.root, "head"),
-        run_started=clock.started,
+        run_started=setup.clock.started,
         durations=load_durations(log),
     )
     paths = RunPaths(
@@ -365,7 +368,6 @@ def run_compared_base(
 def run_facts(
     job: Job,
     setup: Setup,
-    tree: Path,
     compared: tuple[str, ...],
     base: BaseRun | None,
     stop: threading.Event,
@@ -374,7 +376,7 @@ def run_facts(
     return RunJudging(
         diff=job.judging.diff,
         today=job.judging.today,
-        read_lines=lambda rel: read_lines(tree, rel),
+        read_lines=lambda rel: read_lines(job.settings.root, rel),
         baseline=setup.baseline,
         complete=not setup.only_gates and not stop.is_set(),
         incomplete=stop.is_set(),
@@ -431,7 +433,6 @@ def build_report(
     judgement: Judgement,
     diff: Diff,
     setup: Setup,
-    clock: Clock,
     registry: Mapping[str, Gate],
     compare_note: str = "",
 ) -> Report:
@@ -445,8 +446,8 @@ def build_report(
         verdict=judgement.verdict,
         diff=info,
         gates=tuple(with_tool_versions(judgement.gates, registry, ran_in)),
-        started_at=clock.wall,
-        duration_s=round(time.monotonic() - clock.started, 3),
+        started_at=setup.clock.wall,
+        duration_s=round(time.monotonic() - setup.clock.started, 3),
         incomplete=judgement.incomplete,
         new_mode=setup.config.new,
         notices=judgement.notices,

@@ -10,8 +10,9 @@ Rules (documented in docs/github.md, "Sharding big repositories"):
   which shard computed them).
 - Notices (about suppression markers) appear once; suppression counts by kind are recounted on
   the merged gates, and run-wide counts take the largest shard's value.
-- The verdict is recomputed from the merged gates; the merged report is incomplete when any
-  shard is, and an incomplete report never passes.
+- The status of a gate whose findings were united, and the verdict, are decided by the same
+  rules as a run's (gates.judge.status_of, verdict_of); the merged report is incomplete when
+  any shard is, and an incomplete report never passes.
 """
 
 from __future__ import annotations
@@ -22,16 +23,8 @@ from pathlib import Path
 
 from gates.errors import UsageError
 from gates.filters.markers import suppression_counts
-from gates.model import (
-    STAGE_ORDER,
-    Finding,
-    GateResult,
-    Report,
-    Status,
-    Verdict,
-    decide_status,
-    decide_verdict,
-)
+from gates.judge import status_of, verdict_of
+from gates.model import STAGE_ORDER, Finding, GateResult, Report, Status
 
 # Which result to keep when a gate appears in several shards: higher wins.
 _STATUS_RANK = {Status.SKIPPED: 0, Status.PASS: 1, Status.FAIL: 2, Status.ERROR: 3}
@@ -61,11 +54,8 @@ def merge_reports(shards: Sequence[tuple[str, Report]]) -> Report:
     first = shards[0][1]
     gates = _merge_gates([r for _, r in shards])
     incomplete = any(r.incomplete for _, r in shards)
-    verdict = decide_verdict(gates)
-    if incomplete and verdict is Verdict.PASS:
-        verdict = Verdict.ERROR
     return Report(
-        verdict=verdict,
+        verdict=verdict_of(gates, incomplete),
         diff=first.diff,
         gates=gates,
         started_at=min((r.started_at for _, r in shards if r.started_at), default=""),
@@ -119,9 +109,7 @@ def _merge_one(results: Sequence[GateResult]) -> GateResult:
     if len(results) == 1:
         return chosen
     findings = _unique_findings(f for r in (chosen, *results) for f in r.findings)
-    status = chosen.status
-    if status in (Status.PASS, Status.FAIL):
-        status = decide_status(findings, chosen.fail_on)
+    status = status_of(chosen.status, findings, chosen.fail_on)
     return dataclasses.replace(chosen, status=status, findings=findings)
 
 
