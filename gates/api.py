@@ -158,18 +158,12 @@ def _scan(gate: TextCheckGate, source: Source) -> list[Finding]:
 
 
 def _finished(findings: list[Finding], source: Source) -> list[Finding]:
-    """What the runner does to one gate's findings on a file that is new in a PR."""
+    """What judging does to one gate's findings on a file that is new in a PR (gates.judge:
+    identity, inline suppressions, every finding new, encodable text)."""
     from gates.filters.encodable import encodable_findings
     from gates.filters.suppressions import mark_suppressed
-    from gates.model import with_fingerprints
-    from gates.sources import snippet_hash
+    from gates.judge import identified
 
     lines = source.lines
-    hashed = [
-        f
-        if f.snippet_hash or not f.line
-        else f.replace(snippet_hash=snippet_hash(lines, f.line, f.end_line or f.line))
-        for f in findings
-    ]
-    marked = mark_suppressed(with_fingerprints(hashed), lambda _path: lines)
+    marked = mark_suppressed(identified(findings, lambda _path: lines), lambda _path: lines)
     return list(encodable_findings(f.replace(new=True) for f in marked))

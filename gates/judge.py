@@ -121,16 +121,23 @@ def mark_findings(
     judging: Judging, gate: Gate, raw: Sequence[Finding], lines: Lines
 ) -> list[Finding]:
     """Steps 1 to 6, in order."""
-    findings = [_with_snippet(f, lines) for f in raw]
-    if judging.path_map:
-        findings = [f.replace(path=judging.path_map.get(f.path, f.path)) for f in findings]
-    findings = with_fingerprints(findings)
+    findings = identified(raw, lines, judging.path_map)
     findings = mark_suppressed(findings, lines, judging.today)
     if gate.stage is Stage.SAFETY:
         honour = judging.config.safety_pr_suppressions
         findings = review_pr_suppressions(findings, judging.diff, honour)
     findings = mark_baselined(findings, judging.baseline)
     return mark_new(findings, judging.diff, judging.config.new_mode(gate))
+
+
+def identified(
+    raw: Sequence[Finding], lines: Lines, path_map: Mapping[str, str] | None = None
+) -> list[Finding]:
+    """Steps 1 and 2: snippet hashes and renamed paths, then fingerprints."""
+    findings = [_with_snippet(f, lines) for f in raw]
+    if path_map:
+        findings = [f.replace(path=path_map.get(f.path, f.path)) for f in findings]
+    return with_fingerprints(findings)
 
 
 def _with_snippet(finding: Finding, lines: Lines) -> Finding:
