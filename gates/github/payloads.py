@@ -140,8 +140,10 @@ def comment_body(
     """The sticky comment: hidden markers, then the report; `links`: the workflow run and the
     check run, when known, linked from its footer."""
     header = "\n".join(comment_markers(check_name)) + "\n"
-    shown_elsewhere = f"the {code_span(check_name)} check run and the gates.json artifact"
-    hint = f"The rest are in {shown_elsewhere}."
+    check = f"the {code_span(check_name)} check run"
+    if links and links.check_url.startswith(("https://", "http://")):
+        check = f"[{check}]({links.check_url})"
+    hint = f"The rest are in {check} and the gates.json artifact."
     body = render_markdown(
         report,
         limit=limits.COMMENT_BODY - len(header),
