@@ -6,6 +6,7 @@ from collections.abc import Mapping
 
 from gates.checks.checks_weakened import ChecksWeakenedGate
 from gates.checks.dangerous import DangerousCodeGate
+from gates.checks.dependencies import DependenciesGate
 from gates.checks.injection import PromptInjectionGate
 from gates.checks.pii import PiiGate
 from gates.checks.secrets import SecretsGate
@@ -36,6 +37,7 @@ def _gates() -> tuple[Gate, ...]:
         BanditGate(),
         SemgrepGate(),
         AuditGate(),
+        DependenciesGate(),
         RuffGate(),
         MypyGate(),
         CoverageGate(),
