@@ -31,7 +31,7 @@ from gates.cache import (
     store_durations,
     tool_cache_env,
 )
-from gates.compare import BaseRun, run_base
+from gates.compare import BaseRun, Job, run_base
 from gates.config import FAIL_ON_CHOICES, Config, Reader, load_config, table_at_revision
 from gates.credentials import find_persisted, guard_project_code
 from gates.diff import Diff, NamedFiles, compute_diff, restrict_diff
@@ -224,18 +224,6 @@ class Setup:
     baseline: Baseline = field(default_factory=Baseline)
 
 
-@dataclass(frozen=True)
-class Job:
-    """One side of a run, ready to execute: the gates, where they run, and how to judge them."""
-
-    registry: Mapping[str, Gate]  # guarded: see `guarded`
-    only_gates: tuple[str, ...]
-    settings: RunSettings
-    judging: Judging
-    paths: RunPaths
-    durations_log: Path  # where this repository's gate durations are kept (gates.cache)
-
-
 def run(
     request: RunRequest,
     registry: Mapping[str, Gate],
@@ -360,9 +348,7 @@ def run_compared_base(
     compared = tuple(p.gate.name for p in planned if config.new_mode(p.gate) == "compare")
     if not compared or stop.is_set():
         return compared, None
-    return compared, run_base(
-        git, job.settings, job.judging, job.paths, job.registry, compared, stop
-    )
+    return compared, run_base(git, job, compared, stop)
 
 
 def run_facts(

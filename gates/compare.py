@@ -14,6 +14,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 from gates.cache import tool_cache_env
 from gates.diff import Diff
@@ -23,6 +24,19 @@ from gates.judge import Judging, finisher
 from gates.model import GateResult
 from gates.plan import RunPaths, plan
 from gates.runner import NoProgress, RunSettings, run_planned
+
+
+@dataclass(frozen=True)
+class Job:
+    """The head's side of a run, ready to execute: the gates, where they run, and how to judge
+    them. The base's side is derived from it (`run_base`)."""
+
+    registry: Mapping[str, Gate]  # guarded: see gates.app.guarded
+    only_gates: tuple[str, ...]
+    settings: RunSettings
+    judging: Judging
+    paths: RunPaths
+    durations_log: Path  # where this repository's gate durations are kept (gates.cache)
 
 
 @dataclass(frozen=True)
@@ -48,17 +62,10 @@ def base_scope(diff: Diff) -> tuple[tuple[str, ...], dict[str, str]]:
     return tuple(sorted(paths)), renames
 
 
-def run_base(
-    git: Git,
-    head: RunSettings,
-    judging: Judging,
-    paths: RunPaths,
-    registry: Mapping[str, Gate],
-    only: Sequence[str],
-    stop: threading.Event,
-) -> BaseRun:
+def run_base(git: Git, job: Job, only: Sequence[str], stop: threading.Event) -> BaseRun:
     """The compared gates on the merge-base, with the head run's settings where they apply.
     Gates that judge before/after themselves (size) opt out with `compare_base=False`."""
+    head = job.settings
     diff = head.diff
     base_sha = diff.base
     if base_sha is None or diff.all_changed:
@@ -67,7 +74,7 @@ def run_base(
     scratch = head.scratch.parent / "base"
     with Worktree(git, base_sha, scratch) as tree:
         nothing_changed = Diff(diff.revisions)  # nothing is "changed" on the base side
-        base_judging = replace(judging, root=tree, diff=nothing_changed, path_map=renames)
+        base_judging = replace(job.judging, root=tree, diff=nothing_changed, path_map=renames)
         settings = replace(
             head,
             root=tree,
@@ -77,8 +84,8 @@ def run_base(
             cache_env=tool_cache_env(head.cache_root, git.root, "base"),
             cache=head.cache and replace(head.cache, tree=git.tree_id(base_sha) or "", base=""),
         )
-        base_paths = RunPaths(tuple(git.tracked_files(base_sha)), scope, paths.touched)
-        planned = plan(registry, head.config, tree, base_paths, only)
+        base_paths = RunPaths(tuple(git.tracked_files(base_sha)), scope, job.paths.touched)
+        planned = plan(job.registry, head.config, tree, base_paths, only)
         wanted = [p for p in planned if traits_of(p.gate).compare_base]
         ran = run_planned(wanted, settings, NoProgress(), stop)
     hits = tuple(r.name for r in ran if r.metrics.get("cache_hit"))
