@@ -17,7 +17,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from gates.diff import ChangedFile, ChangeKind
-from gates.gate import GateContext, GateOutcome, Option, Scope
+from gates.gate import GateContext, GateOutcome, GateTraits, Option, Scope
 from gates.git import Git
 from gates.model import Finding, Stage
 from gates.sources import read_text, split_lines
@@ -75,7 +75,7 @@ class ChangeCheckGate:
     default_timeout_s: float = 120.0
     default_fail_on: str = "warning"
     options: Mapping[str, Option] = {}
-    cost_model: tuple[float, float] = (0.0, 0.1)
+    traits = GateTraits(cost_model=(0.0, 0.1))
 
     def wants(self, path: str) -> bool:
         del path
