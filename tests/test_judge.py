@@ -306,3 +306,30 @@ def test_error_and_skipped_stand_whatever_the_findings() -> None:
     assert status_of(None, blocking, "warning") is Status.FAIL
     assert status_of(None, blocking, "never") is Status.PASS
     assert status_of(Status.FAIL, (), "warning") is Status.PASS  # decided from the findings
+
+
+def _review(
+    root: Path, complete: bool, baseline: Baseline, status: Status = Status.PASS
+) -> list[str]:
+    """Step 8 and 12 on a file whose added lines 1 and 2 carry markers; a finding of gate g
+    at line 1 uses the first. The rules of the run's notices, in order."""
+    text = ("x = 1  # gates: ignore[r] known", "y = 2  # gates: ignore[r] spare")
+    added = frozenset({1, 2})
+    diff = Diff(REVISIONS, {"a.py": ChangedFile("a.py", ChangeKind.MODIFIED, added_lines=added)})
+    row = Row(text, 1, added)
+    judging = Judging(_write(root, "a.py", text), diff, _config(row), TODAY, baseline)
+    result = judge_gate(
+        judging, _Gate("g"), _config(row).gate("g"), GateOutcome([_raw("a.py", 1)], status=status)
+    )
+    facts = RunJudging(diff, TODAY, lambda rel: text, baseline=baseline, complete=complete)
+    return [n.rule for n in judge_run([result], facts).notices]
+
+
+def test_the_run_notices_come_from_the_marked_findings(tmp_path: Path) -> None:
+    assert _review(tmp_path, complete=True, baseline=Baseline()) == ["suppression-unused"]
+    assert _review(tmp_path, complete=False, baseline=Baseline()) == []  # a gate may not have run
+    gone = Baseline(frozenset({Entry("a.py", "g", "r", "0" * 32)}))
+    assert _review(tmp_path, complete=False, baseline=gone) == ["baseline-fixed"]
+    assert (
+        _review(tmp_path, complete=False, baseline=gone, status=Status.ERROR) == []
+    )  # proves nothing
