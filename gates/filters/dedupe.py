@@ -57,6 +57,7 @@ _SEMGREP = "semgrep:gates.python."
 # issue class -> (its CWE, the "tool:rule" ids that report it). gates' own checks report as
 # tool "gates". A class is needed where the tools' CWE ids for one issue differ, or where one
 # tool files several issues under one CWE (bandit: B307 eval and B602 shell are both CWE-78).
+# The classes of code errors (a linter and a type checker on one undefined name) have no CWE.
 ISSUE_CLASSES: Mapping[str, tuple[str, tuple[str, ...]]] = {
     "code-injection": (
         "CWE-95",
@@ -133,6 +134,12 @@ ISSUE_CLASSES: Mapping[str, tuple[str, tuple[str, ...]]] = {
         ),
     ),
     "assert-check": ("CWE-703", (*_bandit(101), f"{_SEMGREP}assert-access-control")),
+    "syntax-error": (
+        "",
+        ("ruff:invalid-syntax", "ruff:syntax-error", "mypy:syntax", "gates:syntax-error"),
+    ),
+    "undefined-name": ("", ("ruff:F821", "mypy:name-defined")),
+    "redefinition": ("", ("ruff:F811", "mypy:no-redef")),
     "bidi-control": (
         "CWE-451",
         ("gates:unicode-bidi-control", "bandit:B613", "ruff:PLE2502"),
@@ -171,7 +178,7 @@ def _cwes(finding: Finding) -> frozenset[str]:
     """A table entry's CWE is its class's; anything else's is what its tool said."""
     name = EQUIVALENT.get(_key(finding))
     if name is not None:
-        return frozenset({ISSUE_CLASSES[name][0]})
+        return frozenset(filter(None, [ISSUE_CLASSES[name][0]]))
     own = GATES_RULE_CWES.get(_key(finding))
     if own is not None:
         return frozenset({own})

@@ -22,10 +22,12 @@ from gates.filters.dedupe import (
     merge_duplicates,
     same_issue,
 )
+from gates.gate import Gate
 from gates.model import DUPLICATES_MERGED as METRIC
 from gates.model import Finding, GateResult, Report, Severity, Stage, Status, Suppression
 from gates.runner import NoProgress
 from gates.tools.bandit import BanditGate
+from gates.tools.mypy import MypyGate
 from gates.tools.ruff import RuffGate
 from gates.tools.semgrep import SemgrepGate
 
@@ -159,7 +161,7 @@ def test_the_table_is_consistent() -> None:
     keys = [key for _, keys in ISSUE_CLASSES.values() for key in keys]
     assert len(keys) == len(set(keys)) == len(EQUIVALENT)  # one class per tool:rule
     for name, (cwe, members) in ISSUE_CLASSES.items():
-        assert cwe.startswith("CWE-") and cwe[4:].isdigit(), name
+        assert cwe == "" or (cwe.startswith("CWE-") and cwe[4:].isdigit()), name
         assert len({m.split(":", 1)[0] for m in members}) >= 2, name  # a class pairs tools
     assert not set(GATES_RULE_CWES) & set(EQUIVALENT)
 
@@ -340,16 +342,22 @@ EQUIVALENCES = {
 }
 
 
+def _run_pr(root: Path, files: dict[str, str], gates: tuple[Gate, ...]) -> Report:
+    """One run of these gates on a PR that adds these files (its own HOME and cache)."""
+    project = Repo(root / "repo")
+    project.write("pyproject.toml", '[tool.ruff.lint]\nselect = ["F", "S", "PLE2502"]\n')
+    base = project.commit("base")
+    for name, text in files.items():
+        project.write(name, text)
+    project.commit("pr")
+    env = {**os.environ, "HOME": str(root), "GATES_CACHE_DIR": str(root / "cache")}
+    request = RunRequest(path=project.path, base=base, env=env)
+    return run(request, {g.name: g for g in gates}, NoProgress()).report
+
+
 @pytest.fixture(scope="module")
 def merged_report(tmp_path_factory: pytest.TempPathFactory) -> Report:
-    """One run of the overlapping gates on a PR that adds every snippet."""
-    root = tmp_path_factory.mktemp("equivalences")
-    project = Repo(root / "repo")
-    project.write("pyproject.toml", '[tool.ruff.lint]\nselect = ["S", "PLE2502"]\n')
-    base = project.commit("base")
-    project.write("snippets.py", SNIPPETS)
-    project.write("bidi.py", BIDI)
-    project.commit("pr")
+    """The overlapping security gates on a PR that adds every snippet."""
     gates = (
         DangerousCodeGate(),
         SecretsGate(),
@@ -358,9 +366,8 @@ def merged_report(tmp_path_factory: pytest.TempPathFactory) -> Report:
         SemgrepGate(),
         RuffGate(),
     )
-    env = {**os.environ, "HOME": str(root), "GATES_CACHE_DIR": str(root / "cache")}
-    request = RunRequest(path=project.path, base=base, env=env)
-    return run(request, {g.name: g for g in gates}, NoProgress()).report
+    files = {"snippets.py": SNIPPETS, "bidi.py": BIDI}
+    return _run_pr(tmp_path_factory.mktemp("equivalences"), files, gates)
 
 
 def _line_of(text: str) -> int:
@@ -416,8 +423,40 @@ def test_docs_list_every_class_of_the_table() -> None:
     doc = (Path(__file__).resolve().parents[2] / "docs" / "reports.md").read_text("utf-8")
     for name, (cwe, members) in ISSUE_CLASSES.items():
         row = next((line for line in doc.splitlines() if line.startswith(f"| `{name}` |")), "")
-        assert f"| {cwe} |" in row, name
+        assert f"| {cwe or '-'} |" in row, name
         for member in members:
             tool, rule = member.split(":", 1)
-            if tool in ("semgrep", "gates") and not rule.startswith("secret-"):
+            if tool in ("semgrep", "gates", "mypy") and not rule.startswith("secret-"):
                 assert f"`{rule.removeprefix('gates.python.')}`" in row, member
+
+
+NAMES = """def f() -> int:
+    return undefined_thing + 1
+
+
+def g() -> int:
+    return 1
+
+
+def g() -> int:
+    return 2
+"""
+
+
+def test_linter_and_type_checker_on_one_name_are_one_finding(tmp_path: Path) -> None:
+    report = _run_pr(tmp_path, {"names.py": NAMES}, (RuffGate(), MypyGate()))
+    found = {(f.line, *sorted(_names(f))) for f in report.all_findings()}
+    assert found == {
+        (2, "mypy:name-defined", "ruff:F821"),
+        (9, "mypy:no-redef", "ruff:F811"),
+    }
+
+
+def test_a_syntax_error_is_reported_once_per_place(tmp_path: Path) -> None:
+    gates = (RuffGate(), MypyGate(), DangerousCodeGate())
+    report = _run_pr(tmp_path, {"broken.py": "def broken(:\n    pass\n"}, gates)
+    found = report.all_findings()
+    assert {f.tool for f in found} == {"ruff"}, [(f.tool, f.rule) for f in found]
+    names = set().union(*(_names(f) for f in found))
+    assert names == {"ruff:invalid-syntax", "mypy:syntax", "gates:syntax-error"}
+    assert all(f.severity is Severity.ERROR for f in found)
