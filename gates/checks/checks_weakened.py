@@ -12,9 +12,20 @@ from collections.abc import Mapping, Sequence
 
 from gates.checks.changes import ChangeCheckGate, FileChange
 from gates.checks.checks_weakened_confdiff import config_findings, floor
-from gates.checks.checks_weakened_config import CONFIG_NAMES, SideConfig, pyproject_tox, read_side
+from gates.checks.checks_weakened_config import (
+    CONFIG_NAMES,
+    SideConfig,
+    parse_error,
+    pyproject_tox,
+    read_side,
+)
 from gates.checks.checks_weakened_gatescfg import gates_findings
-from gates.checks.checks_weakened_report import GATE, SUPPRESSIONS_ADDED, finding
+from gates.checks.checks_weakened_report import (
+    CONFIG_UNPARSED,
+    GATE,
+    SUPPRESSIONS_ADDED,
+    finding,
+)
 from gates.checks.checks_weakened_stepdiff import compare_steps
 from gates.checks.checks_weakened_suppressions import describe, new_markers
 from gates.gate import Option
@@ -58,15 +69,36 @@ class ChecksWeakenedGate(ChangeCheckGate):
         self, changes: Sequence[FileChange], options: Mapping[str, object]
     ) -> list[Finding]:
         config = [c for c in changes if is_config_or_ci(c.path) or is_config_or_ci(c.old_path)]
+        broken = [(c, _unparsed(c)) for c in config]
+        findings = [_broken_finding(c, why) for c, why in broken if why]
+        config = [c for c, why in broken if not why]
         base = _side([(c.old_path, c.base) for c in config])
         head = _side([(c.path, c.head) for c in config])
-        findings = [
+        findings += [
             *compare_steps(base.steps, head.steps, floor(head)),
             *config_findings(base, head),
             *gates_findings(base.gates, head.gates, _text_of(changes, head)),
         ]
         findings.extend(_suppressions(changes, options))
         return sorted(findings, key=lambda f: (f.path, f.line or 0, f.rule))
+
+
+def _unparsed(change: FileChange) -> str:
+    """Why the head of a file that parsed at base does not parse: its settings are unknown,
+    so the file is left out of the comparison rather than read as empty."""
+    if change.head is None or change.base is None or parse_error(change.old_path, change.base):
+        return ""
+    return parse_error(change.path, change.head) or ""
+
+
+def _broken_finding(change: FileChange, why: str) -> Finding:
+    return finding(
+        CONFIG_UNPARSED,
+        change.path,
+        None,
+        f"{change.path} parses at base but not at head ({why}); its checks were not compared",
+        Severity.NOTE,
+    )
 
 
 def _side(files: list[tuple[str, str | None]]) -> SideConfig:

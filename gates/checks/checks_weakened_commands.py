@@ -14,14 +14,9 @@ from dataclasses import dataclass, field, replace
 
 from gates.checks.checks_weakened_shell import strip_assignments
 
-TESTS, LINT, FORMAT, TYPES, SECURITY, GATES = (
-    "tests",
-    "lint",
-    "format",
-    "types",
-    "security",
-    "gates",
-)
+TESTS, LINT, FORMAT, TYPES = "tests", "lint", "format", "types"
+SECURITY, GATES = "security", "gates"
+COVERAGE_REPORT = "coverage"  # `coverage report --fail-under`: a threshold, not a check
 
 _TOOL_KINDS = {
     "pytest": TESTS, "py.test": TESTS, "unittest": TESTS, "nose2": TESTS, "trial": TESTS,
@@ -44,7 +39,7 @@ _RUNNERS = {
 # Names of tox envs, nox sessions and make targets that run a given kind of check.
 _NAMED_KINDS = (
     (re.compile(r"lint|flake8|ruff|style|pylint|pre-?commit|check-?format"), LINT),
-    (re.compile(r"type|mypy|pyright"), TYPES),
+    (re.compile(r"typ(e|ing)|mypy|pyright"), TYPES),
     (re.compile(r"^(fmt|format|black|isort)"), FORMAT),
     (re.compile(r"docs?$|docs?[-_]|build|release|publish|clean|install|dev|fix|bump|serve"), ""),
     (re.compile(r"audit|bandit|security"), SECURITY),
@@ -144,6 +139,8 @@ def _invocations(argv: tuple[str, ...]) -> list[Invocation]:
         return _ruff(args)
     if tool == "coverage":
         return _coverage(args)
+    if tool == "hatch" and args[:1] == ("test",):
+        return [_build(TESTS, "hatch-test", args[1:])]
     if tool == "django-test":
         return [_build(TESTS, "django-test", args)]
     kind = _TOOL_KINDS.get(tool)
@@ -166,8 +163,7 @@ def _ruff(args: tuple[str, ...]) -> list[Invocation]:
 
 def _coverage(args: tuple[str, ...]) -> list[Invocation]:
     if args[:1] == ("report",) and _value(args, "--fail-under") is not None:
-        inv = _build("coverage", "coverage", args[1:])
-        return [inv]
+        return [_build(COVERAGE_REPORT, "coverage", args[1:])]
     return []
 
 
@@ -185,8 +181,11 @@ def _session_runner(tool: str, args: tuple[str, ...]) -> list[Invocation]:
 
 
 def named_kind(name: str) -> str:
-    """The kind of check a tox env, nox session or make target of this name runs ("": none)."""
+    """The kind of check a tox env, nox session or make target of this name runs ("": none,
+    or a name only known when the job runs, such as `${{ matrix.env }}`)."""
     lowered = name.lower()
+    if "$" in lowered or "{" in lowered:
+        return ""
     for pattern, kind in _NAMED_KINDS:
         if pattern.search(lowered):
             return kind
@@ -247,11 +246,11 @@ def targets_of(args: tuple[str, ...]) -> tuple[str, ...]:
     out: list[str] = []
     skip = False
     for word in args:
+        if word.startswith("-"):
+            skip = word in _VALUED  # `--cov --cov-report=xml`: a flag is never the value
+            continue
         if skip:
             skip = False
-            continue
-        if word.startswith("-"):
-            skip = word in _VALUED
             continue
         posargs = re.fullmatch(r"\{posargs:?([^}]*)\}", word)
         word = posargs.group(1) if posargs else word

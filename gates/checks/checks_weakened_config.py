@@ -14,6 +14,8 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import yaml
+
 from gates.checks.checks_weakened_rules import (
     LintRules,
     Located,
@@ -22,6 +24,7 @@ from gates.checks.checks_weakened_rules import (
     type_rules,
 )
 from gates.checks.checks_weakened_steps import CheckStep, read_ini, steps_of, tox_steps
+from gates.text import one_line
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -192,6 +195,21 @@ def _mypy_ini(parser: configparser.RawConfigParser) -> dict[str, Any]:
             overrides.append({"module": modules, **dict(parser.items(section))})
     table["overrides"] = overrides
     return table
+
+
+def parse_error(path: str, text: str) -> str | None:
+    """Why a config or CI file does not parse (None when it does, or is not one we parse)."""
+    name = path.rsplit("/", 1)[-1]
+    try:
+        if name.endswith(".toml"):
+            tomllib.loads(text)
+        elif name.endswith((".yml", ".yaml")):
+            yaml.safe_load(text)
+        elif name in CONFIG_NAMES:
+            configparser.RawConfigParser(strict=False, interpolation=None).read_string(text)
+    except (tomllib.TOMLDecodeError, yaml.YAMLError, configparser.Error) as exc:
+        return one_line(str(exc), 120)
+    return None
 
 
 # --- helpers ---------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ STEP_DISABLED = "check-step-disabled"
 FAILURE_IGNORED = "check-failure-ignored"
 TESTS_DESELECTED = "tests-deselected"
 SUPPRESSIONS_ADDED = "suppressions-added"
+CONFIG_UNPARSED = "config-unparsed"
 
 
 def finding(

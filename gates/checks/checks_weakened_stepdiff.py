@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
-from gates.checks.checks_weakened_commands import GATES, TESTS, TYPES
+from gates.checks.checks_weakened_commands import COVERAGE_REPORT, GATES, TESTS, TYPES
 from gates.checks.checks_weakened_report import (
     COVERAGE_LOWERED,
     FAILURE_IGNORED,
@@ -82,14 +82,39 @@ def compare_steps(
     out: list[Finding] = []
     groups: dict[tuple[str, str, str], list[tuple[CheckStep, CheckStep]]] = {}
     active_head = [h for h in head if h.state == ACTIVE]
+    best = max(
+        [t for t in (floor, *(h.invocation.threshold for h in active_head)) if t is not None],
+        default=None,
+    )
     for step in (b for b in base if b.state == ACTIVE):
         twin = counterpart(step, head)
-        if twin is not None and twin.state != ACTIVE and twin.why.startswith(_WHOLE_JOB):
+        if step.kind == COVERAGE_REPORT:
+            out.extend(_report_threshold(step, twin, best))
+        elif twin is not None and twin.state != ACTIVE and twin.why.startswith(_WHOLE_JOB):
             groups.setdefault((twin.path, twin.why, twin.state), []).append((step, twin))
         else:
             out.extend(_judge(step, twin, active_head, floor))
     out.extend(_group_finding(pairs) for pairs in groups.values())
     return out
+
+
+def _report_threshold(
+    step: CheckStep, twin: CheckStep | None, best: float | None
+) -> Iterator[Finding]:
+    """`coverage report --fail-under` is a threshold, not a check: only its value matters,
+    wherever the head sets it (another command, the coverage config)."""
+    if twin is not None and twin.state == ACTIVE:
+        yield from _threshold_changed(step, twin, best)
+        return
+    was = step.invocation.threshold
+    if was is not None and (best is None or best < was):
+        yield finding(
+            COVERAGE_LOWERED,
+            step.path,
+            None,
+            f"`{step.command}` ({step.label}) removed: coverage floor {was:g} at base, "
+            + (f"{best:g} at head" if best is not None else "none at head"),
+        )
 
 
 def _group_finding(pairs: list[tuple[CheckStep, CheckStep]]) -> Finding:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import ast
 import configparser
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -81,6 +81,59 @@ def _is_workflow(path: str) -> bool:
 # --- GitHub workflows and composite actions ---------------------------------------------------
 
 
+Matrix = Mapping[str, list[str]]
+_MATRIX_REF = re.compile(r"\$\{\{\s*matrix\.([\w-]+)\s*\}\}")
+MAX_VARIANTS = 64  # matrix combinations expanded per script (a bigger matrix is cut there)
+
+
+def matrix_values(strategy: object) -> dict[str, list[str]]:
+    """Each matrix key's values, from its axes and its `include` entries (not `exclude`:
+    a value excluded from some combinations still runs in others)."""
+    matrix = strategy.get("matrix") if isinstance(strategy, dict) else None
+    if not isinstance(matrix, dict):
+        return {}
+    out: dict[str, list[str]] = {}
+    for key, values in matrix.items():
+        if isinstance(values, list) and key not in ("include", "exclude"):
+            out.setdefault(str(key), []).extend(_scalar(v) for v in values)
+    include = matrix.get("include")
+    for entry in include if isinstance(include, list) else ():
+        for key, value in entry.items() if isinstance(entry, dict) else ():
+            out.setdefault(str(key), []).append(_scalar(value))
+    return {k: list(dict.fromkeys(v)) for k, v in out.items()}
+
+
+def _scalar(value: object) -> str:
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def expand(script: str, matrix: Matrix) -> list[str]:
+    """The script once per value of the matrix keys it uses (`tox -e ${{ matrix.env }}`)."""
+    variants = [script]
+    for key in dict.fromkeys(_MATRIX_REF.findall(script)):
+        values = matrix.get(key)
+        if not values:
+            continue
+        pattern = re.compile(r"\$\{\{\s*matrix\." + re.escape(key) + r"\s*\}\}")
+        variants = [pattern.sub(_literal(v), s) for s in variants for v in values]
+        variants = variants[:MAX_VARIANTS]
+    return variants
+
+
+def _literal(value: str) -> Callable[[re.Match[str]], str]:
+    """A replacement taken as is (a matrix value may hold a backslash)."""
+    return lambda _match: value
+
+
+def _distinct(steps: Iterable[CheckStep]) -> list[CheckStep]:
+    """One step per check: matrix variants that run the same check count once."""
+    seen: dict[tuple[object, ...], CheckStep] = {}
+    for step in steps:
+        inv = step.invocation
+        seen.setdefault((inv.kind, inv.tool, inv.targets, inv.options, step.state), step)
+    return list(seen.values())
+
+
 def _always_false(value: object) -> bool:
     if value is False or value == 0:
         return True
@@ -116,7 +169,8 @@ def _workflow_steps(path: str, text: str) -> Iterator[CheckStep]:
             state, why = DISABLED, f"job {job_id} if: {_shown(job.get('if'))}"
         elif _truthy(job.get("continue-on-error")):
             state, why = IGNORED, f"job {job_id} continue-on-error: true"
-        for step in _job_steps(path, str(job_id), job.get("steps"), lines):
+        matrix = matrix_values(job.get("strategy"))
+        for step in _job_steps(path, str(job_id), job.get("steps"), lines, matrix):
             yield _worst(step, state, why)
 
 
@@ -139,7 +193,9 @@ def _action_steps(path: str, text: str) -> Iterator[CheckStep]:
         yield from _job_steps(path, "action", runs.get("steps"), lines)
 
 
-def _job_steps(path: str, job: str, steps: object, lines: LineMap) -> Iterator[CheckStep]:
+def _job_steps(
+    path: str, job: str, steps: object, lines: LineMap, matrix: Matrix | None = None
+) -> Iterator[CheckStep]:
     if not isinstance(steps, list):
         return
     for index, step in enumerate(steps):
@@ -152,20 +208,23 @@ def _job_steps(path: str, job: str, steps: object, lines: LineMap) -> Iterator[C
             state, why = DISABLED, f"if: {_shown(step.get('if'))}"
         elif _truthy(step.get("continue-on-error")):
             state, why = IGNORED, "continue-on-error: true"
-        for found in _step_checks(path, label, line, step):
+        for found in _step_checks(path, label, line, step, matrix or {}):
             yield _worst(found, state, why)
 
 
-def _step_checks(path: str, label: str, line: int | None, step: dict[Any, Any]) -> list[CheckStep]:
+def _step_checks(
+    path: str, label: str, line: int | None, step: dict[Any, Any], matrix: Matrix
+) -> list[CheckStep]:
     run = step.get("run")
     if isinstance(run, str):
         first = line + 1 if line is not None else None
-        return list(_script_steps(path, label, first, run))
+        scripts = expand(run, matrix)
+        return _distinct(s for script in scripts for s in _script_steps(path, label, first, script))
     uses = step.get("uses")
     if isinstance(uses, str):
         inputs = step.get("with")
-        found = _action_invocation(uses, inputs if isinstance(inputs, dict) else {})
-        return [CheckStep(found, label, path, line)] if found else []
+        action = _action_invocation(uses, inputs if isinstance(inputs, dict) else {})
+        return [CheckStep(action, label, path, line)] if action else []
     return []
 
 

@@ -1,0 +1,369 @@
+"""checks-weakened: base against head for config and CI files, on parsed files and real repos."""
+
+from __future__ import annotations
+
+import textwrap
+
+from conftest import Repo
+
+from gates.app import RunRequest, run
+from gates.checks.changes import FileChange
+from gates.checks.checks_weakened import ChecksWeakenedGate
+from gates.checks.checks_weakened_rules import STRICT_FLAGS
+from gates.model import Finding, GateResult, Severity, Status
+from gates.runner import NoProgress
+
+GATE = ChecksWeakenedGate()
+DEFAULTS = {key: option.default for key, option in GATE.options.items()}
+
+PYPROJECT = """\
+[project]
+name = "harbor"
+version = "1.0"
+
+[tool.ruff.lint]
+select = ["E", "F", "B"]
+ignore = ["E731"]
+
+[tool.mypy]
+strict = true
+
+[tool.pytest.ini_options]
+addopts = "-ra --strict-markers"
+
+[tool.coverage.report]
+fail_under = 90
+"""
+
+WORKFLOW = """\
+name: CI
+on:
+  pull_request:
+  push:
+    branches: [main]
+jobs:
+  test:
+    runs-on: ubuntu-latest
+    strategy:
+      matrix:
+        env: [py311, py312, typing]
+    steps:
+      - uses: actions/checkout@v4
+      - name: Lint
+        run: ruff check src tests
+      - name: Tox
+        run: tox -e ${{ matrix.env }}
+      - name: Tests
+        run: python -m pytest --cov=harbor --cov-fail-under=85 tests
+"""
+
+
+def _scan(*files: tuple[str, str | None, str | None], **options: object) -> list[Finding]:
+    changes = [FileChange(path, base, head) for path, base, head in files]
+    return GATE.scan_changes(changes, {**DEFAULTS, **options})
+
+
+def _edit(text: str, old: str, new: str) -> str:
+    assert old in text, old
+    return text.replace(old, new, 1)
+
+
+def _rules(findings: list[Finding]) -> list[str]:
+    return sorted(f.rule for f in findings)
+
+
+# --- configuration ---------------------------------------------------------------------------
+
+
+def test_lowered_fail_under_is_reported_at_its_line_with_both_values() -> None:
+    head = _edit(PYPROJECT, "fail_under = 90", "fail_under = 80")
+    (found,) = _scan(("pyproject.toml", PYPROJECT, head))
+    assert found.rule == "coverage-threshold-lowered"
+    assert found.severity is Severity.WARNING
+    assert found.line == head.splitlines().index("fail_under = 80") + 1
+    assert "90 at base, 80 at head" in found.message
+
+
+def test_raised_threshold_and_tightened_rules_are_not_findings() -> None:
+    head = _edit(PYPROJECT, "fail_under = 90", "fail_under = 95")
+    head = _edit(head, 'select = ["E", "F", "B"]', 'select = ["E", "F", "B", "UP"]')
+    head = _edit(head, 'ignore = ["E731"]', "ignore = []")
+    assert _scan(("pyproject.toml", PYPROJECT, head)) == []
+
+
+def test_fail_under_moved_to_coveragerc_compares_equal() -> None:
+    head = _edit(PYPROJECT, "[tool.coverage.report]\nfail_under = 90\n", "")
+    coveragerc = "[report]\nfail_under = 90\nshow_missing = True\n"
+    assert _scan(("pyproject.toml", PYPROJECT, head), (".coveragerc", None, coveragerc)) == []
+
+
+def test_an_ignore_counts_only_when_the_base_enforced_the_rule() -> None:
+    enforced = _edit(PYPROJECT, 'ignore = ["E731"]', 'ignore = ["E731", "B008"]')
+    unselected = _edit(PYPROJECT, 'ignore = ["E731"]', 'ignore = ["E731", "D203"]')
+    (found,) = _scan(("pyproject.toml", PYPROJECT, enforced))
+    assert found.rule == "lint-rules-loosened"
+    assert "ignore gained B008" in found.message
+    assert _scan(("pyproject.toml", PYPROJECT, unselected)) == []
+
+
+def test_strict_removed_is_loosened_but_strict_written_out_is_not() -> None:
+    dropped = _edit(PYPROJECT, "strict = true\n", "")
+    flags = "\n".join(f"{flag} = true" for flag in STRICT_FLAGS)
+    written_out = _edit(PYPROJECT, "strict = true\n", flags + "\n")
+    assert _rules(_scan(("pyproject.toml", PYPROJECT, dropped))) == ["type-checking-loosened"]
+    assert _scan(("pyproject.toml", PYPROJECT, written_out)) == []
+
+
+def test_mypy_override_ignoring_errors_is_reported_but_missing_stubs_are_not() -> None:
+    stubs = (
+        PYPROJECT + '\n[[tool.mypy.overrides]]\nmodule = "boto3.*"\nignore_missing_imports = true\n'
+    )
+    errors = (
+        PYPROJECT + '\n[[tool.mypy.overrides]]\nmodule = "harbor.api.*"\nignore_errors = true\n'
+    )
+    assert _scan(("pyproject.toml", PYPROJECT, stubs)) == []
+    (found,) = _scan(("pyproject.toml", PYPROJECT, errors))
+    assert "ignore_errors = true for harbor.api.*" in found.message
+
+
+def test_addopts_deselection_is_reported() -> None:
+    head = _edit(PYPROJECT, '"-ra --strict-markers"', "\"-ra --strict-markers -m 'not slow'\"")
+    (found,) = _scan(("pyproject.toml", PYPROJECT, head))
+    assert found.rule == "tests-deselected"
+    assert "-m 'not slow'" in found.message
+
+
+def test_gates_config_fail_on_raised_and_gate_disabled() -> None:
+    base = '[secrets]\nfail_on = "warning"\n\n[mypy]\nenabled = true\n'
+    head = '[secrets]\nfail_on = "never"\n\n[mypy]\nenabled = false\n'
+    found = _scan((".gates.toml", base, head))
+    messages = sorted(f.message for f in found)
+    assert _rules(found) == ["gates-config-loosened", "gates-config-loosened"]
+    assert "[mypy] enabled = false" in messages[0]
+    assert "[secrets] fail_on raised from warning to never" in messages[1]
+
+
+def test_a_config_that_stops_parsing_is_a_note_not_a_comparison() -> None:
+    (found,) = _scan(("pyproject.toml", PYPROJECT, PYPROJECT + "[tool.ruff\nselect = ["))
+    assert (found.rule, found.severity) == ("config-unparsed", Severity.NOTE)
+    assert "parses at base but not at head" in found.message
+    broken_workflow = WORKFLOW + "  bad: [\n"
+    (found,) = _scan((".github/workflows/ci.yml", WORKFLOW, broken_workflow))
+    assert found.rule == "config-unparsed"
+    # a base that did not parse either: nothing to compare, nothing to say
+    assert _scan(("setup.cfg", "[flake8\n", "[flake8]\nignore = E501\n")) == []
+
+
+# --- CI steps --------------------------------------------------------------------------------
+
+
+def test_or_true_on_the_test_command_is_ignored_failure() -> None:
+    head = _edit(WORKFLOW, "--cov-fail-under=85 tests", "--cov-fail-under=85 tests || true")
+    (found,) = _scan((".github/workflows/ci.yml", WORKFLOW, head))
+    assert found.rule == "check-failure-ignored"
+    assert "|| true" in found.message
+    assert (
+        found.line
+        == head.splitlines().index(
+            "        run: python -m pytest --cov=harbor --cov-fail-under=85 tests || true"
+        )
+        + 1
+    )
+
+
+def test_set_e_off_is_judged_by_whether_the_status_is_handed_on() -> None:
+    swallowed = "run: |\n          set +e\n          pytest tests\n          echo done\n"
+    reraised = (
+        "run: |\n          set +e\n          pytest tests\n          rc=$?\n          exit $rc\n"
+    )
+    old = "run: python -m pytest --cov=harbor --cov-fail-under=85 tests\n"
+    for script, expected in ((swallowed, ["check-failure-ignored"]), (reraised, [])):
+        head = _edit(WORKFLOW, old, script)
+        rules = _rules(_scan((".github/workflows/ci.yml", WORKFLOW, head)))
+        # the threshold went with the old command line
+        assert [r for r in rules if r != "coverage-threshold-lowered"] == expected
+
+
+def test_removed_step_renamed_step_and_step_moved_to_another_file() -> None:
+    removed = _edit(WORKFLOW, "      - name: Lint\n        run: ruff check src tests\n", "")
+    renamed = _edit(WORKFLOW, "- name: Lint", "- name: Ruff")
+    lint_wf = (
+        "on: pull_request\njobs:\n  lint:\n    runs-on: x\n"
+        "    steps:\n      - run: ruff check src tests\n"
+    )
+    (found,) = _scan((".github/workflows/ci.yml", WORKFLOW, removed))
+    assert found.rule == "check-step-removed"
+    assert "ruff check src tests" in found.message
+    assert found.line is None  # the step is gone: a file-level finding
+    assert _scan((".github/workflows/ci.yml", WORKFLOW, renamed)) == []
+    moved = _scan(
+        (".github/workflows/ci.yml", WORKFLOW, removed),
+        (".github/workflows/lint.yml", None, lint_wf),
+    )
+    assert moved == []
+
+
+def test_flake8_replaced_by_ruff_is_not_a_removal() -> None:
+    base = _edit(WORKFLOW, "run: ruff check src tests", "run: flake8 src tests")
+    assert _scan((".github/workflows/ci.yml", base, WORKFLOW)) == []
+
+
+def test_matrix_entry_removed_drops_the_env_it_ran() -> None:
+    head = _edit(WORKFLOW, "env: [py311, py312, typing]", "env: [py311, py312]")
+    (found,) = _scan((".github/workflows/ci.yml", WORKFLOW, head))
+    assert found.rule == "check-step-removed"
+    assert "tox -e typing" in found.message
+
+
+def test_job_disabled_is_one_finding_for_its_steps() -> None:
+    head = _edit(
+        WORKFLOW,
+        "    runs-on: ubuntu-latest\n",
+        "    if: ${{ false }}\n    runs-on: ubuntu-latest\n",
+    )
+    (found,) = _scan((".github/workflows/ci.yml", WORKFLOW, head))
+    assert found.rule == "check-step-disabled"
+    assert found.message.startswith("5 check steps no longer run (job test if: ${{ false }}")
+
+
+def test_experimental_matrix_continue_on_error_is_not_a_finding() -> None:
+    head = _edit(
+        WORKFLOW,
+        "    runs-on: ubuntu-latest\n",
+        "    runs-on: ubuntu-latest\n    continue-on-error: ${{ matrix.experimental }}\n",
+    )
+    assert _scan((".github/workflows/ci.yml", WORKFLOW, head)) == []
+
+
+def test_deselection_added_to_the_command_unless_another_step_runs_it() -> None:
+    old = "--cov-fail-under=85 tests\n"
+    narrowed = _edit(WORKFLOW, old, "--cov-fail-under=85 -m 'not slow' tests\n")
+    split = _edit(
+        narrowed,
+        "      - uses: actions/checkout@v4\n",
+        "      - uses: actions/checkout@v4\n"
+        "      - name: Slow\n        run: pytest -m slow tests\n",
+    )
+    (found,) = _scan((".github/workflows/ci.yml", WORKFLOW, narrowed))
+    assert found.rule == "tests-deselected"
+    assert _scan((".github/workflows/ci.yml", WORKFLOW, split)) == []
+
+
+def test_local_runners_tox_make_nox_and_pre_commit() -> None:
+    tox = "[testenv]\ncommands =\n    pytest tests\n"
+    make = "test:\n\tpytest tests\n"
+    nox = textwrap.dedent(
+        """\
+        import nox
+
+        @nox.session
+        def tests(session):
+            session.run("pytest", "tests")
+        """
+    )
+    hooks = (
+        "repos:\n  - repo: local\n    hooks:\n      - id: mypy\n        name: mypy\n"
+        "        entry: mypy src\n        language: system\n"
+    )
+    found = _scan(
+        ("tox.ini", tox, tox.replace("    pytest", "    - pytest")),
+        ("Makefile", make, make.replace("\tpytest", "\t-pytest")),
+        ("noxfile.py", nox, nox.replace('"tests")', '"tests", success_codes=[0, 1])')),
+        (
+            ".pre-commit-config.yaml",
+            hooks,
+            hooks.replace("language: system\n", "language: system\n        stages: [manual]\n"),
+        ),
+    )
+    assert sorted((f.path, f.rule) for f in found) == [
+        (".pre-commit-config.yaml", "check-step-disabled"),
+        ("Makefile", "check-failure-ignored"),
+        ("noxfile.py", "check-failure-ignored"),
+        ("tox.ini", "check-failure-ignored"),
+    ]
+
+
+# --- suppression comments --------------------------------------------------------------------
+
+SOURCE = (
+    "def load(path):\n    data = open(path).read()\n    return data\n\n"
+    'DOC = "use # noqa sparingly"\n'
+)
+
+
+def test_new_suppressions_are_counted_per_file_and_strings_are_not_markers() -> None:
+    head = SOURCE.replace("open(path).read()", "open(path).read()  # noqa: SIM115").replace(
+        "return data", "return data  # type: ignore[no-any-return]"
+    )
+    (found,) = _scan(("pkg/io.py", SOURCE, head))
+    assert found.rule == "suppressions-added"
+    assert found.severity is Severity.NOTE
+    assert found.line == 2
+    assert "2 suppression comment(s)" in found.message
+    assert "# noqa: SIM115 at 2" in found.message
+
+
+def test_suppressions_above_the_limit_are_warnings() -> None:
+    head = "\n".join(f"x{i} = f()  # type: ignore" for i in range(3)) + "\n"
+    assert {f.severity for f in _scan(("a.py", "", head), max_new_suppressions=2)} == {
+        Severity.WARNING
+    }
+    assert {f.severity for f in _scan(("a.py", "", head), max_new_suppressions=3)} == {
+        Severity.NOTE
+    }
+
+
+def test_a_marker_moved_to_another_file_is_not_new() -> None:
+    line = "value = compute()  # type: ignore[attr-defined]\n"
+    assert _scan(("a.py", "import b\n" + line, "import b\n"), ("b.py", None, line)) == []
+
+
+# --- end to end ------------------------------------------------------------------------------
+
+
+def _run(repo: Repo, base: str) -> GateResult:
+    outcome = run(RunRequest(path=repo.path, base=base), {GATE.name: GATE}, NoProgress())
+    (result,) = outcome.report.gates
+    return result
+
+
+def test_end_to_end_on_a_real_repository(repo: Repo) -> None:
+    repo.write("pyproject.toml", PYPROJECT)
+    repo.write(".github/workflows/ci.yml", WORKFLOW)
+    repo.write("src/harbor/__init__.py", "VERSION = 1\n")
+    base = repo.commit("base")
+    repo.write("pyproject.toml", _edit(PYPROJECT, "fail_under = 90", "fail_under = 70"))
+    repo.write(
+        ".github/workflows/ci.yml",
+        _edit(WORKFLOW, "run: ruff check src tests", "run: ruff check src tests || true"),
+    )
+    repo.write("src/harbor/__init__.py", "VERSION = 2  # type: ignore\n")
+    repo.commit("head")
+
+    result = _run(repo, base)
+
+    assert result.status is Status.FAIL
+    assert sorted((f.path, f.rule, f.new) for f in result.findings) == [
+        (".github/workflows/ci.yml", "check-failure-ignored", True),
+        ("pyproject.toml", "coverage-threshold-lowered", True),
+        ("src/harbor/__init__.py", "suppressions-added", True),
+    ]
+
+
+def test_end_to_end_inline_suppression_and_a_legitimate_change(repo: Repo) -> None:
+    repo.write("pyproject.toml", PYPROJECT)
+    base = repo.commit("base")
+    lowered = _edit(
+        PYPROJECT,
+        "fail_under = 90",
+        "# gates: ignore[coverage-threshold-lowered] vendored parser counted since #123\n"
+        "fail_under = 85",
+    )
+    repo.write("pyproject.toml", lowered)
+    repo.commit("head")
+
+    result = _run(repo, base)
+
+    (found,) = result.findings
+    assert found.suppressed is not None
+    assert result.status is Status.PASS
