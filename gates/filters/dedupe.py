@@ -12,7 +12,7 @@ outside it with the CWE its tool gave it). docs/reports.md lists the table.
 
 The finding that stays is the one that matters most (blocking, then unsuppressed, then most
 severe, then from the gate that ran first); it keeps its message, takes the highest severity of
-the findings it absorbs, and gets `extra["also_reported_by"] =
+the unsuppressed findings it absorbs, and gets `extra["also_reported_by"] =
 "semgrep:gates.python.eval-injection"`. Because the kept finding always ranks at least as high as
 the ones it absorbs, merging never turns a failing verdict into a pass. A pure function over the
 gate results, applied once before the report is built.
@@ -287,9 +287,11 @@ def _rebuild(
 
 
 def _absorbing(kept: Finding, others: Sequence[Finding]) -> Finding:
-    """The kept finding naming the others' tools and rules, at the worst of their severities
-    (the problem is as bad as any tool says; raising it can only make it block sooner)."""
+    """The kept finding naming the others' tools and rules, at the worst severity any tool
+    gives it (the problem is as bad as the worst claim). A suppressed claim does not count:
+    someone reviewed it, and merging must not make a finding block that blocked nowhere."""
     names = [kept.extra.get("also_reported_by", ""), *(_key(o) for o in others)]
     joined = ", ".join(filter(None, names))
-    worst = max((kept, *others), key=lambda f: f.severity.rank).severity
+    standing = [kept, *(o for o in others if o.suppressed is None)]
+    worst = max(standing, key=lambda f: f.severity.rank).severity
     return kept.replace(severity=worst, extra={**kept.extra, "also_reported_by": joined})

@@ -167,14 +167,24 @@ def test_the_table_is_consistent() -> None:
 
 
 def test_the_kept_finding_takes_the_worst_severity() -> None:
-    # blocking beats suppressed, so the warning stays; the problem is as bad as the error
+    # the new warning blocks, semgrep's old error does not: the warning stays, as bad as the error
     warned = finding("gates", "eval-nonliteral", gate="dangerous-code")
-    hidden = EVAL_S.replace(suppressed=Suppression("inline", "reviewed"))
-    ours, semgrep = merge_duplicates((gate("dangerous-code", warned), gate("semgrep", hidden)))
+    old = EVAL_S.replace(new=False)
+    ours, semgrep = merge_duplicates((gate("dangerous-code", warned), gate("semgrep", old)))
     (kept,) = ours.findings
     assert kept.rule == "eval-nonliteral" and kept.severity is Severity.ERROR
     assert kept.extra["also_reported_by"] == "semgrep:gates.python.eval-injection"
     assert semgrep.findings == ()
+
+
+def test_a_suppressed_claim_does_not_raise_the_severity() -> None:
+    # nothing blocks before the merge (a note under fail_on warning, a suppressed error)
+    noted = finding("gates", "eval-nonliteral", gate="dangerous-code", severity=Severity.NOTE)
+    hidden = EVAL_S.replace(suppressed=Suppression("inline", "reviewed"))
+    ours, semgrep = merge_duplicates((gate("dangerous-code", noted), gate("semgrep", hidden)))
+    (kept,) = ours.findings
+    assert kept.severity is Severity.NOTE and ours.status is Status.PASS
+    assert semgrep.findings == () and semgrep.status is Status.PASS
 
 
 def test_three_tools_become_one_finding_naming_each() -> None:
