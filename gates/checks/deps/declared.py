@@ -75,7 +75,8 @@ def bare_reference(text: str, path: str, line: int | None) -> Dep | None:
     else:
         last = urlsplit(target).path.rstrip("/").rsplit("/", 1)[-1] or target
         name = re.split(r"[-.]\d|\.(?:whl|zip|tar)", last, maxsplit=1)[0] or last
-    return Dep(canonicalize_name(name), text, path, line, target, is_pinned(target))
+    canonical = canonicalize_name(name) if re.search(r"[A-Za-z0-9]", name) else name
+    return Dep(canonical, text, path, line, target, is_pinned(target))
 
 
 def _looks_like_path(text: str) -> bool:
