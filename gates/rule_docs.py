@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 # The project's public repository; rule docs are linked on its default branch.
 REPOSITORY_URL = "https://github.com/gates/gates"
 DOCS_URL = f"{REPOSITORY_URL}/blob/main/gates/docs"
+RULES_INDEX_URL = f"{REPOSITORY_URL}/blob/main/docs/rules.md"  # lists every stage's file
 # The stages' files in the order their rules take precedence when two share an id.
 _STAGE_FILES = ("safety", "integrity", "security", "quality", "size")
 
@@ -64,6 +65,7 @@ class _Docs:
     rules: Mapping[str, RuleDoc]  # rule id -> doc, or "gate/rule" when two gates share an id
     by_gate_rule: Mapping[tuple[str, str], RuleDoc]
     gates: Mapping[str, RuleDoc]  # a gate's own section (rule = gate name)
+    stages: frozenset[str]  # the stages whose file is in the package
 
 
 def github_slug(text: str) -> str:
@@ -136,13 +138,15 @@ def _read(stage: str) -> str:
 def _docs() -> _Docs:
     by_gate_rule: dict[tuple[str, str], RuleDoc] = {}
     gates: dict[str, RuleDoc] = {}
-    for stage in _STAGE_FILES:
-        rules, sections = parse_rule_docs(_read(stage), stage)
+    texts = {stage: _read(stage) for stage in _STAGE_FILES}
+    for stage, text in texts.items():
+        rules, sections = parse_rule_docs(text, stage)
         for doc in rules:
             by_gate_rule.setdefault((doc.gate, doc.rule), doc)
         for section in sections:
             gates.setdefault(section.gate, section)
-    return _Docs(_index(by_gate_rule), by_gate_rule, gates)
+    stages = frozenset(stage for stage, text in texts.items() if text)
+    return _Docs(_index(by_gate_rule), by_gate_rule, gates, stages)
 
 
 def _index(by_gate_rule: Mapping[tuple[str, str], RuleDoc]) -> dict[str, RuleDoc]:
@@ -191,7 +195,8 @@ def rule_doc_url(
     """Where a person reads about a rule: its section in gates' docs, else the tool's own page
     for it (`name` is the rule's name when the finding carries one: ruff's `line-too-long`,
     bandit's `hashlib`; `tool` when the gate's name does not say it), else the gate's section,
-    else (given the gate's `stage`) the stage's file. None when nothing documents it."""
+    else (given the gate's `stage`) the stage's file, or the index of rule docs while that file
+    is not written. None when nothing documents it."""
     doc = rule_doc(rule, gate)
     if doc is not None:
         return doc.url
@@ -201,7 +206,9 @@ def rule_doc_url(
     section = gate_doc(gate)
     if section is not None:
         return section.url
-    return f"{DOCS_URL}/{stage}.md" if stage in _STAGE_FILES else None
+    if stage in _docs().stages:
+        return f"{DOCS_URL}/{stage}.md"
+    return RULES_INDEX_URL if stage in _STAGE_FILES else None
 
 
 _BANDIT = "https://bandit.readthedocs.io/en/latest"

@@ -13,6 +13,7 @@ from gates.checks import dangerous, injection
 from gates.model import Finding, Severity
 from gates.rule_docs import (
     DOCS_URL,
+    RULES_INDEX_URL,
     _index,
     _read,
     all_rule_docs,
@@ -180,7 +181,9 @@ def test_rules_without_a_page_fall_back_to_the_gate_then_the_stage() -> None:
     assert rule_doc_url("coverage", "something-new") == f"{DOCS_URL}/quality.md#coverage"
     # gates' own semgrep rules have no page at semgrep.dev; ruff without a name has no page
     url = rule_doc_url("semgrep", "gates.python.eval-injection", stage="security")
-    assert url is not None and url.startswith(f"{DOCS_URL}/security.md")
+    shipped = (Path(__file__).resolve().parents[1] / "gates/docs/security.md").is_file()
+    assert url is not None
+    assert url.startswith(f"{DOCS_URL}/security.md") if shipped else url == RULES_INDEX_URL
     assert rule_doc_url("no-such-gate", "R1", stage="quality") == f"{DOCS_URL}/quality.md"
     ruff = gate_doc("ruff")
     fallback = ruff.url if ruff else f"{DOCS_URL}/quality.md"
