@@ -8,7 +8,9 @@ hidden from humans (HTML comments, invisible HTML, collapsed `<details>`, Markdo
 Precision: requests to approve, to run a command or to print a key are ordinary prose when
 addressed to people, so they count only when they address an AI. A document that discusses
 injection (the phrase quoted, "e.g.", "such as", "attackers", "detect", a code block, a string in
-a test file) is not reported, unless the text is hidden, where no discussion is needed.
+a test file that is about injection) is not reported, unless the text is hidden, where no
+discussion is needed. Requests are read in ten languages (injection_patterns); hidden text
+includes what a rendered page never shows: alt texts, titles, CSS-hidden and off-screen text.
 """
 
 from __future__ import annotations
@@ -96,17 +98,30 @@ def _nothing_to_find(source: Source) -> bool:
     lowered = pat.fold(source.text)
     if lowered is None or (_UNDOUBLES_BRACES and ("{{" in lowered or "}}" in lowered)):
         return False
-    return not pat.may_request(lowered) and not _hidden_spans(source.text, source.path)
+    markup = source.suffix not in _PYTHON  # Python is read as comments and strings
+    return not pat.may_request(lowered) and not _hidden_spans(source.text, source.path, markup)
 
 
 def segments(source: Source) -> list[Segment]:
     """The text of a file as an AI reads it: Python comments and strings, other files whole."""
-    if source.suffix in (".py", ".pyw", ".pyi"):
+    if source.suffix in _PYTHON:
         try:
-            return list(_python_segments(source.text, bool(pat.TEST_FILE.search(source.path))))
+            return list(_python_segments(source.text, _is_attack_data(source)))
         except (tokenize.TokenError, SyntaxError, ValueError):
             pass  # not valid Python: read it as plain text rather than not at all
     return [Segment(source.text, 1, 0, "text")]
+
+
+_PYTHON = (".py", ".pyw", ".pyi")
+
+
+def _is_attack_data(source: Source) -> bool:
+    """A test file that discusses injection: its path or its text says `inject` or `jailbreak`
+    (a detector's tests, an attack corpus). Its strings are the phrases it tests, not requests.
+    Any other test file is read like code: an agent reads tests too."""
+    return bool(pat.TEST_FILE.search(source.path)) and bool(
+        pat.DISCUSSES_INJECTION.search(source.path) or pat.DISCUSSES_INJECTION.search(source.text)
+    )
 
 
 _FSTRING_MIDDLE = getattr(tokenize, "FSTRING_MIDDLE", -1)
@@ -305,13 +320,20 @@ def _quoted_spans(text: str) -> list[tuple[int, int]]:
     return _merged([m.span() for p in (pat.FENCE, pat.CODE_SPAN) for m in p.finditer(text)])
 
 
-def _hidden_spans(text: str, path: str) -> list[tuple[int, int]]:
-    """Text that renders invisibly: comments, hidden HTML, collapsed details, rst comments."""
+def _hidden_spans(text: str, path: str, markup: bool = True) -> list[tuple[int, int]]:
+    """Text that renders invisibly: comments, hidden HTML, collapsed details, rst comments,
+    and in markup the text of image alt texts, titles and text-holding HTML attributes."""
     patterns = (
         [*pat.HIDDEN, pat.RST_COMMENT] if path.lower().endswith((".rst", ".rest")) else pat.HIDDEN
     )
     spans = [m.span() for pattern in patterns for m in pattern.finditer(text)]
-    return _merged(spans + _hidden_elements(text))
+    if markup:
+        spans += [
+            m.span(1)
+            for pattern in (pat.MD_ALT, pat.MD_TITLE, pat.MD_REF_TITLE)
+            for m in pattern.finditer(text)
+        ]
+    return _merged(spans + _hidden_elements(text, markup))
 
 
 def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -325,8 +347,9 @@ def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
     return out
 
 
-def _hidden_elements(text: str) -> list[tuple[int, int]]:
-    """Invisible elements and collapsed `<details>`, from the opening tag to its closing tag."""
+def _hidden_elements(text: str, markup: bool = True) -> list[tuple[int, int]]:
+    """Invisible elements and collapsed `<details>`, from the opening tag to its closing tag;
+    in markup also the values of attributes that hold text (`alt`, `title`, `aria-label`)."""
     closes: dict[str, list[int]] = {}
     for match in pat.CLOSE_TAG.finditer(text):
         closes.setdefault(match.group(1).lower(), []).append(match.end())
@@ -334,11 +357,44 @@ def _hidden_elements(text: str) -> list[tuple[int, int]]:
     for match in pat.OPEN_TAG.finditer(text):
         tag, attrs = match.group(1).lower(), match.group(2)
         collapsed = tag == "details" and not pat.OPEN_ATTR.search(attrs)
-        if collapsed or pat.INVISIBLE.search(attrs):
+        if collapsed or pat.INVISIBLE.search(attrs) or _same_colours(attrs):
             ends = closes.get(tag, [])
             at = bisect.bisect_right(ends, match.end())
             spans.append((match.start(), ends[at] if at < len(ends) else len(text)))
+        if markup:
+            offset = match.start(2)
+            spans += [
+                (offset + a.start(1), offset + a.end(1)) for a in pat.TEXT_ATTR.finditer(attrs)
+            ]
     return spans
+
+
+def _same_colours(attrs: str) -> bool:
+    """Text painted in its own background's colour (`color:#0d1117; background:#0d1117`)."""
+    style = pat.STYLE.search(attrs)
+    if style is None:
+        return False
+    found = {
+        name.lower().split("-")[0]: _colour(value)
+        for name, value in pat.STYLE_COLOUR.findall(style.group(1))
+    }
+    fore, back = found.get("color"), found.get("background")
+    return fore is not None and fore == back
+
+
+def _colour(value: str) -> str:
+    """A CSS colour in one spelling: `#FFF`, `#ffffff`, `rgb(255, 255, 255)` and `white` agree."""
+    value = "".join(value.split()).lower().removesuffix("!important")
+    if value.startswith("#") and len(value) == 4:
+        value = "#" + "".join(c * 2 for c in value[1:])
+    if value.startswith(("rgb(", "rgba(")):
+        parts = value[value.index("(") + 1 : value.rindex(")")].split(",") if ")" in value else []
+        if len(parts) >= 3 and all(p.isdigit() for p in parts[:3]):
+            value = "#" + "".join(f"{int(p):02x}" for p in parts[:3])
+    return _NAMED_COLOURS.get(value, value)
+
+
+_NAMED_COLOURS = {"white": "#ffffff", "black": "#000000"}
 
 
 def _containing(spans: list[tuple[int, int]], offset: int) -> tuple[int, int] | None:

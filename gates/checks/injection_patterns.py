@@ -23,6 +23,119 @@ _ORDERS = (
     r"(?:instructions?|prompts?|directions?|rules|guidelines|guidance|directives|commands|context"
     r"|orders|constraints|policies|messages)"
 )
+# ---- Other languages. The same requests in German, French, Spanish, Portuguese, Italian, Russian,
+# Chinese, Japanese and Korean: the verbs and nouns an instruction is written with, never whole
+# sentences. A phrase that starts with a short common word ("ne", "no", "non") spells its second
+# word with a literal space, so the prefilter's word list can name both (see REQUEST_WORDS).
+_ROMANCE_IGNORE = (
+    r"(?:ignora|ignore[zr]?|ignoren|ignorem|ignori|ignorate|olvida|olviden?|oublie[zr]?"
+    r"|esque[çc]a|esquece|desconsidera|desconsidere|dimentica|dimentichi|omite|omita|trascura)"
+)
+_ROMANCE_RULES = (
+    r"(?:instrucciones|instructions|instru[çc][õo]es|istruzioni|indicaciones|indicazioni|consignes"
+    r"|directives|directrices|diretrizes|direttive|orienta[çc][õo]es|r[èe]gles|reglas|regras"
+    r"|regole|[óo]rdenes|ordres)"
+)
+_ROMANCE_PRIOR = (
+    r"(?:anteriores|previas|pr[ée]vias|pr[ée]c[ée]dentes|ant[ée]rieures|precedenti|iniciales"
+    r"|iniciais|initiales|iniziali|originales|originais|originali|ci-dessus|acima|sopra)"
+)
+_ROMANCE_YOUR = r"(?:tus|tes|vos|suas|sus|tue|sue|vostre|tuas)"
+_RU_RULES = r"(?:инструкции|указания|правила|команды|установки|директивы)"
+_OVERRIDE_I18N = (
+    r"\b(?:ignorier(?:e|en\s+sie)?|vergiss|vergessen\s+sie|missachte)\s+(?:alle\s+)?"
+    r"(?:(?:deine|ihre|die)\s+)?(?:vorherigen|bisherigen|fr[üu]heren|obigen|vorigen|vorangegangenen"
+    r"|urspr[üu]nglichen)\s+(?:anweisungen|instruktionen|befehle|regeln|vorgaben|richtlinien)",
+    r"\b(?:ignorier(?:e|en\s+sie)?|vergiss|missachte)\s+(?:alle\s+)?(?:deine|ihre)\s+"
+    r"(?:anweisungen|instruktionen|regeln|richtlinien|vorgaben)",
+    rf"\b{_ROMANCE_IGNORE}\s+(?:(?:todas|toutes|tous|tutte)\s+)?(?:(?:las|les|as|le|os)\s+)?"
+    rf"{_ROMANCE_RULES}\s+{_ROMANCE_PRIOR}",
+    rf"\b{_ROMANCE_IGNORE}\s+(?:(?:todas|toutes|tous|tutte)\s+)?(?:(?:as|le|les)\s+)?"
+    rf"{_ROMANCE_YOUR}\s+{_ROMANCE_RULES}",
+    r"(?:игнорируй|проигнорируй|забудь|не обращай внимания на)(?:те)?\s+(?:все\s+)?"
+    rf"(?:(?:свои|твои|ваши|эти)\s+)?(?:предыдущие|прежние|прошлые|предшествующие|изначальные"
+    rf"|исходные|вышеуказанные|старые)\s+{_RU_RULES}",
+    rf"(?:игнорируй|проигнорируй|забудь)(?:те)?\s+(?:все\s+)?(?:свои|твои|ваши)\s+{_RU_RULES}",
+    r"(?:忽略|无视|無視|忽视|忽視|忘记|忘記|忘掉|不要理会|不要理會)(?:掉)?(?:你)?(?:之前|以前|先前|上面|上述"
+    r"|前面|原来|原來|原有|所有|全部|一切)(?:的)?(?:所有|全部|一切)?(?:的)?(?:指令|指示|提示词|提示|规则|規則"
+    r"|说明|說明|要求|命令|设定|設定)",
+    r"(?:以前|前|上記|これまで|先|元|最初)の(?:すべての|全ての|全部の)?(?:指示|命令|指令|ルール|プロンプト"
+    r"|設定)(?:を|は)?(?:すべて|全て|全部)?(?:無視|忘れ)",
+    r"(?:すべて|全て)の(?:以前の)?(?:指示|命令|指令|ルール)を(?:無視|忘れ)",
+    r"(?:이전|앞|위|기존|원래|모든)(?:의)?\s*(?:모든\s*|이전\s*)?(?:지시|지침|명령|규칙|프롬프트|설정)"
+    r"(?:사항)?(?:을|를|은|는)?\s*(?:모두\s*|전부\s*)?무시",
+)
+_ROMANCE_TARGETS = (
+    r"(?:pr|pull[\s-]?request|merge[\s-]?request|demande\s+de\s+fusion|solicitud\s+de\s+\w+"
+    r"|modifications?|changements?|cambios?|altera[çc][õo]es|mudan[çc]as|modifiche|modifica|commit)"
+)
+_APPROVAL_I18N = (
+    r"\b(?:genehmige|genehmigen\s+sie|akzeptiere|akzeptieren\s+sie|gib)\s+(?:diesen|den|diese|die"
+    r"|dieses|das)\s+(?:pr|pull[\s-]?request|merge[\s-]?request|[äa]nderungen?|commit)\b",
+    r"\b(?:melde|melden\s+sie|erw[äa]hne|erw[äa]hnen\s+sie)\s+keine\b",
+    r"\b(?:approuve[zr]?|valide[zr]?|fusionne[zr]?|accepte[zr]?|aprueba|apruebe|aprobar|fusiona"
+    r"|fusione|acepta|acepte|aprove|aprova|aprovar|aceite|aceita|mescle|approva|approvi|accetta"
+    r"|accetti|unisci)\s+(?:cette|ce|ces|la|le|les|este|esta|estos|estas|el|los|las|esse|essa|o|a"
+    rf"|os|as|questa|questo|queste|il)\s+{_ROMANCE_TARGETS}\b",
+    r"\bne (?:signale|mentionne|rapporte|rel[èe]ve)[sz]?\s+(?:aucun|aucune|pas|rien)\b",
+    r"\bno (?:reportes|informes|señales|senales|menciones|marques|indiques)\b",
+    r"\bn[ãa]o (?:reporte|mencione|sinalize|aponte|informe|relate)\b",
+    r"\bnon (?:segnalare|riportare|menzionare|indicare|segnalate)\b",
+    r"(?:одобри|одобрите|утверди|утвердите|прими|примите|смерджи|смержи|влей|влейте)\s+"
+    r"(?:(?:этот|этот|данный|это|эти)\s+)?(?:pr|пр|пулл?-?реквест|мерж-?реквест|merge[\s-]?request"
+    r"|изменения|коммит)",
+    r"не (?:сообщай|сообщайте|упоминай|упоминайте|указывай|указывайте|отмечай|помечай)",
+    r"(?:批准|通过|通過|合并|合併|同意|接受)(?:这个|這個|此|该|該|本|这些|這些)(?:pr|合并请求|合併請求"
+    r"|拉取请求|拉取請求|变更|變更|更改|提交)",
+    r"(?:不要|无需|無需|不用|请勿|請勿)(?:报告|報告|指出|提及|标记|標記|提到|报|報)",
+    r"(?:この|本|当該)(?:pr|プルリクエスト|プルリク|変更|マージリクエスト)を(?:承認|マージ|許可)",
+    r"(?:報告|指摘|言及)(?:しないで|しない|するな)",
+    r"(?:이|본|해당)\s*(?:pr|풀\s*리퀘스트|변경\s*사항|머지\s*리퀘스트)(?:을|를)\s*(?:승인|병합|머지)",
+    r"(?:보고|지적|언급)하지\s*(?:마|말)",
+)
+_SECRET_STRONG_I18N = (
+    r"\b(?:zeige|gib|nenne|verrate|drucke)\s+(?:mir\s+)?(?:deinen|den|deine|die)\s+"
+    r"(?:system-?prompt|systemanweisungen|urspr[üu]nglichen\s+anweisungen)",
+    r"\b(?:affiche|r[ée]v[èe]le|montre|donne|imprime|muestra|revela|imprime|dime|mostre|mostra"
+    r"|revele|imprima|rivela|stampa|dimmi)[sz]?\s+(?:moi\s+)?(?:(?:ton|votre|le|tes|vos|tu|el|su"
+    r"|tus|o|seu|teu|il|tuo|le|tue)\s+){0,3}(?:prompt\s+(?:syst[èe]me|du\s+syst[èe]me|del\s+sistema"
+    r"|de\s+sistema|do\s+sistema|di\s+sistema|initial|inicial|iniziale)|instru[cç]\w+\s+(?:du\s+"
+    r"syst[èe]me|del\s+sistema|do\s+sistema|di\s+sistema|initiales|iniciales|iniciais|iniziali"
+    r"|cach[ée]es|ocultas|nascoste))",
+    r"(?:покажи|выведи|раскрой|напечатай|повтори)(?:те)?\s+(?:(?:свой|твой|ваш|свои|твои)\s+)?"
+    r"(?:системный\s+промпт|системные\s+инструкции|исходные\s+инструкции|системное\s+сообщение)",
+    r"(?:输出|輸出|显示|顯示|打印|泄露|洩露|告诉我|告訴我|重复|重複|展示)(?:你的|一下)?(?:系统提示|系統提示"
+    r"|系统指令|系統指令|初始指令|隐藏指令|隱藏指令)",
+    r"システム(?:プロンプト|指示)を(?:表示|出力|教え|見せ|開示)",
+    r"시스템\s*(?:프롬프트|지시|지침)(?:을|를)\s*(?:그대로\s*)?(?:출력|보여|알려|공개)",
+)
+_CREDENTIALS_I18N = (
+    r"(?:variables?\s+d'environnement|variables?\s+de\s+entorno|vari[áa]veis\s+de\s+ambiente"
+    r"|variabili\s+d'ambiente|umgebungsvariablen|github_token|api[\s_-]?(?:keys?|schl[üu]ssel)"
+    r"|cl[ée]s?\s+d'api|claves?\s+(?:de\s+)?api|chaves?\s+de\s+api|chiavi\s+api|tokens?|\.env\b"
+    r"|mots\s+de\s+passe|contrase[ñn]as|senhas|passw(?:or)?t|secretos|segredos|segreti"
+    r"|geheimnisse|переменные\s+окружения|токены?|пароли|секреты|ключи\s+api)"
+)
+_SECRET_WEAK_I18N = (
+    r"\b(?:zeige|drucke|sende|poste|affiche|montre|imprime|envoie|inclus|r[ée]v[èe]le|muestra"
+    r"|env[íi]a|incluye|revela|mostre|imprima|envie|inclua|revele|mostra|stampa|invia|includi"
+    rf"|rivela|покажи|выведи|отправь|раскрой|напечатай|пришли|покажите|выведите|отправьте)"
+    rf"\s[^.\n]{{0,60}}?{_CREDENTIALS_I18N}",
+    r"(?:环境变量|環境變數|密钥|密鑰|密码|密碼|令牌)[^。\n]{0,20}?(?:输出|輸出|显示|顯示|打印|发送|發送|列出|贴出)",
+    r"(?:環境変数|パスワード|トークン|秘密鍵)[^。\n]{0,20}?(?:表示|出力|送信|教え|貼り)",
+    r"(?:환경\s*변수|비밀번호|토큰|비밀\s*키)[^.\n]{0,20}?(?:출력|보여|전송|알려)",
+)
+_COMMAND_I18N = (
+    r"\bf[üu]hre\s+(?:\w+\s+){0,3}?(?:befehle?|kommandos?|skripte?)\s+aus\b",
+    r"\bex[ée]cute[rz]?\s+(?:\w+\s+){0,2}?(?:commandes?|scripts?)\s+suivante?s?",
+    r"\b(?:ejecuta|ejecute|execute|esegui|esegua)\s+(?:el|los|este|estos|o|os|este|estes|il|i"
+    r"|questo|questi)\s+(?:siguientes?\s+|seguintes?\s+|seguenti\s+)?(?:comandos?|comandi|scripts?)",
+    r"(?:выполни|запусти)(?:те)?\s+(?:эту|эти|следующую|следующие|этот)\s+(?:команд[уы]|скрипт)",
+    r"(?:运行|運行|执行|執行)(?:以下|下面|这个|這個|这条|這條)(?:的)?(?:命令|脚本|腳本|代码|代碼)",
+    r"(?:次の|以下の)(?:コマンド|スクリプト)を実行",
+    r"(?:다음|아래)(?:의)?\s*(?:명령|명령어|스크립트)(?:을|를)\s*실행",
+)
+
 OVERRIDE = _rx(
     rf"\b(?:ignore|disregard|forget|override|bypass|discard)\s+(?:all\s+|any\s+)?(?:of\s+)?"
     rf"(?:the\s+|your\s+|my\s+|these\s+|those\s+)?{_PRIOR}\s+{_ORDERS}",
@@ -39,6 +152,7 @@ OVERRIDE = _rx(
     r"\bdo\s+anything\s+now\b",
     _LINE_START + r"(?:new|updated|real|actual|revised)\s+(?:system\s+)?instructions\s*:",
     r"<\|im_start\|>\s*system",
+    *_OVERRIDE_I18N,
 )
 _TARGETS = (
     r"(?:(?:the|this|that|these|every|all|any|my|our)\s+)?"
@@ -52,6 +166,11 @@ APPROVAL = _rx(
     r"\b[^.\n]{0,60}?\b(?:issues?|problems?|vulnerabilit\w+|security|findings?|this|it|calls?"
     r"|code|changes?|lines?|functions?|risks?|eval|exec|requests?)\b",
     r"\b(?:is|has\s+been)\s+(?:pre-?approved|already\s+(?:reviewed|approved|audited))\b",
+    r"\b(?:has|have)\s+been\s+(?:audited|reviewed|approved|vetted)\s+already\b",
+    r"\b(?:skip|bypass)\s+(?:the\s+|any\s+)?(?:security\s+|code\s+)?(?:review|audit)\b",
+    r"\b(?:treat|consider)\s+(?:this|it|these|the)\s+(?:\w+\s+)?as\s+(?:already\s+)?"
+    r"(?:audited|approved|reviewed|safe|trusted|vetted)\b",
+    *_APPROVAL_I18N,
 )
 _CREDENTIAL_NOUNS = (
     r"(?:secrets?|tokens?|api[\s_-]?keys?|credentials|passwords?|env(?:ironment)?\s+var(?:iable)?s?"
@@ -64,27 +183,44 @@ SECRET_STRONG = _rx(
     rf"\b(?:send|post|upload|exfiltrate|leak|forward|transmit)\s+(?:all\s+|any\s+|the\s+|your\s+)*"
     rf"(?:\w+\s+)?{_CREDENTIAL_NOUNS}[^.\n]{{0,60}}\bto\s+(?:https?://|\S+@|http|the\s+url|this\s+url)",
     r"\b(?:curl|wget)\b[^\n|]{0,200}?\$\{?\w*(?:TOKEN|SECRET|API_KEY|PASSWORD)\w*",
+    *_SECRET_STRONG_I18N,
 )
 SECRET_WEAK = _rx(
     rf"\b(?:reveal|print|output|show|display|dump|leak|send|post|upload|share|echo|include|paste|"
     r"list|tell\s+me)\s+(?:me\s+)?(?:all\s+|any\s+|the\s+|your\s+|every\s+)*"
     rf"(?:\w+\s+(?:of\s+(?:the\s+|your\s+|all\s+)?)?)?{_CREDENTIAL_NOUNS}",
+    *_SECRET_WEAK_I18N,
 )
 COMMAND = _rx(
     r"\b(?:curl|wget)\s+[^\n|;]{0,300}\|\s*(?:sudo\s+)?(?:ba|z)?sh\b",
     r"\b(?:run|execute)\s+(?:the\s+following|this|these)\s+(?:shell\s+)?(?:commands?|scripts?|code)",
     r"\b(?:run|execute)\s+`[^`\n]{1,200}`",
     r"\b(?:open\s+a\s+)?reverse\s+shell\b",
+    *_COMMAND_I18N,
 )
 _AI_NAME = (
     r"(?:AI|A\.I\.|LLMs?|GPTs?(?:-?\d\w*)?|ChatGPT|Copilot|Claude|Gemini|Codex|Devin|Bard"
-    r"|(?:large\s+)?language\s+models?|(?:AI|coding|autonomous|review)\s+"
-    r"(?:agents?|assistants?|reviewers?|models?|bots?)|assistants?|automated\s+reviewers?"
+    r"|(?:large\s+)?language\s+models?|(?:AI|LLM|coding|autonomous|review)(?:[\s-]+\w+)??[\s-]+"
+    r"(?:agents?|assistants?|reviewers?|models?|bots?|tools?)|assistants?|automated\s+reviewers?"
     r"|chat\s*bots?|agents?)"
+)
+# "KI-Assistent", "l'IA", "asistente de IA", "ии-ревьюер", "нейросеть", "Sprachmodell" ...
+_AI_NAME_I18N = (
+    r"(?:\b(?:KI|IA|ии)(?:-\w+)?|\b(?:assistente?|asistente|assistant|agente?|ассистент|агент"
+    r"|бот|модель)\s+(?:de\s+|d'|di\s+)?(?:IA|KI|ии)\b|\bнейросеть|\bязыковая\s+модель"  # noqa: RUF001
+    r"|\bsprachmodell|\bmod[èe]le\s+de\s+langage|\bmodelo\s+de\s+(?:lenguaje|linguagem)"
+    r"|\bmodello\s+linguistico)"
+)
+# CJK and Korean write the role word right after the name ("AI助手", "AIレビュアーへ"), and may
+# close the address with a full-width colon.
+_AI_NAME_CJK = (
+    r"(?:AI|LLM|人工智能|人工知能|인공지능|大语言模型|大語言模型|大模型|言語モデル|언어\s*모델)"
 )
 # An AI mentioned anywhere (enough inside hidden text) ...
 AI = _rx(
     r"\b(?:AI|A\.I\.|LLMs?|GPTs?(?:-?\d\w*)?|ChatGPT|Copilot|Claude|Gemini|Codex|Devin|Bard)\b",
+    _AI_NAME_I18N,
+    _AI_NAME_CJK + r"(?![a-z])",
     r"\b(?:language\s+model|AI\s+(?:agent|assistant|reviewer|model)s?|coding\s+agents?"
     r"|autonomous\s+agents?|assistants?|review\s+bots?|automated\s+reviewers?|chat\s*bots?)\b",
     r"\bagents?(?=\s*[:,]|\s+(?:reading|reviewing|working|processing|analy[sz]ing))",
@@ -98,6 +234,8 @@ AI_ADDRESS = _rx(
     rf"\b{_AI_NAME}\s+(?:reading|reviewing|working\s+on|processing|analy[sz]ing)\b",
     rf"\b{_AI_NAME}\s+(?:should|must|shall|needs?\s+to|has\s+to)\b",
     r"@[\w-]*(?:ai|bot|gpt|copilot|claude|agent)[\w-]*\b",
+    _AI_NAME_I18N + r"\s*[:,]",
+    _AI_NAME_CJK + r"[\w \-]{0,12}?\s*[:\uff1a]",
 )
 IMPERATIVE = _rx(
     r"\b(?:must|should|please|do\s+not|don't|never|always|ignore|approve|merge|run|execute|say"
@@ -110,6 +248,8 @@ DISCUSSION = _rx(
     r"\battack(?:er|ers|s)?\b|\badversar\w*|\bmalicious\b|\bdetect\w*|\binjection\b",
     r"\b(?:requests?|asks?|asking)\s+(?:(?:an?|the)\s+\w+\s+)?to\b",
     r"\bjailbreaks?\b|\b(?:phrases?|strings?|patterns?|payloads?|text)\s+like\b|\bwatch\s+(?:out\s+)?for\b",
+    r"\bzum\s+beispiel\b|\bz\.\s?b\.|\bpar\s+exemple\b|\bpor\s+(?:ejemplo|exemplo)\b"
+    r"|\bper\s+esempio\b|\bнапример\b|例如|比如|例えば|예를\s*들어",  # noqa: RUF001
 )
 # "never share your token", "the bot can approve the PR": statements, not requests.
 NOT_A_REQUEST = re.compile(
@@ -133,9 +273,40 @@ INVISIBLE = re.compile(
     r"\bstyle\s*=\s*[\"'][^\"']*(?:display\s*:\s*none|visibility\s*:\s*hidden"
     r"|font-size\s*:\s*0(?![.\d]*[1-9])|opacity\s*:\s*0(?![.\d]*[1-9])|(?<!-)color\s*:\s*"
     r"(?:white|#fff\b|#ffffff|rgba?\(\s*255\s*,\s*255\s*,\s*255)|(?:max-)?height\s*:\s*0(?:px)?\b)"
-    r"|(?:^|\s)hidden(?:\s*=|\s|$)",
+    r"|(?:^|\s)hidden(?:\s*=|\s|$)"
+    # moved out of sight, clipped to nothing, transparent, hidden from everyone but screen readers
+    r"|\bstyle\s*=\s*[\"'][^\"']*(?:(?<![\w-])(?:left|top|right|margin-left|text-indent)\s*:\s*"
+    r"-\d{3,}|(?<!-)color\s*:\s*transparent|clip\s*:\s*rect\(\s*0[\s,px]+0[\s,px]+0[\s,px]+0"
+    r"|clip-path\s*:\s*inset\(\s*(?:50|100)%|transform\s*:\s*scale\(\s*0\s*\)"
+    r"|(?:max-)?width\s*:\s*0(?:px)?(?![.\d]))"
+    r"|\baria-hidden\s*=\s*[\"']?true"
+    r"|\bclass\s*=\s*[\"'][^\"']*\b(?:sr-only|visually-?hidden|screen-reader-text|hidden)\b",
     _F,
 )
+# The colour and background of a style attribute, to tell text painted in its background's colour.
+STYLE = re.compile(r"\bstyle\s*=\s*(\"[^\"]*\"|'[^']*')", _F)
+STYLE_COLOUR = re.compile(r"(?<![\w-])(background(?:-color)?|color)\s*:\s*([^;\"']+)", _F)
+# Text a reader of the rendered page does not see: Markdown image alt text, link and image titles
+# (a tooltip at most), reference-link titles, and HTML attributes that hold text (alt, title,
+# aria-label, data-*). Group 1 is the text.
+MD_ALT = re.compile(r"!\[([^\]\n]{1,500})\][(\[]")
+MD_TITLE = re.compile(
+    r"\]\([ \t]*<?[^\s()<>]{0,2000}>?[ \t]+"
+    r"(\"[^\"\n]{1,500}\"|'[^'\n]{1,500}'|\([^()\n]{1,500}\))[ \t]*\)"
+)
+MD_REF_TITLE = re.compile(
+    r"^[ \t]{0,3}\[[^\]\n]{1,200}\]:[ \t]*<?\S{1,2000}?>?[ \t]+"
+    r"(\"[^\"\n]{1,500}\"|'[^'\n]{1,500}'|\([^()\n]{1,500}\))[ \t]*$",
+    re.M,
+)
+TEXT_ATTR = re.compile(
+    r"(?:^|\s)(?:alt|title|aria-label|aria-description|data-[\w-]{1,40})\s*=\s*"
+    r"(\"[^\"]{1,2000}\"|'[^']{1,2000}')",
+    _F,
+)
+# A test file that discusses injection (a detector's tests, an attack corpus) holds the phrases as
+# data; one that does not is read like any other code (agents read tests too).
+DISCUSSES_INJECTION = re.compile(r"inject|jailbreak", _F)
 OPEN_ATTR = re.compile(r"(?:^|\s)open(?:\s*=|\s|$)", _F)
 TEST_FILE = re.compile(r"(^|/)(tests?|testing)/|(^|/)test_[^/]*\.py$|_test\.py$|(^|/)conftest\.py$")
 
@@ -170,6 +341,122 @@ REQUEST_WORDS = (
     *("repeat", "leak", "share", "tell", "send", "post", "upload", "exfiltrate", "forward"),
     *("transmit", "curl", "wget", "echo", "include", "paste", "list", "run", "execute", "open"),
     "reverse",
+    # other languages (first words; CJK and Korean: the first characters)
+    *("accetta", "accetti", "aceita", "aceite", "acepta", "acepte", "affiche"),
+    *("akzeptiere", "approuve", "approva", "approvi", "aprobar", "aprova", "aprove"),
+    *("aprueba", "apruebe", "consider", "desconsidera", "desconsidere", "dime", "dimmi"),
+    *("drucke", "ejecuta", "ejecute", "envia", "envie", "envoie", "envía", "erwahne"),
+    *("erwähne", "esegua", "esegui", "esqueca", "esquece", "esqueça", "exécute", "fuhre"),
+    *("fusiona", "fusione", "fusionne", "führe", "genehmige", "gib", "have", "ignora"),
+    *("ignori", "imprima", "imprime", "inclua", "includi", "inclus", "incluye", "invia"),
+    *("melde", "mescle", "missachte", "montre", "mostra", "mostre", "muestra"),
+    *("nao aponte", "nao informe", "nao mencione", "nao relate", "nao reporte"),
+    *("nao sinalize", "ne mentionne", "ne rapporte", "ne releve", "ne relève"),
+    *("ne signale", "nenne", "no indiques", "no informes", "no marques", "no menciones"),
+    *("no reportes", "no senales", "no señales", "non indicare", "non menzionare"),
+    *("non riportare", "non segnalare", "non segnalate", "não aponte", "não informe"),
+    *("não mencione", "não relate", "não reporte", "não sinalize", "olvida", "olvide"),
+    *("omita", "omite", "oublie", "revela", "revele", "revèle", "rivela", "révele"),
+    *("révèle", "skip", "stampa", "trascura", "treat", "unisci", "valide", "vergessen"),
+    *("vergiss", "verrate", "zeige", "влей", "выведи", "выполни", "забудь", "запусти"),
+    *("игнорируй", "напечатай", "не обращай", "не отмечай", "не помечай", "не сообщай"),
+    *("не указывай", "не упоминай", "одобри", "отправь", "повтори", "покажи", "прими"),
+    *("пришли", "проигнорируй", "раскрой", "смерджи", "смержи", "утверди", "この", "これ"),
+    *(
+        "すべ",
+        "シス",
+        "トー",
+        "パス",
+        "上記",
+        "不用",
+        "不要",
+        "令牌",
+        "以下",
+        "以前",
+        "元の",
+        "先の",
+        "全て",
+        "前の",
+    ),
+    *(
+        "合併",
+        "合并",
+        "同意",
+        "告訴",
+        "告诉",
+        "執行",
+        "報告",
+        "密码",
+        "密碼",
+        "密鑰",
+        "密钥",
+        "展示",
+        "当該",
+        "忘掉",
+    ),
+    *(
+        "忘記",
+        "忘记",
+        "忽略",
+        "忽視",
+        "忽视",
+        "打印",
+        "执行",
+        "批准",
+        "指摘",
+        "接受",
+        "无视",
+        "无需",
+        "显示",
+        "最初",
+    ),
+    *(
+        "本p",
+        "本プ",
+        "本マ",
+        "本変",
+        "次の",
+        "泄露",
+        "洩露",
+        "無視",
+        "無需",
+        "环境",
+        "環境",
+        "秘密",
+        "言及",
+        "請勿",
+    ),
+    *(
+        "请勿",
+        "輸出",
+        "输出",
+        "运行",
+        "通过",
+        "通過",
+        "運行",
+        "重复",
+        "重複",
+        "顯示",
+        "기존",
+        "다음",
+        "모든",
+        "보고",
+    ),
+    *(
+        "본",
+        "비밀",
+        "시스",
+        "아래",
+        "앞",
+        "언급",
+        "원래",
+        "위",
+        "이",
+        "지적",
+        "토큰",
+        "해당",
+        "환경",
+    ),
 )
 REQUESTS = (OVERRIDE, APPROVAL, SECRET_STRONG, SECRET_WEAK, COMMAND)
 
