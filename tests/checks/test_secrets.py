@@ -323,9 +323,9 @@ def test_client_secret_look_alikes(text: str) -> None:
 @pytest.mark.parametrize(
     "url",
     [
-        "mysql://shop:a7Tvo9hB" + "KqFYY@db.internal/shop",  # starts with "a"
+        "mysql://shop:a7Tvo9hB" + "KqFYY@db.example.com/shop",  # starts with "a"
         "http://telegraf:kpXz9w3Q" + "testlY7Z@influx:8086",  # a word inside random text
-        "amqps://billing:Zk4:q9W" + "m2xLp7@mq.internal:5671",  # a colon inside
+        "amqps://billing:Zk4:q9W" + "m2xLp7@mq.example.com:5671",  # a colon inside
         "redis://:tYgjmUh%Bel" + "31iEl2@cache:6379/0",
     ],
 )
