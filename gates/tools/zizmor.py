@@ -20,6 +20,8 @@ own finding; `# gates: ignore[rule] reason` is the reviewed way.
 
 from __future__ import annotations
 
+import dataclasses
+import importlib.metadata
 import json
 import re
 import shutil
@@ -207,7 +209,8 @@ class WorkflowSecurityGate:
     def run(self, ctx: GateContext) -> GateOutcome:
         files = [f for f in actions_files(ctx.files) if safe_path(ctx.root, f) is not None]
         if not files:
-            return GateOutcome.skipped("no GitHub Actions workflow or action file changed")
+            skipped = GateOutcome.skipped("no GitHub Actions workflow or action file changed")
+            return dataclasses.replace(skipped, tool_version=_installed_version())
         command = zizmor_command(ctx.tool_python, ctx.env.get("PATH"))
         findings: list[Finding] = []
         for batch in batches(files):
@@ -248,6 +251,15 @@ class WorkflowSecurityGate:
         if result.returncode not in _OK_CODES:
             raise tool_failure(result, failure_reason(result.stderr))
         return result
+
+
+def _installed_version() -> str:
+    """The version installed beside gates, without starting zizmor: for a skipped run, whose
+    SARIF run still names its tool's version."""
+    try:
+        return f"zizmor {importlib.metadata.version('zizmor')}"
+    except importlib.metadata.PackageNotFoundError:
+        return ""
 
 
 def _version(ctx: GateContext, command: str) -> str:
