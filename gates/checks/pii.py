@@ -84,8 +84,8 @@ _CARD_LEFT = r"(?<![\w.+/-])"
 _CARD = re.compile(_CARD_LEFT + r"(\d{4}([ -]?)\d{4,6}(?:\2\d{4,5}){1,3}(?:\2\d{1,4})?)" + _RIGHT)
 _CARD_BARE = re.compile(_CARD_LEFT + r"(\d{13,19})" + _RIGHT)
 # Words of a key or label that name what a number is. Another kind of number (an order, a
-# tracking or transaction id, a timestamp) is not a card even when it passes Luhn (one in ten
-# numbers does); a card word wins (`card_no`, `cc_number`).
+# tracking or transaction id, a timestamp, a size or limit) is not a card even when it passes
+# Luhn (one in ten numbers does); a card word wins (`card_no`, `cc_number`).
 _CARD_WORDS = frozenset(
     {"card", "cards", "cc", "pan", "credit", "debit", "visa", "amex", "mastercard"}
 )
@@ -96,6 +96,10 @@ _OTHER_NUMBER_WORDS = frozenset(
         "session", "message", "channel", "user", "customer", "id", "ids", "ref", "reference",
         "serial", "build", "batch", "ts", "timestamp", "time", "epoch", "seq", "sequence", "nonce",
         "snowflake", "hash", "status", "tweet", "post", "commit", "version", "guild", "account",
+        # quantities: sizes, limits, durations, amounts
+        "bytes", "size", "max", "min", "limit", "count", "total", "length", "len", "timeout",
+        "duration", "offset", "amount", "price", "balance", "ms", "ns", "us", "millis", "nanos",
+        "seconds", "port", "pid", "uid", "gid", "inode",
     }
 )  # fmt: skip
 _KEY_WORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")
