@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from gates.checks.agent_config import AgentConfigGate
 from gates.checks.checks_weakened import ChecksWeakenedGate
 from gates.checks.dangerous import DangerousCodeGate
 from gates.checks.dependencies import DependenciesGate
@@ -34,6 +35,7 @@ def _gates() -> tuple[Gate, ...]:
         ChecksWeakenedGate(),
         TestIntegrityGate(),
         WorkflowSecurityGate(),
+        AgentConfigGate(),
         BanditGate(),
         SemgrepGate(),
         AuditGate(),
