@@ -10,13 +10,21 @@ the PR's files first, by name and by body, so they are not reported.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from pathlib import PurePosixPath
 
 from gates.checks.changes import ChangeCheckGate, FileChange
 from gates.checks.test_integrity_facts import ModuleFacts, defined_names, module_facts, parse
 from gates.checks.test_integrity_match import match
-from gates.checks.test_integrity_rules import GATE, SKIP_ADDED, compare, no_cover, removed
+from gates.checks.test_integrity_rules import (
+    GATE,
+    SKIP_ADDED,
+    added_claims,
+    compare,
+    no_cover,
+    removed,
+)
 from gates.model import Finding, Severity, Stage
 
 
@@ -58,8 +66,11 @@ class TestIntegrityGate(ChangeCheckGate):
             path = missing.base.path
             counts = (len(base[path].tests), len(head[path].tests) if path in head else 0)
             findings.append(removed(missing, counts))
+        added = {id(pair): added_claims(pair) for pair in matching.pairs}
+        gained = Counter(text for texts in added.values() for text in texts)
+        gained.update(s.text for new in matching.new for s in new.test.checks.claims)
         for pair in matching.pairs:
-            findings.extend(compare(pair))
+            findings.extend(compare(pair, gained - Counter(added[id(pair)])))
         return _merge_shared_markers(findings)
 
 

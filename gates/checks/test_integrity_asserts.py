@@ -221,6 +221,8 @@ def _canonical(node: ast.AST) -> tuple[str, list[ast.expr]] | None:
             right = test.comparators[0]
             if isinstance(test.ops[0], ast.IsNot) and _is_none(right):
                 return "notnone", [test.left]
+            if isinstance(test.ops[0], ast.Is) and _is_none(right):
+                return "isnone", [test.left]
             return type(test.ops[0]).__name__, [test.left, right]
         return "truth", [test]
     if isinstance(node, ast.Call) and last_name(node).startswith("assert") and node.args:
@@ -244,13 +246,17 @@ def _claim_items(body: list[ast.stmt]) -> Iterator[tuple[str, list[ast.expr], Sp
             yield op, operands, Spot(text, short(node), getattr(node, "lineno", 0))
 
 
+# Claims about mere existence or truth: replacing one by another is no weakening.
+EXISTENCE = frozenset({"truth", "notnone", "isnone"})
+
+
 def _parts(op: str, operands: list[ast.expr]) -> frozenset[str]:
     """Dumps of the expressions a claim is about: everything inside its operands, and the
     operands themselves unless the claim is a mere truthiness or existence check."""
     found: set[str] = set()
     for operand in operands:
         found.update(dump(inner) for inner in ast.walk(operand) if inner is not operand)
-        if op not in ("truth", "notnone"):
+        if op not in EXISTENCE:
             found.add(dump(operand))
     return frozenset(found)
 

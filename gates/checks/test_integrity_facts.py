@@ -63,10 +63,15 @@ def parse(text: str) -> ast.Module | str:
 
 
 def defined_names(tree: ast.Module) -> frozenset[str]:
+    """Functions, classes and methods anywhere, and names bound at module level
+    (`Infinity = InfinityType()`): what a test can use from the module."""
     names = set()
     for node in ast.walk(tree):
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             names.add(node.name)
+    for stmt in tree.body:
+        targets = stmt.targets if isinstance(stmt, ast.Assign) else [getattr(stmt, "target", None)]
+        names.update(t.id for t in targets if isinstance(t, ast.Name) and not t.id.startswith("__"))
     return frozenset(names)
 
 

@@ -41,6 +41,7 @@ class Missing:
 class Matching:
     pairs: tuple[Pair, ...]
     missing: tuple[Missing, ...]
+    new: tuple[Located, ...]  # head tests that match no base test
 
 
 def _located(files: Mapping[str, ModuleFacts]) -> list[Located]:
@@ -121,7 +122,7 @@ def match(
     matcher.explain_duplicates(_located(head))
     matcher.explain_removed_features(removed_names)
     missing = list(_net_losses(matcher))
-    return Matching(tuple(matcher.pairs), tuple(missing))
+    return Matching(tuple(matcher.pairs), tuple(missing), tuple(matcher.new))
 
 
 def _net_losses(matcher: _Matcher) -> Iterable[Missing]:

@@ -40,15 +40,24 @@ def removed(missing: Missing, counts: tuple[int, int]) -> Finding:
     return finding("test-removed", path, message, None)
 
 
-def compare(pair: Pair) -> Iterator[Finding]:
-    """Findings about one test that exists on both sides (perhaps moved or renamed)."""
+def added_claims(pair: Pair) -> list[str]:
+    """The assertions a test has at head and did not have at base."""
+    return [s.text for s in _new_spots(pair.base.test.checks.claims, pair.head.test.checks.claims)]
+
+
+def compare(pair: Pair, elsewhere: Counter[str]) -> Iterator[Finding]:
+    """Findings about one test that exists on both sides (perhaps moved or renamed).
+    `elsewhere`: assertions other tests of the PR gained, where a split test's went."""
     base, head = pair.base.test, pair.head.test
     path = pair.head.path
     yield from _skips(pair)
     vacuous = list(_vacuous(base.checks, head.checks, head.qualname, path))
     yield from vacuous
-    if not vacuous and head.checks.strength < base.checks.strength:
-        yield _fewer_assertions(pair)
+    gone = _new_spots(head.checks.claims, base.checks.claims)
+    moved = sum(1 for spot in gone if elsewhere[spot.text] > 0)
+    split = bool(gone) and moved == len(gone)  # every assertion it lost is in another test now
+    if not (vacuous or split) and _per_case(pair) + moved < base.checks.strength:
+        yield _fewer_assertions(pair, gone)
     yield from _tolerances(base.checks, head.checks, head.qualname, path)
     yield from _widened(base.checks, head.checks, head.qualname, path)
 
@@ -75,12 +84,19 @@ def _skips(pair: Pair) -> Iterator[Finding]:
         yield finding("test-skipped", pair.head.path, message, spot.line)
 
 
-def _fewer_assertions(pair: Pair) -> Finding:
+def _per_case(pair: Pair) -> float:
+    """What the head test checks, scaled to the base's cases: a test turned into a
+    parametrized one checks its one-case assertions once per case."""
+    base, head = pair.base.test, pair.head.test
+    scale = head.cases / base.cases if head.cases > base.cases else 1
+    return head.checks.strength * scale
+
+
+def _fewer_assertions(pair: Pair, gone: list[Spot]) -> Finding:
     base, head = pair.base.test, pair.head.test
     was, now = base.checks.strength, head.checks.strength
     left = "no assertion left" if now == 0 else f"{now} at head"
-    gone = [s.label for s in _new_spots(head.checks.claims, base.checks.claims)]
-    detail = f"; gone: {gone[0]}" if gone else ""
+    detail = f"; gone: {gone[0].label}" if gone else ""
     message = f"{head.qualname} checks less: {was} assertions at base, {left}{detail}"
     return finding("assertion-removed", pair.head.path, message, head.line)
 

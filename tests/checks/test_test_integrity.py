@@ -549,3 +549,59 @@ def test_end_to_end_without_a_base_is_skipped(repo: Repo) -> None:
     outcome = run(RunRequest(path=repo.path, base=None), {GATE.name: GATE}, NoProgress())
 
     assert outcome.report.gates[0].status is Status.SKIPPED
+
+
+def test_a_test_split_in_two_keeps_its_assertions() -> None:
+    base = """
+    def test_signup(client, mailbox):
+        r = client.post("/signup")
+        assert r.status_code == 302
+        assert len(mailbox) == 1
+        assert mailbox[0].subject == "Confirm"
+    """
+    head = """
+    def test_signup(client, mailbox):
+        r = client.post("/signup")
+        assert r.status_code == 302
+
+
+    def test_signup_mail(client, mailbox):
+        client.post("/signup")
+        assert len(mailbox) == 1
+        assert mailbox[0].subject == "Confirm"
+    """
+    assert scan(change("tests/test_signup.py", base, head)) == []
+    dropped = head.replace('        assert mailbox[0].subject == "Confirm"\n', "")
+    findings = scan(change("tests/test_signup.py", base, dropped))
+    assert [(f.rule, f.line) for f in findings] == [("assertion-removed", 1)]
+
+
+def test_asserts_folded_into_parameters_count_once_per_case() -> None:
+    base = """
+    def test_invalid(get):
+        with pytest.raises(InvalidHeader):
+            get({"foo": "a\\nb"})
+        with pytest.raises(InvalidHeader):
+            get({"foo": "a\\rb"})
+    """
+    head = """
+    @pytest.mark.parametrize("header", [{"foo": "a\\nb"}, {"foo": "a\\rb"}])
+    def test_invalid(get, header):
+        with pytest.raises(InvalidHeader):
+            get(header)
+    """
+    assert scan(change("tests/test_h.py", base, head)) == []
+
+
+def test_is_none_turned_into_is_not_none_is_a_new_expectation_not_a_vacuous_one() -> None:
+    base = "def test_cache(spec):\n    assert spec._cache is None\n"
+    head = "def test_cache(spec):\n    assert spec._cache is not None\n"
+
+    assert scan(change("tests/test_spec.py", base, head)) == []
+
+
+def test_tests_of_a_module_constant_the_pr_deletes_go_with_it() -> None:
+    code = "class InfinityType:\n    pass\n\n\nInfinity = InfinityType()\n"
+    tests = "from structures import Infinity\n\n\ndef test_repr():\n    assert repr(Infinity)\n"
+
+    assert scan(change("structures.py", code, None), change("tests/test_s.py", tests, None)) == []
