@@ -159,9 +159,12 @@ def judge_change(change: FileChange, allowed: tuple[str, ...], note: bool) -> li
             old[hit.key] -= 1
         else:
             fresh.append(hit)
-    findings = [_finding(change.path, hit) for hit in fresh]
+    where = _where(change)
+    findings = [_finding(change.path, hit, where) for hit in fresh]
     if note and not findings:
-        findings.append(_finding(change.path, Hit(CHANGED, None, _what_changed(change), CHANGED)))
+        findings.append(
+            _finding(change.path, Hit(CHANGED, None, _what_changed(change), CHANGED), "")
+        )
     return findings
 
 
@@ -180,14 +183,27 @@ def scan_file(
     return hits + own + [hit for hit in injections(source) if hit.line not in lines]
 
 
-def _finding(path: str, hit: Hit) -> Finding:
+def _where(change: FileChange) -> str:
+    if change.added:
+        return "in a file this PR adds"
+    if change.base_path:
+        return f"new since base (was {one_line(reveal_invisible(change.base_path), 200)})"
+    return "new since base"
+
+
+def _finding(path: str, hit: Hit, where: str) -> Finding:
+    """The hit as a finding; its message says whether the base had the file at all, unless it
+    already says how the base differs (an MCP server's command at base)."""
+    message = hit.message
+    if where and "base" not in message and "this PR" not in message:
+        message = f"{message} ({where})"
     return Finding(
         gate=GATE,
         tool="gates",
         rule=hit.rule,
         severity=SEVERITY[hit.rule],
         path=path,
-        message=hit.message,
+        message=message,
         line=hit.line,
         column=hit.column,
         snippet_hash=hit.snippet_hash,

@@ -210,12 +210,12 @@ class _Locator:
         self.text = text
 
     def key(self, name: str, after: int = 1) -> int | None:
-        return self._find(re.escape(json.dumps(name)) + r"\s*:", after)
+        return self.find(re.escape(json.dumps(name)) + r"\s*:", after)
 
     def value(self, value: str, after: int = 1) -> int | None:
-        return self._find(re.escape(json.dumps(value, ensure_ascii=False)[1:-1]), after)
+        return self.find(re.escape(json.dumps(value, ensure_ascii=False)[1:-1]), after)
 
-    def _find(self, regex: str, after: int) -> int | None:
+    def find(self, regex: str, after: int = 1) -> int | None:
         start = _nth_line_offset(self.text, after)
         match = re.compile(regex).search(self.text, start)
         return self.text.count("\n", 0, match.start()) + 1 if match else None
@@ -281,7 +281,7 @@ def _server(
 
 def _line(locate: _Locator, value: str, after: int | None, raw: bool = False) -> int | None:
     start = after or 1
-    found = locate._find(re.escape(value), start) if raw else locate.value(value, start)
+    found = locate.find(re.escape(value), start) if raw else locate.value(value, start)
     return found or after
 
 
