@@ -368,7 +368,7 @@ def _truncate(
                 kept.append(line)
                 budget -= len(line) + 1
         break
-    shown = sum(1 for line in kept if line.startswith(FINDING_PREFIX))
+    shown = min(total, sum(1 for line in kept if line.startswith(FINDING_PREFIX)))
     note = (
         f"> ✂️ Report cut to fit: {shown} of {plural(total, 'finding')} shown, "
         f"… and {total - shown} more. {more_hint}"
