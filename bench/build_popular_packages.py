@@ -1,7 +1,7 @@
 """Rebuild gates/data/popular_packages.txt, the offline list the `dependencies` gate compares
 new dependency names against (a typosquat resembles a popular name without being one).
 
-.venv/bin/python bench/build_popular_packages.py [--source URL_OR_FILE] [--top N]
+.venv/bin/python bench/build_popular_packages.py [--source URL_OR_FILE] [--top N] [--measure]
 
 The source is Hugo van Kemenade's "top-pypi-packages" dataset: the 15,000 most-downloaded PyPI
 projects of the last 30 days, dumped monthly from the public PyPI download statistics
@@ -13,6 +13,10 @@ repository) and pass the file with `--source`.
 
 Names are written canonical (PEP 503), most downloaded first: the rank is the line number among
 the names, which the gate quotes in its messages.
+
+`--measure` writes nothing: it prints how many of the dataset's projects ranked after the list
+(established projects, so mostly not typosquats) the typosquat test reports, the figure that
+says how noisy it is on real, less popular names (gates/docs/security.md quotes it).
 """
 
 from __future__ import annotations
@@ -71,17 +75,36 @@ def render(names: list[str], source: str, last_update: str) -> str:
     return "\n".join([*header, *names]) + "\n"
 
 
+def measure(names: list[str], top: int) -> None:
+    """The typosquat test on the projects ranked after the shipped list."""
+    from gates.checks.deps.popular import PopularNames
+
+    popular = PopularNames(names[:top])
+    rest = names[top:]
+    flagged = [(n, popular.resembles(n)) for n in rest]
+    hits = [(n, r) for n, r in flagged if r is not None]
+    share = len(hits) / len(rest) if rest else 0.0
+    span = f"ranks {top + 1}-{len(names)}"
+    print(f"{span}: {len(hits)} of {len(rest)} resemble a popular name ({share:.1%})")
+    for name, found in hits[:20]:
+        print(f"  {name} ~ {found.popular} ({found.how})")
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--source", default=DEFAULT_SOURCE, help="URL or JSON file")
     parser.add_argument("--top", type=int, default=DEFAULT_TOP, help="how many names to keep")
     parser.add_argument("--output", type=Path, default=TARGET)
+    parser.add_argument("--measure", action="store_true", help="print the look-alike rate only")
     args = parser.parse_args(argv)
     try:
         data = load(args.source)
     except (OSError, ValueError) as exc:
         print(f"cannot read the dataset: {exc}", file=sys.stderr)
         return 2
+    if args.measure:
+        measure(ranked_names(data["rows"], len(data["rows"])), args.top)
+        return 0
     names = ranked_names(data["rows"], args.top)
     label = DEFAULT_SOURCE if args.source == DEFAULT_SOURCE else Path(args.source).name
     args.output.write_text(render(names, label, str(data.get("last_update", "?"))), "utf-8")

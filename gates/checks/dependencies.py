@@ -223,9 +223,9 @@ def _new_indexes(base: Side, head: Side, options: Mapping[str, object]) -> Itera
             continue
         seen.add(key)
         message = (
-            f"{source.how} {clean_url(source.url)} added in {source.path} (not a package source "
-            "at base): every dependency may now resolve from it, and a same-named package "
-            "published there can replace the one meant (dependency confusion)"
+            f"{source.how} {clean_url(source.url)} added in {source.path} (no such source at "
+            "base): a same-named package published there can replace the one meant "
+            "(dependency confusion)"
         )
         yield _finding("new-index", Severity.WARNING, source.path, source.line, message)
 
@@ -303,11 +303,15 @@ def _by_index(fresh: list[Dep], head: Side, index: Index, min_age_days: int) -> 
             findings.extend(_history(dep, answer.info, index, min_age_days))
     for path, names in unchecked.items():
         message = (
-            f"{len(names)} dependencies added to {path} were not checked against the package "
-            f"index ({reasons[path]}): {', '.join(names)}"
+            f"{_count(len(names), 'dependency', 'dependencies')} added to {path} not checked "
+            f"against the package index ({reasons[path]}): {', '.join(names)}"
         )
         findings.append(_finding("index-unchecked", Severity.NOTE, path, None, message))
     return findings
+
+
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
 
 
 def _missing(dep: Dep, index: Index) -> Finding:
