@@ -341,6 +341,8 @@ class _Scanner:
     def _eval(self, call: ast.Call, name: str) -> None:
         if name not in _EVAL_SINKS or name in self.defined:
             return
+        if isinstance(call.func, ast.Name) and self.names.values(call.func.id):
+            return  # `compile = lambda ...` in this file: not the builtin
         code = arg(call, 0, "source")
         if code is None or self._static_source(code):
             return
@@ -357,6 +359,8 @@ class _Scanner:
     def _static_source(self, node: ast.expr) -> bool:
         """Source fixed when the file is written: a literal, a name bound once to one, an
         f-string without placeholders, a dedented literal, or the compile of any of these."""
+        if isinstance(node, ast.Name) and node.id in self._augmented:
+            return False  # `src = "..."` then `src += part`: built at run time
         node = self.names.unique(node)
         if is_literal_text(node):
             return True
@@ -367,6 +371,15 @@ class _Scanner:
             if name in _STATIC_WRAPPERS or (name == "compile" and name not in self.defined):
                 return self._static_source(node.args[0])
         return False
+
+    @functools.cached_property
+    def _augmented(self) -> set[str]:
+        """Names this file extends in place (`+=`): a single assignment does not fix them."""
+        return {
+            node.target.id
+            for node in ast.walk(self._tree)
+            if isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name)
+        }
 
     @functools.cached_property
     def _executed_compiles(self) -> set[int]:

@@ -204,7 +204,6 @@ def _scripts(name: str) -> set[str]:
 
 
 _SEGMENT = re.compile(r"[^\W\d_]+")
-_CASE_TURN = re.compile(r"(?<=[^\W\d_])(?=[A-Z\u0391-\u03a9\u0410-\u042f])(?<![A-Z])")
 
 
 def _segments(name: str) -> Iterator[str]:
@@ -212,7 +211,12 @@ def _segments(name: str) -> Iterator[str]:
     `delta_t2` written with Greek letters, or a Latin verb before a Cyrillic noun, are words of
     one script each, while `password` with a Cyrillic `a` stays one mixed word."""
     for part in _SEGMENT.findall(name):
-        yield from _CASE_TURN.split(part)
+        start = 0
+        for at in range(1, len(part)):
+            if part[at - 1].islower() and part[at].isupper():
+                yield part[start:at]
+                start = at
+        yield part[start:]
 
 
 def _fake_latin(name: str) -> str | None:
@@ -244,14 +248,16 @@ def identifier_problem(
             f"Python reads it as {folded!r}"
         )
     scripts = _scripts(name)
-    if len(scripts) > 1 and not any(scripts <= allowed for allowed in _ALLOWED_MIXES):
-        fake = _fake_latin(name) if "LATIN" in scripts else None
-        if fake is not None:
-            return MIXED, (
-                f"identifier {name!r} mixes scripts ({', '.join(sorted(scripts))}): "
-                f"{describe_codepoint(fake)} looks like Latin {looks_latin()[fake]!r}"
-            )
-        return None
+    if "LATIN" in scripts and len(scripts) > 1:
+        if any(scripts <= allowed for allowed in _ALLOWED_MIXES):
+            return None
+        fake = _fake_latin(name)
+        if fake is None:
+            return None
+        return MIXED, (
+            f"identifier {name!r} mixes scripts ({', '.join(sorted(scripts))}): "
+            f"{describe_codepoint(fake)} looks like Latin {looks_latin()[fake]!r}"
+        )
     table = looks_latin() if scripts and scripts != {"LATIN"} else {}
     if table and all(c in table or c in "_0123456789" for c in name):
         looks = "".join(table.get(c, c) for c in name)

@@ -233,6 +233,7 @@ def test_parsing_emits_no_warnings() -> None:
         "import builtins\ndef f(s):\n    return builtins.compile(s, '<x>', 'exec')\n",
         "from builtins import compile as cc\ndef f(s):\n    return cc(s, '<x>', 'exec')\n",
         "def f(s):\n    return compile(source=s, filename='<x>', mode='exec')\n",
+        "def f(xs):\n    src = 'x = 0\\n'\n    src += xs\n    return compile(src, '<x>', 'exec')\n",
     ],
 )
 def test_compile_of_runtime_source_is_reported(text: str) -> None:
@@ -251,6 +252,7 @@ def test_compile_of_runtime_source_is_reported(text: str) -> None:
         ("import re\ndef f(p):\n    return re.compile(p)\n", []),
         ("def f(m):\n    return m.compile(optimizer='adam')\n", []),
         ("def f(lines, compile):\n    return compile(lines)\n", []),
+        ("compile = lambda xs: sorted(xs)\ndef f(xs):\n    return compile(xs)\n", []),
         # the code object runs in this file: the exec is the one finding
         ("def f(s):\n    exec(compile(s, '<x>', 'exec'))\n", [("eval-nonliteral", 2)]),
         ("def f(s):\n    c = compile(s, '<x>', 'exec')\n    exec(c)\n", [("eval-nonliteral", 3)]),

@@ -195,3 +195,15 @@ def test_a_lone_look_alike_letter_counts_only_when_it_shadows_a_latin_name() -> 
 def test_bom_anywhere_but_the_very_start_is_reported() -> None:
     assert scan("[metadata]\ufeff\nname = pkg\n", "setup.cfg") == [("unicode-bom", 1, 11, 12)]
     assert scan("\ufeffa\nb\ufeffc\n", "notes.txt") == [("unicode-bom", 2, 2, 3)]
+
+
+def test_an_upper_case_look_alike_opening_a_latin_word_is_found() -> None:
+    armenian_s = "\u054f"  # ARMENIAN CAPITAL LETTER TIWN, TR39: looks like S
+    problem = identifier_problem(f"{armenian_s}ECRET")
+    assert problem and problem[0] == "unicode-mixed-script"
+
+
+def test_a_name_of_look_alikes_from_two_other_scripts_is_confusable() -> None:
+    coptic_c, coptic_o, cyrillic_r, cyrillic_u = "\u2ca5", "\u2c9f", "\u0440", "\u0443"
+    problem = identifier_problem(coptic_c + coptic_o + cyrillic_r + cyrillic_u)
+    assert problem and problem[0] == "unicode-confusable" and "'copy'" in problem[1]
