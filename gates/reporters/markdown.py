@@ -222,7 +222,9 @@ _MARKER_NAMES = {
 
 
 def suppression_lines(report: Report) -> list[str]:
-    """How many findings were suppressed and by what, and the markers the PR adds."""
+    """How many findings were suppressed and by what, the markers the PR adds, and the notices
+    on them (a PR that suppresses its own safety finding, changes the gates config, leaves a
+    suppression without a reason): shown, not collapsed, as the reviewer is the one to judge."""
     counts = report.suppressions
     parts = [f"{counts[k]} {k}" for k in ("inline", "baseline", "expired") if counts.get(k)]
     added = [f"{counts[k]} {name}" for k, name in _MARKER_NAMES.items() if counts.get(k)]
@@ -233,8 +235,8 @@ def suppression_lines(report: Report) -> list[str]:
             text += " · tool-native markers this PR adds: " + ", ".join(added)
         lines += ["", text]
     if report.notices:
-        lines += ["", "**Suppressions and baseline**", "", *findings_by_file(report.notices)]
-    return lines
+        lines += ["", *findings_by_file(report.notices)]
+    return ["", "### Suppressions and notices", *lines] if lines else []
 
 
 def table_lines(gate: str, table: Table) -> list[str]:
@@ -285,6 +287,7 @@ def render_sections(report: Report, link_base: str | None = None) -> list[list[s
         placed = [f for f in split.blocking if f.path and f.line]
         hint = ["", suppression_hint(placed[0].rule)] if placed else []
         sections.append(["", "### Blocking findings", "", *body, *hint])
+    sections.append(suppression_lines(report))
     if split.other_new:
         body = findings_by_file(split.other_new, link_base)
         sections.append(_details(plural(len(split.other_new), "other new finding"), body))
@@ -311,11 +314,11 @@ def _gate_details(report: Report) -> list[str]:
 
 
 def _every_gate(report: Report) -> list[str]:
-    """The full gate table, the gates' own tables, the environment and the suppressions."""
+    """The full gate table, the gates' own tables and the environment."""
     lines = [*gate_table(report.gates), *environment_line(report)]
     for g in report.gates:
         lines += [line for t in g.tables if t.columns for line in table_lines(g.name, t)]
-    return lines + suppression_lines(report)
+    return lines
 
 
 def footer(report: Report, links: RunLinks | None = None) -> list[str]:

@@ -128,3 +128,17 @@ def test_a_cut_report_stays_under_the_limit_says_how_many_more_and_keeps_the_foo
     assert f"… and {2000 - shown} more. The rest are in the check run." in md
     assert md.rstrip().endswith("</sub>") and "python -m gates run --base" in md
     assert "<details>" not in md  # the rest of the blocking list did not fit: nothing after it
+
+
+def test_a_pr_that_suppresses_its_own_safety_finding_is_shown_not_collapsed() -> None:
+    notice = Finding(
+        "gates", "gates", "suppression-added-to-safety", Severity.WARNING, "app/calc.py",
+        "this PR suppresses its own safety finding (eval-nonliteral): review why before merging",
+        line=10, new=True,
+    )  # fmt: skip
+    report = dataclasses.replace(four_file_pr(), notices=(notice,), suppressions={"inline": 1})
+    visible = "\n".join(_visible_lines(render_markdown(report)))
+    assert "### Suppressions and notices" in visible
+    assert "Suppressed findings: 1 inline" in visible
+    assert "suppression-added-to-safety" in visible and "review why before merging" in visible
+    assert "Suppressions and notices" not in render_markdown(four_file_pr())
