@@ -34,6 +34,12 @@ class Directive:
     negatable: bool = True
     needs: re.Pattern[str] | None = None  # the sentence must also match this
     unless: re.Pattern[str] | None = None  # ... and must not match this
+    # Each of these must occur in the BEFORE characters ahead of the match: a cheap way to say
+    # "a curl with a request body before this secret" without a regex scanning from every curl.
+    before: tuple[re.Pattern[str], ...] = ()
+
+
+BEFORE = 300
 
 
 def _rx(*parts: str) -> re.Pattern[str]:
@@ -196,11 +202,12 @@ DIRECTIVES: tuple[Directive, ...] = (
     ),
     Directive(
         EXFILTRATION,
-        _rx(
-            r"\b(?:curl|wget|Invoke-WebRequest|iwr)\b[^\n]{0,300}?(?:[?&]\w+=|\s-d\s|\s--data\S*\s"
-            rf"|\s-F\s|\s--form\s|--post-data[\s=])[^\n]{{0,200}}?{_SENSITIVE_VAR}",
-        ),
+        _rx(_SENSITIVE_VAR),
         "tells the agent to send a secret from the environment in a request",
+        before=(
+            re.compile(r"\b(?:curl|wget|Invoke-WebRequest|iwr)\b", _F),
+            re.compile(r"[?&]\w+=|\s-d\s|\s--data\S*\s|\s-F\s|\s--form\s|--post-data[\s=]", _F),
+        ),
     ),
     Directive(
         EXFILTRATION,
@@ -269,3 +276,18 @@ def negated(sentence: str, start: int, end: int) -> bool:
     if _HOW_TO.fullmatch(sentence, opening, start):
         return True
     return bool(_NEGATION_AFTER.search(sentence[end:]))
+
+
+def directive_at(directive: Directive, sentence: str) -> int | None:
+    """Where the first match of the directive that the sentence does not ban starts."""
+    if directive.needs is not None and not directive.needs.search(sentence):
+        return None
+    if directive.unless is not None and directive.unless.search(sentence):
+        return None
+    for match in directive.pattern.finditer(sentence):
+        ahead = sentence[max(0, match.start() - BEFORE) : match.start()]
+        if not all(p.search(ahead) for p in directive.before):
+            continue
+        if not directive.negatable or not negated(sentence, match.start(), match.end()):
+            return match.start()
+    return None

@@ -19,7 +19,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from gates.checks.agent_config_directives import DIRECTIVES
+from gates.checks.agent_config_directives import DIRECTIVES, directive_at
 from gates.checks.agent_config_hits import (
     EXFILTRATION,
     INSECURE_URL,
@@ -572,7 +572,7 @@ def _hooks(data: object, locate: _Locator) -> list[Hit]:
                     f"{REMOTE_SCRIPT}:hook:{command}",
                 )
             )
-        if any(d.rule == EXFILTRATION and d.pattern.search(command) for d in DIRECTIVES):
+        if any(d.rule == EXFILTRATION and directive_at(d, command) is not None for d in DIRECTIVES):
             hits.append(
                 Hit(
                     EXFILTRATION,

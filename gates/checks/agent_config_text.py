@@ -18,7 +18,7 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from gates.checks.agent_config_directives import BAN_CONTEXT, DIRECTIVES, Directive, negated
+from gates.checks.agent_config_directives import BAN_CONTEXT, DIRECTIVES, directive_at
 from gates.checks.agent_config_hits import HIDDEN_UNICODE, INJECTION, Hit
 from gates.checks.base import Source
 from gates.checks.injection import PromptInjectionGate
@@ -76,7 +76,7 @@ def directives(text: str) -> list[Hit]:
         for directive in DIRECTIVES:
             if directive.rule in seen or (sentence.banned and directive.negatable):
                 continue
-            at = _match(directive, sentence.text)
+            at = directive_at(directive, sentence.text)
             if at is None:
                 continue
             seen.add(directive.rule)
@@ -85,17 +85,6 @@ def directives(text: str) -> list[Hit]:
             key = f"{directive.rule}:{' '.join(sentence.text.split()).lower()}"
             hits.append(Hit(directive.rule, line, f'{directive.why}: "{words}"', key))
     return hits
-
-
-def _match(directive: Directive, sentence: str) -> int | None:
-    if directive.needs is not None and not directive.needs.search(sentence):
-        return None
-    if directive.unless is not None and directive.unless.search(sentence):
-        return None
-    for match in directive.pattern.finditer(sentence):
-        if not directive.negatable or not negated(sentence, match.start(), match.end()):
-            return match.start()
-    return None
 
 
 @dataclass(frozen=True)
