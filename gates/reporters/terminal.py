@@ -286,6 +286,7 @@ def render_report(report: Report, view: View, limit: int = DEFAULT_LIMIT) -> str
         _table(report, out)
         for g in report.gates:
             _gate_section(g, out, view, limit)
+        _notices(report, out)
     out.add("")
     out.add(*_verdict(report))
     return out.render(view.color)
@@ -416,6 +417,16 @@ def _also(f: Finding) -> str:
     ]
     names = sorted({o for o in others if o and o != f.tool})
     return f" (also {', '.join(names)})" if names else ""
+
+
+def _notices(report: Report, out: _Lines) -> None:
+    """Notes on gates' own markers and config (never blocking), e.g. a suppression without a
+    reason, or one this PR adds to its own safety finding."""
+    if not report.notices:
+        return
+    out.add("")
+    out.add(("== notices: " + plural(len(report.notices), "notice"), "bold"))
+    _findings(report.notices, "never", out)
 
 
 def _quiet(report: Report, out: _Lines) -> None:

@@ -180,3 +180,14 @@ def test_a_skipped_gate_says_why_only_when_asked() -> None:
     assert "no GitHub Actions workflow" not in render_report(four_file_pr(), View())
     verbose = render_report(four_file_pr(), View(verbosity=VERBOSE))
     assert "== workflow-security: skipped\n  no GitHub Actions workflow" in verbose
+
+
+def test_notices_are_listed_after_the_gates() -> None:
+    notice = Finding(
+        "gates", "gates", "suppression-without-reason", Severity.NOTE, "app/calc.py",
+        "this suppression gives no reason", line=3, new=True,
+    )  # fmt: skip
+    text = render_report(dataclasses.replace(four_file_pr(), notices=(notice,)), View())
+    section = text.split("== notices: 1 notice\n")[1]
+    assert re.match(r"  app/calc.py\n +3  note +new +gates/suppression-without-reason", section)
+    assert "== notices" not in render_report(four_file_pr(), View())
