@@ -15,43 +15,34 @@ is locked), compares head with base, and judges what is new:
 - by source: a direct URL, VCS or outside path (`direct-url`) and a new index (`new-index`),
   the routes of dependency confusion.
 
-The judgement (`judge`) is a pure function of the file pairs, the options and an `Index`; `run`
-only chooses the index (HTTP when online, else one that answers "not checked").
+The judgement (gates.checks.deps.judge) is a pure function of the file pairs, the options and
+an `Index`; `run` only chooses the index (HTTP when online, else one that answers "not
+checked").
 """
 
 from __future__ import annotations
 
 import dataclasses
-import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 from gates.checks.changes import ChangeCheckGate, FileChange
-from gates.checks.deps.declared import Dep, IndexSource, Parsed, normalise_index, outside_repo
-from gates.checks.deps.declared import without_credentials as clean_url
 from gates.checks.deps.index import (
     DEFAULT_INDEX,
     HttpIndex,
     Index,
     OfflineIndex,
-    ProjectInfo,
     RecordedIndex,
-    Status,
     parse_date,
 )
-from gates.checks.deps.manifests import locked_names, parse_pipfile, parse_pyproject
-from gates.checks.deps.popular import misleading_names, popular_names
-from gates.checks.deps.requirements import parse_requirements, parse_setup_cfg
+from gates.checks.deps.judge import judge
+from gates.checks.deps.sides import manifest_kind
 from gates.gate import GateContext, GateOutcome, GateTraits, Option
-from gates.model import Finding, Severity, Stage
-from gates.text import one_line
+from gates.model import Finding, Stage
 
 # Options `run` and the labelled corpus hand to `judge`, never set by config: the index to ask
 # (an `Index`, or recorded JSON API answers by name) and, for recorded answers, their date.
 INDEX_KEY = "index_answers"
 INDEX_DATE_KEY = "index_date"
-DEFAULT_INDEXES = ("https://pypi.org/simple", "https://pypi.python.org/simple", DEFAULT_INDEX)
-LOCK_FILES = ("uv.lock", "poetry.lock", "Pipfile.lock")
-_REQUIREMENTS = re.compile(r"(^|[-_.])requirements?([-_.][^/]*)?\.(txt|in)$|\.in$")
 
 
 def _positive(value: object) -> str | None:
@@ -60,63 +51,6 @@ def _positive(value: object) -> str | None:
 
 def _not_negative(value: object) -> str | None:
     return None if isinstance(value, int) and value >= 0 else "must be 0 or more"
-
-
-def manifest_kind(path: str) -> str:
-    """How a file declares dependencies: 'pyproject', 'requirements', ... or '' for none."""
-    name = path.rsplit("/", 1)[-1]
-    parent = path.rsplit("/", 2)[-2] if path.count("/") else ""
-    if name == "pyproject.toml":
-        return "pyproject"
-    if name == "setup.cfg":
-        return "setup.cfg"
-    if name == "Pipfile":
-        return "pipfile"
-    if name in LOCK_FILES:
-        return "lock"
-    if _REQUIREMENTS.search(name) or (parent == "requirements" and name.endswith(".txt")):
-        return "requirements"
-    return ""
-
-
-_PARSERS = {
-    "pyproject": parse_pyproject,
-    "setup.cfg": parse_setup_cfg,
-    "pipfile": parse_pipfile,
-    "requirements": parse_requirements,
-}
-
-
-@dataclasses.dataclass
-class Side:
-    """Every declaration of one side (base or head) of the PR's manifests."""
-
-    deps: list[Dep] = dataclasses.field(default_factory=list)
-    sources: list[IndexSource] = dataclasses.field(default_factory=list)
-    problems: dict[str, str] = dataclasses.field(default_factory=dict)
-    locked: dict[str, str] = dataclasses.field(default_factory=dict)  # name -> lock file
-
-
-def read_side(files: Mapping[str, str]) -> Side:
-    """Parse one side's manifests; a `.txt` file counts once a requirements file includes it."""
-    side = Side()
-    pending = [p for p in files if manifest_kind(p) not in ("", "lock")]
-    done: set[str] = set()
-    while pending:
-        path = pending.pop(0)
-        if path in done:
-            continue
-        done.add(path)
-        parsed: Parsed = _PARSERS[manifest_kind(path) or "requirements"](path, files[path])
-        side.deps.extend(parsed.deps)
-        side.sources.extend(parsed.sources)
-        if parsed.problem:
-            side.problems[path] = parsed.problem
-        pending.extend(p for p in parsed.includes if p in files and p not in done)
-    for path, text in files.items():
-        if manifest_kind(path) == "lock":
-            side.locked.update(dict.fromkeys(locked_names(path, text), path))
-    return side
 
 
 def index_for(options: Mapping[str, object]) -> Index:
@@ -182,163 +116,3 @@ def choose_index(options: Mapping[str, object], env: Mapping[str, str]) -> Index
     return HttpIndex(url, float(options.get("timeout_s", 5.0)))  # type: ignore[arg-type]
 
 
-def judge(
-    changes: Sequence[FileChange], options: Mapping[str, object], index: Index
-) -> list[Finding]:
-    base = read_side({c.old_path: c.base for c in changes if c.base is not None})
-    head = read_side({c.path: c.head for c in changes if c.head is not None})
-    findings = [_unreadable(path, why) for path, why in head.problems.items()]
-    findings += _new_indexes(base, head, options)
-    findings += _direct_refs(base, head)
-    fresh = _new_names(base, head, options)
-    findings += [f for dep in fresh for f in _by_name(dep)]
-    findings += _by_index(fresh, head, index, int(options.get("min_age_days", 30)))  # type: ignore[call-overload]
-    return findings
-
-
-def _finding(rule: str, severity: Severity, dep_path: str, line: int | None, msg: str) -> Finding:
-    return Finding("dependencies", "gates", rule, severity, dep_path, one_line(msg, 400), line)
-
-
-def _unreadable(path: str, why: str) -> Finding:
-    message = (
-        f"{path} cannot be read as a manifest at head: {why}; its dependencies were not judged"
-    )
-    return _finding("manifest-unreadable", Severity.WARNING, path, None, message)
-
-
-def _allowed_index(url: str, options: Mapping[str, object]) -> bool:
-    known = [*DEFAULT_INDEXES, str(options.get("index_url") or "")]
-    known += [str(u) for u in options.get("allowed_indexes", []) or []]  # type: ignore[attr-defined]
-    target = normalise_index(url)
-    return any(k and target.startswith(normalise_index(k)) for k in known)
-
-
-def _new_indexes(base: Side, head: Side, options: Mapping[str, object]) -> Iterable[Finding]:
-    before = {normalise_index(s.url) for s in base.sources}
-    seen: set[str] = set()
-    for source in head.sources:
-        key = normalise_index(source.url)
-        if key in before or key in seen or _allowed_index(source.url, options):
-            continue
-        seen.add(key)
-        message = (
-            f"{source.how} {clean_url(source.url)} added in {source.path} (no such source at "
-            "base): a same-named package published there can replace the one meant "
-            "(dependency confusion)"
-        )
-        yield _finding("new-index", Severity.WARNING, source.path, source.line, message)
-
-
-def _direct_refs(base: Side, head: Side) -> Iterable[Finding]:
-    before = {(d.name, d.url) for d in base.deps}
-    was = {d.name: d.spec for d in base.deps}
-    for dep in head.deps:
-        if not dep.url or (dep.name, dep.url) in before:
-            continue
-        outside = outside_repo(dep.url, dep.path)
-        if outside is False:
-            continue  # a path inside the repository: code the PR itself holds
-        what = "a path outside the repository" if outside else clean_url(dep.url)
-        earlier = f"was `{one_line(was[dep.name], 80)}`" if dep.name in was else "new"
-        pin = (
-            "pinned to fixed content"
-            if dep.pinned
-            else "not pinned: it installs whatever is there at build time"
-        )
-        message = (
-            f"`{dep.name}` in {dep.path} now comes from {what} ({earlier}), not from the "
-            f"index, {pin}; no index check sees it"
-        )
-        severity = Severity.NOTE if dep.pinned else Severity.WARNING
-        yield _finding("direct-url", severity, dep.path, dep.line, message)
-
-
-def _new_names(base: Side, head: Side, options: Mapping[str, object]) -> list[Dep]:
-    """Head dependencies from an index whose name no base manifest declared, first place each."""
-    # A name some head declaration takes from a URL or path is not installed from the index.
-    known = {d.name for d in base.deps} | {d.name for d in head.deps if d.url}
-    allowed = {str(n).lower().replace("_", "-") for n in options.get("allow", []) or []}  # type: ignore[attr-defined]
-    fresh: dict[str, Dep] = {}
-    for dep in head.deps:
-        if dep.name in known or dep.name in allowed or dep.name in fresh:
-            continue
-        fresh[dep.name] = dep
-    return list(fresh.values())
-
-
-def _by_name(dep: Dep) -> Iterable[Finding]:
-    added = f"`{dep.name}` added to {dep.path} (not declared at base)"
-    meant = misleading_names().get(dep.name)
-    if meant is not None:
-        message = f"{added} is not `{meant[0]}`: the PyPI project `{dep.name}` is {meant[1]}"
-        yield _finding("misleading-name", Severity.WARNING, dep.path, dep.line, message)
-        return
-    names = popular_names()
-    similar = names.resembles(dep.name)
-    if similar is not None:
-        message = (
-            f"{added} looks like `{similar.popular}`, #{similar.rank} of PyPI's most downloaded "
-            f"({similar.how}); `{dep.name}` is not among the {len(names)} most downloaded"
-        )
-        yield _finding("typosquat", Severity.WARNING, dep.path, dep.line, message)
-
-
-def _by_index(fresh: list[Dep], head: Side, index: Index, min_age_days: int) -> list[Finding]:
-    findings: list[Finding] = []
-    unchecked: dict[str, list[str]] = {}
-    reasons: dict[str, str] = {}
-    popular = popular_names()
-    for dep in fresh:
-        if dep.name in popular:
-            continue  # among the most downloaded: it exists and has a history
-        answer = index.lookup(dep.name)
-        if answer.status is Status.UNCHECKED:
-            locked = f" (locked in {head.locked[dep.name]})" if dep.name in head.locked else ""
-            unchecked.setdefault(dep.path, []).append(dep.name + locked)
-            reasons.setdefault(dep.path, answer.reason)
-        elif answer.status is Status.MISSING or answer.info is None:
-            findings.append(_missing(dep, index))
-        else:
-            findings.extend(_history(dep, answer.info, index, min_age_days))
-    for path, names in unchecked.items():
-        message = (
-            f"{_count(len(names), 'dependency', 'dependencies')} added to {path} not checked "
-            f"against the package index ({reasons[path]}): {', '.join(names)}"
-        )
-        findings.append(_finding("index-unchecked", Severity.NOTE, path, None, message))
-    return findings
-
-
-def _count(n: int, one: str, many: str) -> str:
-    return f"{n} {one if n == 1 else many}"
-
-
-def _missing(dep: Dep, index: Index) -> Finding:
-    message = (
-        f"`{dep.name}` added to {dep.path} does not exist on {index.where}: an invented name "
-        "that anyone can register (slopsquatting), or one only a private index has"
-    )
-    return _finding("not-on-index", Severity.ERROR, dep.path, dep.line, message)
-
-
-def _history(dep: Dep, info: ProjectInfo, index: Index, min_age_days: int) -> Iterable[Finding]:
-    if info.first_upload is None or info.releases == 0:
-        message = f"`{dep.name}` added to {dep.path} has no installable release on {index.where}"
-        yield _finding("not-on-index", Severity.ERROR, dep.path, dep.line, message)
-        return
-    age = (index.as_of - info.first_upload).days
-    first = info.first_upload.date().isoformat()
-    if age < min_age_days:
-        message = (
-            f"`{dep.name}` added to {dep.path} was first released on {index.where} {age} days "
-            f"ago ({first}, {info.releases} release(s)); projects younger than {min_age_days} "
-            "days have had no time to be vetted"
-        )
-        yield _finding("new-project", Severity.WARNING, dep.path, dep.line, message)
-    elif info.releases == 1:
-        message = (
-            f"`{dep.name}` added to {dep.path} has a single release on {index.where} ({first}): "
-            "no history to judge it by"
-        )
-        yield _finding("single-release", Severity.WARNING, dep.path, dep.line, message)

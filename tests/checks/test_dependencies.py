@@ -13,12 +13,14 @@ from datetime import datetime, timezone
 import pytest
 
 from gates.checks.changes import FileChange
-from gates.checks.dependencies import DependenciesGate, choose_index, judge, manifest_kind
+from gates.checks.dependencies import DependenciesGate, choose_index
 from gates.checks.deps.declared import normalise_index, outside_repo, without_credentials
 from gates.checks.deps.index import HttpIndex, OfflineIndex, RecordedIndex, project_info
+from gates.checks.deps.judge import judge
 from gates.checks.deps.manifests import locked_names, parse_pipfile, parse_pyproject
 from gates.checks.deps.popular import PopularNames, edit_distance, popular_names
 from gates.checks.deps.requirements import logical_lines, parse_requirements, parse_setup_cfg
+from gates.checks.deps.sides import manifest_kind
 from gates.model import Finding, Severity
 
 AS_OF = datetime(2026, 12, 1, tzinfo=timezone.utc)

@@ -1,0 +1,179 @@
+"""The dependencies gate's judgement: a pure function of the PR's manifests at base and head,
+the options, and an `Index` to ask (gates.checks.deps.index)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+
+from gates.checks.changes import FileChange
+from gates.checks.deps.declared import Dep, normalise_index, outside_repo
+from gates.checks.deps.declared import without_credentials as clean_url
+from gates.checks.deps.index import DEFAULT_INDEX, Index, ProjectInfo, Status
+from gates.checks.deps.popular import misleading_names, popular_names
+from gates.checks.deps.sides import Side, read_side
+from gates.model import Finding, Severity
+from gates.text import one_line
+
+DEFAULT_INDEXES = ("https://pypi.org/simple", "https://pypi.python.org/simple", DEFAULT_INDEX)
+
+
+def judge(
+    changes: Sequence[FileChange], options: Mapping[str, object], index: Index
+) -> list[Finding]:
+    base = read_side({c.old_path: c.base for c in changes if c.base is not None})
+    head = read_side({c.path: c.head for c in changes if c.head is not None})
+    findings = [_unreadable(path, why) for path, why in head.problems.items()]
+    findings += _new_indexes(base, head, options)
+    findings += _direct_refs(base, head)
+    fresh = _new_names(base, head, options)
+    findings += [f for dep in fresh for f in _by_name(dep)]
+    findings += _by_index(fresh, head, index, int(options.get("min_age_days", 30)))  # type: ignore[call-overload]
+    return findings
+
+
+def _finding(rule: str, severity: Severity, dep_path: str, line: int | None, msg: str) -> Finding:
+    return Finding("dependencies", "gates", rule, severity, dep_path, one_line(msg, 400), line)
+
+
+def _unreadable(path: str, why: str) -> Finding:
+    message = (
+        f"{path} cannot be read as a manifest at head: {why}; its dependencies were not judged"
+    )
+    return _finding("manifest-unreadable", Severity.WARNING, path, None, message)
+
+
+def _allowed_index(url: str, options: Mapping[str, object]) -> bool:
+    known = [*DEFAULT_INDEXES, str(options.get("index_url") or "")]
+    known += [str(u) for u in options.get("allowed_indexes", []) or []]  # type: ignore[attr-defined]
+    target = normalise_index(url)
+    return any(k and target.startswith(normalise_index(k)) for k in known)
+
+
+def _new_indexes(base: Side, head: Side, options: Mapping[str, object]) -> Iterable[Finding]:
+    before = {normalise_index(s.url) for s in base.sources}
+    seen: set[str] = set()
+    for source in head.sources:
+        key = normalise_index(source.url)
+        if key in before or key in seen or _allowed_index(source.url, options):
+            continue
+        seen.add(key)
+        message = (
+            f"{source.how} {clean_url(source.url)} added in {source.path} (no such source at "
+            "base): a same-named package published there can replace the one meant "
+            "(dependency confusion)"
+        )
+        yield _finding("new-index", Severity.WARNING, source.path, source.line, message)
+
+
+def _direct_refs(base: Side, head: Side) -> Iterable[Finding]:
+    before = {(d.name, d.url) for d in base.deps}
+    was = {d.name: d.spec for d in base.deps}
+    for dep in head.deps:
+        if not dep.url or (dep.name, dep.url) in before:
+            continue
+        outside = outside_repo(dep.url, dep.path)
+        if outside is False:
+            continue  # a path inside the repository: code the PR itself holds
+        what = "a path outside the repository" if outside else clean_url(dep.url)
+        earlier = f"was `{one_line(was[dep.name], 80)}`" if dep.name in was else "new"
+        pin = (
+            "pinned to fixed content"
+            if dep.pinned
+            else "not pinned: it installs whatever is there at build time"
+        )
+        message = (
+            f"`{dep.name}` in {dep.path} now comes from {what} ({earlier}), not from the "
+            f"index, {pin}; no index check sees it"
+        )
+        severity = Severity.NOTE if dep.pinned else Severity.WARNING
+        yield _finding("direct-url", severity, dep.path, dep.line, message)
+
+
+def _new_names(base: Side, head: Side, options: Mapping[str, object]) -> list[Dep]:
+    """Head dependencies from an index whose name no base manifest declared, first place each."""
+    # A name some head declaration takes from a URL or path is not installed from the index.
+    known = {d.name for d in base.deps} | {d.name for d in head.deps if d.url}
+    allowed = {str(n).lower().replace("_", "-") for n in options.get("allow", []) or []}  # type: ignore[attr-defined]
+    fresh: dict[str, Dep] = {}
+    for dep in head.deps:
+        if dep.name in known or dep.name in allowed or dep.name in fresh:
+            continue
+        fresh[dep.name] = dep
+    return list(fresh.values())
+
+
+def _by_name(dep: Dep) -> Iterable[Finding]:
+    added = f"`{dep.name}` added to {dep.path} (not declared at base)"
+    meant = misleading_names().get(dep.name)
+    if meant is not None:
+        message = f"{added} is not `{meant[0]}`: the PyPI project `{dep.name}` is {meant[1]}"
+        yield _finding("misleading-name", Severity.WARNING, dep.path, dep.line, message)
+        return
+    names = popular_names()
+    similar = names.resembles(dep.name)
+    if similar is not None:
+        message = (
+            f"{added} looks like `{similar.popular}`, #{similar.rank} of PyPI's most downloaded "
+            f"({similar.how}); `{dep.name}` is not among the {len(names)} most downloaded"
+        )
+        yield _finding("typosquat", Severity.WARNING, dep.path, dep.line, message)
+
+
+def _by_index(fresh: list[Dep], head: Side, index: Index, min_age_days: int) -> list[Finding]:
+    findings: list[Finding] = []
+    unchecked: dict[str, list[str]] = {}
+    reasons: dict[str, str] = {}
+    popular = popular_names()
+    for dep in fresh:
+        if dep.name in popular:
+            continue  # among the most downloaded: it exists and has a history
+        answer = index.lookup(dep.name)
+        if answer.status is Status.UNCHECKED:
+            locked = f" (locked in {head.locked[dep.name]})" if dep.name in head.locked else ""
+            unchecked.setdefault(dep.path, []).append(dep.name + locked)
+            reasons.setdefault(dep.path, answer.reason)
+        elif answer.status is Status.MISSING or answer.info is None:
+            findings.append(_missing(dep, index))
+        else:
+            findings.extend(_history(dep, answer.info, index, min_age_days))
+    for path, names in unchecked.items():
+        message = (
+            f"{_count(len(names), 'dependency', 'dependencies')} added to {path} not checked "
+            f"against the package index ({reasons[path]}): {', '.join(names)}"
+        )
+        findings.append(_finding("index-unchecked", Severity.NOTE, path, None, message))
+    return findings
+
+
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
+def _missing(dep: Dep, index: Index) -> Finding:
+    message = (
+        f"`{dep.name}` added to {dep.path} does not exist on {index.where}: an invented name "
+        "that anyone can register (slopsquatting), or one only a private index has"
+    )
+    return _finding("not-on-index", Severity.ERROR, dep.path, dep.line, message)
+
+
+def _history(dep: Dep, info: ProjectInfo, index: Index, min_age_days: int) -> Iterable[Finding]:
+    if info.first_upload is None or info.releases == 0:
+        message = f"`{dep.name}` added to {dep.path} has no installable release on {index.where}"
+        yield _finding("not-on-index", Severity.ERROR, dep.path, dep.line, message)
+        return
+    age = (index.as_of - info.first_upload).days
+    first = info.first_upload.date().isoformat()
+    if age < min_age_days:
+        message = (
+            f"`{dep.name}` added to {dep.path} was first released on {index.where} {age} days "
+            f"ago ({first}, {info.releases} release(s)); projects younger than {min_age_days} "
+            "days have had no time to be vetted"
+        )
+        yield _finding("new-project", Severity.WARNING, dep.path, dep.line, message)
+    elif info.releases == 1:
+        message = (
+            f"`{dep.name}` added to {dep.path} has a single release on {index.where} ({first}): "
+            "no history to judge it by"
+        )
+        yield _finding("single-release", Severity.WARNING, dep.path, dep.line, message)
