@@ -8,7 +8,9 @@ findings are the same issue when they come from different tools, sit in the same
 overlapping lines, and either belong to the same class in `ISSUE_CLASSES` (an explicit table: the
 tools' CWE numbers for one issue often differ, bandit files eval under CWE-78) or, when at most
 one of them is in the table, share a CWE id (a table entry counts with its class's CWE, a rule
-outside it with the CWE its tool gave it). docs/reports.md lists the table.
+outside it with the CWE its tool gave it). Two of gates' own gates are merged by the table only
+(agent-config re-reports the safety detectors' findings in agent instructions). docs/reports.md
+lists the table.
 
 The finding that stays is the one that matters most (blocking, then unsuppressed, then most
 severe, then from the gate that ran first); it keeps its message, takes the highest severity of
@@ -43,6 +45,23 @@ _SECRET_RULES = (
     "url-password",
     "password-assignment",
     "high-entropy",
+)
+
+
+_UNICODE_RULES = (
+    "bidi-control",
+    "zero-width",
+    "bom",
+    "tag-characters",
+    "mixed-script",
+    "confusable",
+)
+_INJECTION_RULES = (
+    "instruction-override",
+    "agent-approval-request",
+    "secret-exfiltration-request",
+    "command-execution-request",
+    "hidden-instruction",
 )
 
 
@@ -96,6 +115,7 @@ ISSUE_CLASSES: Mapping[str, tuple[str, tuple[str, ...]]] = {
             *_bandit(105, 106, 107),
             f"{_SEMGREP}hardcoded-credential",
             *(f"gates:secret-{rule}" for rule in _SECRET_RULES),
+            "gates:agent-config-secret",
         ),
     ),
     "sql-injection": (
@@ -144,9 +164,21 @@ ISSUE_CLASSES: Mapping[str, tuple[str, tuple[str, ...]]] = {
         "CWE-451",
         ("gates:unicode-bidi-control", "bandit:B613", "ruff:PLE2502"),
     ),
+    # agent-config re-reports the safety detectors' findings in files that steer AI agents
+    "agent-hidden-unicode": (
+        "CWE-451",
+        ("gates:agent-hidden-unicode", *(f"gates:unicode-{kind}" for kind in _UNICODE_RULES)),
+    ),
+    "agent-injection": (
+        "CWE-1427",
+        ("gates:agent-injection", *(f"gates:{rule}" for rule in _INJECTION_RULES)),
+    ),
 }
-EQUIVALENT: Mapping[str, str] = {
-    key: name for name, (_, keys) in ISSUE_CLASSES.items() for key in keys
+# "tool:rule" -> the classes it is in (gates' unicode-bidi-control is in two).
+CLASSES_OF: Mapping[str, frozenset[str]] = {
+    key: frozenset(name for name, (_, keys) in ISSUE_CLASSES.items() if key in keys)
+    for _, keys in ISSUE_CLASSES.values()
+    for key in keys
 }
 # gates' own rules outside every class, with the CWE that lets another tool's rule match them.
 GATES_RULE_CWES: Mapping[str, str] = {
@@ -162,23 +194,23 @@ def _key(finding: Finding) -> str:
     return f"{finding.tool}:{finding.rule}"
 
 
-def issue_class(finding: Finding) -> str | None:
-    """The finding's class in the table; a bandit rule outside it is a class of its own, which
-    ruff's port of that rule shares."""
+def issue_classes(finding: Finding) -> frozenset[str]:
+    """The finding's classes in the table; a bandit rule outside it is a class of its own,
+    which ruff's port of that rule shares."""
     key = _key(finding)
-    if key in EQUIVALENT:
-        return EQUIVALENT[key]
+    if key in CLASSES_OF:
+        return CLASSES_OF[key]
     if finding.tool == "bandit" and re.fullmatch(r"B\d{3}", finding.rule):
-        return f"bandit:{finding.rule}"
+        return frozenset({f"bandit:{finding.rule}"})
     port = _BANDIT_PORT.match(finding.rule) if finding.tool == "ruff" else None
-    return f"bandit:B{port.group(1)}" if port else None
+    return frozenset({f"bandit:B{port.group(1)}"}) if port else frozenset()
 
 
 def _cwes(finding: Finding) -> frozenset[str]:
-    """A table entry's CWE is its class's; anything else's is what its tool said."""
-    name = EQUIVALENT.get(_key(finding))
-    if name is not None:
-        return frozenset(filter(None, [ISSUE_CLASSES[name][0]]))
+    """A table entry's CWE is its classes'; anything else's is what its tool said."""
+    names = CLASSES_OF.get(_key(finding))
+    if names is not None:
+        return frozenset(ISSUE_CLASSES[name][0] for name in names) - {""}
     own = GATES_RULE_CWES.get(_key(finding))
     if own is not None:
         return frozenset({own})
@@ -195,17 +227,24 @@ def _mergeable(finding: Finding) -> bool:
     """Only findings at a line that name an issue (table entry or CWE) can have duplicates."""
     if not finding.path or finding.line is None:
         return False
-    return issue_class(finding) is not None or bool(_cwes(finding))
+    return bool(issue_classes(finding)) or bool(_cwes(finding))
 
 
 def same_issue(a: Finding, b: Finding) -> bool:
-    """Different tools, same place, same issue (table first, CWE otherwise)."""
-    if a.tool == b.tool or not _overlap(a, b):
+    """Different tools (or two gates of one tool), same place, same issue: table first, CWE
+    otherwise. Two gates of one tool match by the table only: gates' checks sit side by side
+    on one line without being one problem (a secret in a line that also evals)."""
+    if _source(a) == _source(b) or not _overlap(a, b):
         return False
-    class_a, class_b = issue_class(a), issue_class(b)
-    if class_a and class_b:
-        return class_a == class_b
+    classes_a, classes_b = issue_classes(a), issue_classes(b)
+    if a.tool == b.tool or (classes_a and classes_b):
+        return bool(classes_a & classes_b)
     return bool(_cwes(a) & _cwes(b))
+
+
+def _source(finding: Finding) -> tuple[str, str]:
+    """What reported it: the tool, and for gates' own checks the gate."""
+    return (finding.tool, finding.gate)
 
 
 def merge_duplicates(results: Sequence[GateResult]) -> tuple[GateResult, ...]:
@@ -239,14 +278,14 @@ def _merge_file(
     for at, (gate_index, index, kept, _) in enumerate(ranked):
         if (gate_index, index) in absorbed:
             continue
-        tools = {kept.tool}
+        sources = {_source(kept)}
         for other_gate, other_index, other, _ in ranked[at + 1 :]:  # only lower-ranked ones
             position = (other_gate, other_index)
-            if position in absorbed or other.tool in tools:
+            if position in absorbed or _source(other) in sources:
                 continue
             if same_issue(kept, other):
                 absorbed.add(position)
-                tools.add(other.tool)
+                sources.add(_source(other))
                 also.setdefault((gate_index, index), []).append(other)
 
 
