@@ -94,6 +94,8 @@ def test_an_empty_project_gets_a_config_that_loads(tmp_path: Path) -> None:
         ("pyproject.toml", "[tool.gates]\nfail_fast = true\n", "already has [tool.gates]"),
         ("pyproject.toml", "[tool.gates.ruff]\nenabled = false\n", "already has [tool.gates]"),
         ("pyproject.toml", "[project\nname = 1\n", "invalid TOML"),
+        # an inline [tool] cannot take a [tool.gates] after it: checked before writing
+        ("pyproject.toml", "tool = { ruff = {} }\n", "cannot load"),
     ],
 )
 def test_never_overwrites_or_appends_to_what_it_cannot_keep(
