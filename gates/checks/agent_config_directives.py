@@ -37,6 +37,10 @@ class Directive:
     # Each of these must occur in the BEFORE characters ahead of the match: a cheap way to say
     # "a curl with a request body before this secret" without a regex scanning from every curl.
     before: tuple[re.Pattern[str], ...] = ()
+    # The match is not an order when the text just before or after it says so: "on push to
+    # main", "push to main -> deploy" name a CI event, not something to do.
+    not_before: re.Pattern[str] | None = None
+    not_after: re.Pattern[str] | None = None
 
 
 BEFORE = 300
@@ -79,6 +83,18 @@ _SENSITIVE_VAR = r"\$\{?\w*(?:TOKEN|SECRET|KEY|PASSWORD|PASSWD|CREDENTIAL|AUTH|_
 _DESTINATION = re.compile(
     r"\b(?:to|at|into|an|à|a|para|到|至)\s+(?:the\s+|our\s+|this\s+|a\s+)?(?:https?://|[\w-]+(?:\.[\w-]+)+"
     r"|[\w.+-]+@|webhook|url|endpoint|server|pastebin|gist|channel|slack)",
+    _F,
+)
+
+_PUSH_EVENT_BEFORE = re.compile(
+    r"(?:\b(?:on|every|each|a|an|after|upon|per|any|the|first|next|when|whenever)\s+"
+    r"(?:(?:direct|new|single|git|every)\s+)?|[+|/&>\u2192]\s*"
+    r"|\b(?:prs?|pull\s+requests?|merges?|tags?)\s+(?:or|and|&)\s+)$",
+    _F,
+)
+_PUSH_EVENT_AFTER = re.compile(
+    r"\s*(?:branch\s*)?(?:\u2192|->|=>|\||\b(?:triggers?|deploys?|runs?|starts?|publish\w*"
+    r"|builds?|will|is|are|fires?|kicks?|events?|workflows?|only)\b)",
     _F,
 )
 
@@ -166,6 +182,14 @@ DIRECTIVES: tuple[Directive, ...] = (
             r"\bpush(?:ing|es)?\b(?:\s+(?:your|the|all|my)\s+(?:changes|commits|fixes|work))?"
             rf"\s+(?:it\s+|them\s+)?(?:directly\s+|straight\s+)?(?:to|into|on(?:to)?)\s+(?:the\s+)?"
             rf"{_PROTECTED}{_NOT_A_BRANCH}",
+        ),
+        "tells the agent to push to a protected branch",
+        not_before=_PUSH_EVENT_BEFORE,
+        not_after=_PUSH_EVENT_AFTER,
+    ),
+    Directive(
+        PROTECTED_BRANCH,
+        _rx(
             rf"\bgit\s+push\s+(?:-u\s+|--set-upstream\s+)?[\w.-]+\s+(?:HEAD:)?{_PROTECTED}",
             rf"\bforce[- ]push(?:ing|es)?\s+(?:to\s+)?(?:the\s+)?{_PROTECTED}",
             rf"\bgit\s+push\b[^\n`]*(?:--force(?!-with-lease)|\s-f\b)[^\n`]*?{_PROTECTED}",
@@ -287,6 +311,10 @@ def directive_at(directive: Directive, sentence: str) -> int | None:
     for match in directive.pattern.finditer(sentence):
         ahead = sentence[max(0, match.start() - BEFORE) : match.start()]
         if not all(p.search(ahead) for p in directive.before):
+            continue
+        if directive.not_before is not None and directive.not_before.search(ahead):
+            continue
+        if directive.not_after is not None and directive.not_after.match(sentence, match.end()):
             continue
         if not directive.negatable or not negated(sentence, match.start(), match.end()):
             return match.start()

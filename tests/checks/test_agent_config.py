@@ -73,9 +73,12 @@ def test_an_order_is_reported_on_its_line_and_a_ban_is_not() -> None:
         "Pushing to main is not allowed.",
         "不要直接推送到 main 分支。",
         "Skip the e2e tests locally with `go test -short`; CI runs them.",
+        "- CD: Docker image → GHCR on push to main",
+        "Push to main triggers the release workflow.",
+        "| `build` | `npx next build` | Every PR + push to main |",
     ],
 )
-def test_bans_and_how_tos_are_not_orders(sentence: str) -> None:
+def test_bans_how_tos_and_ci_events_are_not_orders(sentence: str) -> None:
     assert _scan(FileChange("CLAUDE.md", None, f"# Rules\n{sentence}\n"), review_note=False) == []
 
 
