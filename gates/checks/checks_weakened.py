@@ -8,7 +8,9 @@ is parsed (TOML, INI, YAML, the Python AST); see the modules `checks_weakened_*`
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 
 from gates.checks.changes import ChangeCheckGate, FileChange
 from gates.checks.checks_weakened_confdiff import config_findings, floor
@@ -27,7 +29,8 @@ from gates.checks.checks_weakened_report import (
     finding,
 )
 from gates.checks.checks_weakened_stepdiff import compare_steps
-from gates.checks.checks_weakened_suppressions import describe, new_markers
+from gates.checks.checks_weakened_steps import CheckStep
+from gates.checks.checks_weakened_suppressions import Marker, describe, new_markers
 from gates.gate import Option
 from gates.model import Finding, Severity, Stage
 
@@ -41,10 +44,18 @@ def _at_least_one(value: object) -> str | None:
 
 
 def is_config_or_ci(path: str) -> bool:
+    """Workflows, actions (`action.yml` anywhere) and the root's config and task files (a
+    `docs/Makefile` builds documentation, it runs no check)."""
     name = path.rsplit("/", 1)[-1]
     if path.startswith(".github/workflows/") and name.endswith((".yml", ".yaml")):
         return True
-    return name in _CI_NAMES or name.endswith(".mk") or ("/" not in path and name in CONFIG_NAMES)
+    if name in ("action.yml", "action.yaml"):
+        return True
+    return "/" not in path and (name in _CI_NAMES or name in CONFIG_NAMES or name.endswith(".mk"))
+
+
+def _entry_point(path: str) -> bool:
+    return path.startswith(".github/workflows/") or path.endswith(("action.yml", "action.yaml"))
 
 
 class ChecksWeakenedGate(ChangeCheckGate):
@@ -74,13 +85,33 @@ class ChecksWeakenedGate(ChangeCheckGate):
         config = [c for c, why in broken if not why]
         base = _side([(c.old_path, c.base) for c in config])
         head = _side([(c.path, c.head) for c in config])
+        base.steps = _follow_renames(base.steps, changes)
+        # A task file deleted whole (Makefile, tox.ini, noxfile.py, pre-commit config) breaks
+        # whatever still calls it, loudly; only a workflow or action deleted stops checks quietly.
+        gone = {c.old_path for c in config if c.deleted and not _entry_point(c.old_path)}
+        steps = [
+            f for f in compare_steps(base.steps, head.steps, floor(head)) if f.path not in gone
+        ]
         findings += [
-            *compare_steps(base.steps, head.steps, floor(head)),
+            *steps,
             *config_findings(base, head),
             *gates_findings(base.gates, head.gates, _text_of(changes, head)),
         ]
-        findings.extend(_suppressions(changes, options))
+        findings.extend(_suppressions(changes, options, _newly_enforced(base, head)))
         return sorted(findings, key=lambda f: (f.path, f.line or 0, f.rule))
+
+
+def _follow_renames(steps: list[CheckStep], changes: Sequence[FileChange]) -> list[CheckStep]:
+    """Base steps with the paths they ran on renamed as the PR renamed them, so `mypy
+    old.py` -> `mypy new.py` after `git mv old.py new.py` is the same step."""
+    renames = {c.base_path: c.path for c in changes if c.base_path}
+    if not renames:
+        return steps
+    out = []
+    for step in steps:
+        targets = tuple(sorted(renames.get(t, t) for t in step.invocation.targets))
+        out.append(replace(step, invocation=replace(step.invocation, targets=targets)))
+    return out
 
 
 def _unparsed(change: FileChange) -> str:
@@ -116,9 +147,30 @@ def _text_of(changes: Sequence[FileChange], side: SideConfig) -> str | None:
     return next((c.head for c in changes if c.path == side.gates.path), None)
 
 
-def _suppressions(changes: Sequence[FileChange], options: Mapping[str, object]) -> list[Finding]:
+def _newly_enforced(base: SideConfig, head: SideConfig) -> Callable[[Marker], bool]:
+    """Whether a `# noqa: CODE` silences a rule the PR itself turns on: adopting a rule set
+    with a few existing violations marked is a tightening, not a suppression to report."""
+    pairs = [(b, h) for b, h in ((base.ruff, head.ruff), (base.flake8, head.flake8)) if b and h]
+
+    def check(marker: Marker) -> bool:
+        kind, codes = marker
+        if kind != "noqa" or not codes:
+            return False
+        wanted = [c for c in re.split(r"[,\s]+", codes) if c]
+        return any(all(h.enforces(c) and not b.enforces(c) for c in wanted) for b, h in pairs)
+
+    return check
+
+
+def _suppressions(
+    changes: Sequence[FileChange], options: Mapping[str, object], expected: Callable[[Marker], bool]
+) -> list[Finding]:
     python = [(c.path, c.base, c.head) for c in changes if c.path.endswith(".py")]
-    added = new_markers(python)
+    added = {
+        path: kept
+        for path, found in new_markers(python).items()
+        if (kept := [(line, m) for line, m in found if not expected(m)])
+    }
     total = sum(len(found) for found in added.values())
     limit = options.get("max_new_suppressions", 5)
     many = isinstance(limit, int) and total > limit

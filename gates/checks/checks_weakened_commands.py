@@ -41,10 +41,17 @@ _NAMED_KINDS = (
     (re.compile(r"lint|flake8|ruff|style|pylint|pre-?commit|check-?format"), LINT),
     (re.compile(r"typ(e|ing)|mypy|pyright"), TYPES),
     (re.compile(r"^(fmt|format|black|isort)"), FORMAT),
-    (re.compile(r"docs?$|docs?[-_]|build|release|publish|clean|install|dev|fix|bump|serve"), ""),
+    (re.compile(r"^docs?|[-_]docs?|build|release|publish|clean|install|dev|fix|bump|serve"), ""),
+    (re.compile(r"bench|codspeed|perf|profil|changelog|spell|report|combine|upload"), ""),
     (re.compile(r"audit|bandit|security"), SECURITY),
 )
-_MAKE_TEST = re.compile(r"^(test|tests|check|ci|coverage|cov|unit|integration|all)([-_].*)?$")
+_RUNNER_VALUED = frozenset(
+    ("--with", "--from", "--python", "-p", "--extra", "--group", "--directory", "--project")
+    + ("--env-file", "--index-url", "-e", "--env", "-n", "-s", "--spec", "-w", "-k")
+)  # uv / poetry / hatch / pipx / timeout-like options that take a value
+_EXPRESSION = re.compile(r"\$\{\{.*?\}\}|\$\{[^}]*\}|\$\([^)]*\)|\$\w+")
+_TOX_COMMANDS = frozenset({"run", "r", "run-parallel", "p", "exec", "e"})
+_MAKE_TEST = re.compile(r"^(test|tests|check|ci|coverage|cov|unit|integration)([-_].*)?$")
 # Options whose value is the next word (so it is not taken for a path to check).
 _VALUED = frozenset(
     (
@@ -90,7 +97,8 @@ def _is_python(word: str) -> bool:
     name = _basename(word)
     if _PYTHON.match(name):
         return True
-    return word.startswith(("$(", "${")) and "PY" in word.upper()
+    # $(PYTHON), ${PYTHON}, tox's {envpython}
+    return word.startswith(("$(", "${", "{")) and "PY" in word.upper()
 
 
 def unwrap(argv: tuple[str, ...]) -> tuple[str, ...]:
@@ -108,15 +116,38 @@ def unwrap(argv: tuple[str, ...]) -> tuple[str, ...]:
 def _unwrap_once(argv: tuple[str, ...]) -> tuple[str, ...]:
     for runner in _RUNNERS:
         if tuple(_basename(w) for w in argv[: len(runner)]) == runner:
-            return strip_assignments(argv[len(runner) :])
+            return strip_assignments(_skip_options(argv[len(runner) :]))
     if argv and _basename(argv[0]) == "timeout":
         rest = [i for i, w in enumerate(argv[1:], 1) if not w.startswith("-")]
         return argv[rest[1] :] if len(rest) > 1 else argv
-    if len(argv) >= 3 and _is_python(argv[0]) and argv[1] == "-m":
-        return argv[2:]
+    if len(argv) >= 3 and _is_python(argv[0]):
+        module = _module_of(argv)
+        if module is not None:
+            return module
     if len(argv) >= 2 and _is_python(argv[0]) and _basename(argv[1]) == "manage.py":
         return ("django-test", *argv[3:]) if argv[2:3] == ("test",) else argv
     return argv
+
+
+def _skip_options(argv: tuple[str, ...]) -> tuple[str, ...]:
+    """A runner's own options before the command: `uvx --with tox-uv tox` -> `tox`."""
+    index = 0
+    while index < len(argv) and argv[index].startswith("-"):
+        index += 2 if argv[index] in _RUNNER_VALUED else 1
+    return argv[index:]
+
+
+def _module_of(argv: tuple[str, ...]) -> tuple[str, ...] | None:
+    """`python -I -u -m pytest -q` / `python -Im pytest -q` -> `pytest -q`; None without -m."""
+    index = 1
+    while index < len(argv) and argv[index].startswith("-") and argv[index] != "--":
+        flag = argv[index]
+        if flag == "-m" or (
+            not flag.startswith("--") and flag.endswith("m") and flag[1:-1].isalpha()
+        ):
+            return argv[index + 1 :] if index + 1 < len(argv) else None
+        index += 2 if flag in ("-W", "-X") else 1
+    return None
 
 
 def invocations(argv: tuple[str, ...]) -> list[Invocation]:
@@ -137,6 +168,8 @@ def _invocations(argv: tuple[str, ...]) -> list[Invocation]:
         return _make(args)
     if tool == "ruff":
         return _ruff(args)
+    if tool == "ty" and args[:1] == ("check",):
+        return [_build(TYPES, "ty", args[1:])]
     if tool == "coverage":
         return _coverage(args)
     if tool == "hatch" and args[:1] == ("test",):
@@ -168,8 +201,10 @@ def _coverage(args: tuple[str, ...]) -> list[Invocation]:
 
 
 def _session_runner(tool: str, args: tuple[str, ...]) -> list[Invocation]:
-    flag = "-e" if tool == "tox" else "-s"
-    names = _values(args, flag) + _values(args, "--sessions" if tool == "nox" else "--env")
+    if tool == "tox" and args[:1] and args[0] in _TOX_COMMANDS:
+        args = args[1:]
+    flags = ("-e", "--env", "-f") if tool == "tox" else ("-s", "--sessions", "--session")
+    names = [v for flag in flags for v in _values(args, flag)]
     if not names:
         return [_build(TESTS, tool, ())]
     found = []
@@ -183,8 +218,9 @@ def _session_runner(tool: str, args: tuple[str, ...]) -> list[Invocation]:
 def named_kind(name: str) -> str:
     """The kind of check a tox env, nox session or make target of this name runs ("": none,
     or a name only known when the job runs, such as `${{ matrix.env }}`)."""
-    lowered = name.lower()
-    if "$" in lowered or "{" in lowered:
+    # Only the literal part of `${{ env.PY }}-mypy` is known before the job runs.
+    lowered = _EXPRESSION.sub("", name.lower())
+    if not re.search(r"[a-z]", lowered):
         return ""
     for pattern, kind in _NAMED_KINDS:
         if pattern.search(lowered):

@@ -8,6 +8,7 @@ configures it. A setting moved from one file to another in the PR therefore comp
 from __future__ import annotations
 
 import configparser
+import re
 import shlex
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -35,6 +36,7 @@ else:  # pragma: no cover
 _ORDER = {
     "coverage": (".coveragerc", "setup.cfg", "tox.ini", "pyproject.toml"),
     "pytest": ("pytest.ini", ".pytest.ini", "pyproject.toml", "tox.ini", "setup.cfg"),
+    "markers": ("pytest.ini", ".pytest.ini", "pyproject.toml", "tox.ini", "setup.cfg"),
     "ruff": (".ruff.toml", "ruff.toml", "pyproject.toml"),
     "flake8": (".flake8", "setup.cfg", "tox.ini"),
     "mypy": ("mypy.ini", ".mypy.ini", "pyproject.toml", "setup.cfg"),
@@ -49,6 +51,7 @@ class SideConfig:
 
     coverage: Located | None = None  # fail_under
     addopts: Located | None = None  # pytest's addopts as argv
+    markers: frozenset[str] = frozenset()  # the markers pytest's config registers
     ruff: LintRules | None = None
     flake8: LintRules | None = None
     mypy: TypeRules | None = None
@@ -81,6 +84,7 @@ def read_side(files: Sequence[tuple[str, str]]) -> SideConfig:
     chosen = {tool: min(found, key=lambda f: f[0])[1] for tool, found in sections.items() if found}
     side.coverage = chosen.get("coverage")
     side.addopts = chosen.get("pytest")
+    side.markers = chosen["markers"].value if "markers" in chosen else frozenset()
     side.gates = chosen.get("gates")
     side.ruff = lint_rules("ruff", chosen["ruff"]) if "ruff" in chosen else None
     side.flake8 = lint_rules("flake8", chosen["flake8"]) if "flake8" in chosen else None
@@ -129,6 +133,7 @@ def _pyproject_sections(found: _File, tool: Mapping[str, Any]) -> Iterator[tuple
     pytest = _table(_table(tool, "pytest"), "ini_options")
     if pytest:
         yield "pytest", Located(_argv(pytest.get("addopts", "")), found.path, line("addopts"))
+        yield "markers", Located(_markers(pytest.get("markers")), found.path)
     for name in ("ruff", "mypy", "gates"):
         if name in tool and isinstance(tool[name], dict):
             yield name, Located(tool[name], found.path, line(f"[tool.{name}"))
@@ -181,6 +186,7 @@ def _ini_tool(
         yield tool, Located(values["fail_under"], path, line("fail_under"))
     elif tool == "pytest":
         yield tool, Located(_argv(values.get("addopts", "")), path, line("addopts"))
+        yield "markers", Located(_markers(values.get("markers")), path)
     elif tool == "flake8":
         yield tool, Located(values, path, line("[flake8]"))
 
@@ -216,9 +222,17 @@ def parse_error(path: str, text: str) -> str | None:
 
 
 def _argv(value: object) -> tuple[str, ...]:
+    """addopts as arguments: a TOML list holds one argument per item (`"-m", "not slow"`)."""
     if isinstance(value, list):
-        return tuple(word for item in value for word in _split(str(item)))
+        return tuple(str(item) for item in value)
     return tuple(_split(str(value)))
+
+
+def _markers(value: object) -> frozenset[str]:
+    """The marker names a pytest config registers (`slow: takes long` -> `slow`)."""
+    lines = value if isinstance(value, list) else str(value or "").splitlines()
+    names = (re.split(r"[:(\s]", str(line).strip(), maxsplit=1)[0] for line in lines)
+    return frozenset(name for name in names if name)
 
 
 def _split(text: str) -> list[str]:

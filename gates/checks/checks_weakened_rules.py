@@ -38,12 +38,29 @@ class LintRules:
     line: int | None
 
     def selects(self, code: str) -> bool:
-        return any(p == "ALL" or code.startswith(p) or p.startswith(code) for p in self.select)
+        """Whether any selected prefix overlaps `code` (itself a code or a prefix)."""
+        return any(covers(p, code) or covers(code, p) for p in self.select)
 
     def enforces(self, code: str, pattern: str = "") -> bool:
         """Whether `code` is reported (in files matching `pattern`, when given)."""
         ignored = self.ignore | (self.per_file.get(pattern, frozenset()) if pattern else set())
-        return self.selects(code) and not any(code.startswith(i) for i in ignored)
+        return self.selects(code) and not any(covers(i, code) for i in ignored)
+
+
+_CODE = re.compile(r"^([A-Z]+)([0-9]*)$")
+_PYLINT = frozenset({"PLC", "PLE", "PLR", "PLW"})  # ruff's PL linter is four letter groups
+
+
+def covers(prefix: str, code: str) -> bool:
+    """Whether the rule selector `prefix` includes `code`: same linter letters, then digits
+    by prefix (`F` covers `F401` but not `FBT001`; `PL` covers `PLR0913`; `ALL` everything)."""
+    if prefix == "ALL":
+        return True
+    p, c = _CODE.match(prefix), _CODE.match(code)
+    if p is None or c is None:
+        return prefix == code
+    same = p.group(1) == c.group(1) or (p.group(1) == "PL" and c.group(1) in _PYLINT)
+    return same and c.group(2).startswith(p.group(2))
 
 
 def _codes(value: object) -> list[str]:
@@ -107,15 +124,21 @@ def _flake8_pairs(raw: str) -> list[tuple[str, list[str]]]:
 def lint_loosened(base: LintRules, head: LintRules) -> list[str]:
     """What the head stops enforcing that the base enforced, one phrase each."""
     out = []
-    dropped = [
-        p for p in base.select if not any(h == "ALL" or p.startswith(h) for h in head.select)
-    ]
+    dropped = [p for p in base.select if not any(covers(h, p) for h in head.select)]
     if dropped:
         out.append(f"select no longer includes {', '.join(dropped)}")
-    added = sorted(c for c in head.ignore - base.ignore if base.enforces(c))
+    # flake8's own default ignores (pycodestyle's opinionated checks) coming back when
+    # `ignore =` becomes `extend-ignore =` are not a loosening anyone chose.
+    gained = (
+        head.ignore - base.ignore - (_FLAKE8_DEFAULT_IGNORE if head.tool == "flake8" else set())
+    )
+    added = sorted(c for c in gained if base.enforces(c))
     if added:
         out.append(f"ignore gained {', '.join(added)}")
+    renamed_from = [codes for p, codes in base.per_file.items() if p not in head.per_file]
     for pattern, codes in sorted(head.per_file.items()):
+        if pattern not in base.per_file and any(codes <= old for old in renamed_from):
+            continue  # the same ignores under a renamed path (a moved test folder)
         new = sorted(c for c in codes if base.enforces(c, pattern))
         if new:
             out.append(f"per-file-ignores for {pattern} gained {', '.join(new)}")
@@ -132,11 +155,12 @@ STRICT_FLAGS = (
     "warn_unused_ignores", "warn_return_any", "no_implicit_reexport", "strict_equality",
     "extra_checks",
 )  # fmt: skip
+_ALIASES = {"strict_concatenate": "extra_checks"}  # renamed in mypy 1.7
 # Flags outside strict, with their default (True in the strict direction).
 _OTHER_FLAGS = {
     "strict_optional": True, "no_implicit_optional": True, "warn_no_return": True,
     "warn_unreachable": False, "disallow_any_unimported": False, "disallow_any_expr": False,
-    "disallow_any_decorated": False, "disallow_any_explicit": False, "strict_concatenate": False,
+    "disallow_any_decorated": False, "disallow_any_explicit": False,
 }  # fmt: skip
 # Spelt the other way round: True is the loose direction.
 _INVERSE = {
@@ -175,6 +199,7 @@ def _explicit(table: Mapping[str, Any]) -> dict[str, bool]:
     out: dict[str, bool] = {}
     for raw_key, raw_value in table.items():
         key, value = str(raw_key).replace("-", "_"), _bool(raw_value)
+        key = _ALIASES.get(key, key)
         if value is None:
             continue
         if key in _INVERSE:

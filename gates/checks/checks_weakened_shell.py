@@ -16,6 +16,8 @@ from dataclasses import dataclass
 # After `cmd ||`, these keep the script going as if `cmd` had passed.
 _SWALLOWERS = frozenset({"true", ":", "echo", "printf", "/bin/true", "/usr/bin/true"})
 _OPERATORS = frozenset({"&&", "||", ";", "|", "&", ";;", "(", ")", "|&"})
+_EXPRESSION = re.compile(r"\$\{\{(.*?)\}\}", re.DOTALL)
+_REDIRECTS = frozenset({">", ">>", "<", "<<", "<<<", ">&", "&>", "&>>", ">|", "<>"})
 _ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
 _RERAISE = re.compile(r"^\$\{?\??[A-Za-z_?]")  # exit $? / exit "$status" / exit ${rc}
 
@@ -27,6 +29,12 @@ class Command:
     argv: tuple[str, ...]
     line: int  # 0-based line of the script it starts on
     ignored: str = ""
+
+
+def _compact(match: re.Match[str]) -> str:
+    """`${{ env.PY }}` -> `${{env.PY}}`: GitHub substitutes it before the shell reads it, so
+    it is one word (its spaces and quotes are not the shell's)."""
+    return "${{" + re.sub(r"[\s'\"]", "", match.group(1)) + "}}"
 
 
 def split_script(script: str) -> Iterator[tuple[int, str]]:
@@ -61,7 +69,16 @@ def _segments(words: list[str]) -> list[tuple[list[str], str]]:
     """Simple commands with the operator that follows each ("" at the end of the line)."""
     out: list[tuple[list[str], str]] = []
     current: list[str] = []
+    redirect = False
     for word in words:
+        if redirect:  # the file a redirection names is not an argument
+            redirect = False
+            continue
+        if word in _REDIRECTS:
+            redirect = True
+            if current and current[-1].isdigit():
+                current.pop()  # `2>`: the descriptor
+            continue
         if word in _OPERATORS:
             if current:
                 out.append((current, word))
@@ -76,6 +93,7 @@ def _segments(words: list[str]) -> list[tuple[list[str], str]]:
 def parse_script(script: str) -> list[Command]:
     """Every simple command of a shell script, with how (if at all) its failure is ignored."""
     flat: list[tuple[int, list[str], str]] = []
+    script = _EXPRESSION.sub(_compact, script)
     for line, text in split_script(script):
         flat.extend((line, argv, op) for argv, op in _segments(tokens(text)))
     reraised = _reraises(flat)

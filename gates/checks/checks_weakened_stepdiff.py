@@ -139,7 +139,15 @@ def _judge(
 ) -> list[Finding]:
     if twin is not None and twin.state in (DISABLED, IGNORED):
         return [_state_finding(step, twin)]
-    if twin is not None and covers(twin.invocation.targets, step.invocation.targets):
+    if (
+        twin is not None
+        and twin.state == ACTIVE
+        and (
+            covers(twin.invocation.targets, step.invocation.targets) or not step.invocation.targets
+        )
+    ):
+        # `pytest` -> `pytest tests`: a bare run collects from testpaths or the root, which
+        # is usually that folder; only a narrowing of named paths is judged.
         return list(_flags_changed(step, twin, floor))
     kin = [h for h in active if h.kind == step.kind]
     if any(covers(h.invocation.targets, step.invocation.targets) for h in kin):

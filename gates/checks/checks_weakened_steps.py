@@ -221,11 +221,19 @@ def _step_checks(
         scripts = expand(run, matrix)
         return _distinct(s for script in scripts for s in _script_steps(path, label, first, script))
     uses = step.get("uses")
-    if isinstance(uses, str):
-        inputs = step.get("with")
-        action = _action_invocation(uses, inputs if isinstance(inputs, dict) else {})
-        return [CheckStep(action, label, path, line)] if action else []
-    return []
+    if not isinstance(uses, str):
+        return []
+    inputs = step.get("with") if isinstance(step.get("with"), dict) else {}
+    action = _action_invocation(uses, inputs)
+    found = [CheckStep(action, label, path, line)] if action else []
+    for key in _SCRIPT_INPUTS:  # actions that run a command for you (benchmarks, retries)
+        script = inputs.get(key)
+        if isinstance(script, str):
+            found.extend(_script_steps(path, label, line, script))
+    return _distinct(found)
+
+
+_SCRIPT_INPUTS = ("run", "command", "script")
 
 
 def _action_invocation(uses: str, inputs: Mapping[Any, Any]) -> Invocation | None:
@@ -295,21 +303,26 @@ def tox_steps(path: str, text: str, offset: int) -> Iterator[CheckStep]:
         if section != "testenv" and not section.startswith("testenv:"):
             continue
         env = section.partition(":")[2]
-        if named_kind(env) == "":
+        if env and named_kind(env) == "":
             continue
         outcome = _ini_true(parser.get(section, "ignore_outcome", fallback=""))
         line = _section_line(text, section, offset)
-        for raw in parser.get(section, "commands", fallback="").splitlines():
+        commands = parser.get(section, "commands", fallback="").replace("\\\n", " ")
+        for raw in commands.splitlines():
             label = f"testenv:{env}" if env else "testenv"
             yield from _tox_command(path, label, line, raw, outcome)
+
+
+_FACTOR = re.compile(r"^[\w!{},.-]+:\s+")
+_POSARGS = re.compile(r"\{posargs:?([^}]*)\}")
 
 
 def _tox_command(
     path: str, label: str, line: int | None, raw: str, outcome: bool
 ) -> Iterator[CheckStep]:
-    raw = raw.strip()
+    raw = _FACTOR.sub("", raw.strip())  # `mypy: mypy src` runs only in envs with that factor
     dash = raw.startswith("-")
-    raw = raw.lstrip("-").strip()
+    raw = _POSARGS.sub(lambda m: m.group(1), raw.lstrip("-").strip()).replace(" []", "")
     for command in parse_script(raw):
         why = "ignore_outcome = true" if outcome else ("- prefix" if dash else command.ignored)
         yield from _command_steps(path, label, line, replace(command, ignored=why))
