@@ -45,10 +45,13 @@ _NAMED_KINDS = (
     (re.compile(r"bench|codspeed|perf|profil|changelog|spell|report|combine|upload"), ""),
     (re.compile(r"audit|bandit|security"), SECURITY),
 )
+# uv / poetry / hatch / pipx options that take a value
 _RUNNER_VALUED = frozenset(
-    ("--with", "--from", "--python", "-p", "--extra", "--group", "--directory", "--project")
-    + ("--env-file", "--index-url", "-e", "--env", "-n", "-s", "--spec", "-w", "-k")
-)  # uv / poetry / hatch / pipx / timeout-like options that take a value
+    (
+        "--with", "--from", "--python", "-p", "--extra", "--group", "--directory", "--project",
+        "--env-file", "--index-url", "-e", "--env", "-n", "-s", "--spec", "-w", "-k",
+    )
+)  # fmt: skip
 _EXPRESSION = re.compile(r"\$\{\{.*?\}\}|\$\{[^}]*\}|\$\([^)]*\)|\$\w+")
 _TOX_COMMANDS = frozenset({"run", "r", "run-parallel", "p", "exec", "e"})
 _MAKE_TEST = re.compile(r"^(test|tests|check|ci|coverage|cov|unit|integration)([-_].*)?$")

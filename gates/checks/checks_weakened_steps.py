@@ -223,7 +223,8 @@ def _step_checks(
     uses = step.get("uses")
     if not isinstance(uses, str):
         return []
-    inputs = step.get("with") if isinstance(step.get("with"), dict) else {}
+    given = step.get("with")
+    inputs: Mapping[Any, Any] = given if isinstance(given, dict) else {}
     action = _action_invocation(uses, inputs)
     found = [CheckStep(action, label, path, line)] if action else []
     for key in _SCRIPT_INPUTS:  # actions that run a command for you (benchmarks, retries)
