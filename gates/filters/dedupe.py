@@ -214,7 +214,8 @@ def _cwes(finding: Finding) -> frozenset[str]:
     own = GATES_RULE_CWES.get(_key(finding))
     if own is not None:
         return frozenset({own})
-    return frozenset(c.upper() for c in _CWE.findall(finding.extra.get("cwe", "")))
+    said = finding.extra.get("cwe") if finding.extra else None
+    return frozenset(c.upper() for c in _CWE.findall(said)) if said else frozenset()
 
 
 def _overlap(a: Finding, b: Finding) -> bool:
@@ -253,11 +254,11 @@ def merge_duplicates(results: Sequence[GateResult]) -> tuple[GateResult, ...]:
         (gate_index, index, finding, result.fail_on)
         for gate_index, result in enumerate(results)
         for index, finding in enumerate(result.findings)
+        if _mergeable(finding)
     ]
     by_path: dict[str, list[tuple[int, int, Finding, str]]] = {}
     for entry in sorted(entries, key=lambda e: _rank(e[2], e[3], e[0])):
-        if _mergeable(entry[2]):
-            by_path.setdefault(entry[2].path, []).append(entry)
+        by_path.setdefault(entry[2].path, []).append(entry)
     absorbed: set[tuple[int, int]] = set()
     also: dict[tuple[int, int], list[Finding]] = {}
     for ranked in by_path.values():
@@ -275,11 +276,13 @@ def _merge_file(
     also: dict[tuple[int, int], list[Finding]],
 ) -> None:
     """Within one file, let each finding (best first) absorb one same-issue finding per tool."""
+    by_line = _by_line(ranked)
     for at, (gate_index, index, kept, _) in enumerate(ranked):
         if (gate_index, index) in absorbed:
             continue
         sources = {_source(kept)}
-        for other_gate, other_index, other, _ in ranked[at + 1 :]:  # only lower-ranked ones
+        for later in _lower_ranked_on_its_lines(by_line, kept, at):
+            other_gate, other_index, other, _ = ranked[later]
             position = (other_gate, other_index)
             if position in absorbed or _source(other) in sources:
                 continue
@@ -287,6 +290,28 @@ def _merge_file(
                 absorbed.add(position)
                 sources.add(_source(other))
                 also.setdefault((gate_index, index), []).append(other)
+
+
+def _lines(finding: Finding) -> range:
+    first = finding.line or 0
+    return range(first, max(first, finding.end_line or first) + 1)
+
+
+def _by_line(ranked: Sequence[tuple[int, int, Finding, str]]) -> dict[int, list[int]]:
+    """Line -> the ranks of the findings covering it: a finding is compared with the findings
+    it overlaps, not with every finding of its file (thousands in a big generated file)."""
+    by_line: dict[int, list[int]] = {}
+    for at, entry in enumerate(ranked):
+        for line in _lines(entry[2]):
+            by_line.setdefault(line, []).append(at)
+    return by_line
+
+
+def _lower_ranked_on_its_lines(
+    by_line: Mapping[int, list[int]], kept: Finding, at: int
+) -> list[int]:
+    """The ranks after `at` of the findings that share a line with `kept`, best first."""
+    return sorted({other for line in _lines(kept) for other in by_line.get(line, ()) if other > at})
 
 
 def _rank(finding: Finding, fail_on: str, gate_index: int) -> tuple[int, int, int, int]:
