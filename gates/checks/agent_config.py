@@ -100,7 +100,7 @@ class AgentConfigGate(ChangeCheckGate):
             list(DEFAULT_ALLOWED_HOSTS),
             item=str,
             check=check_host_globs,
-            help="host globs remote MCP servers and requests in instructions may reach",
+            help="host globs remote MCP servers may connect to (replaces the default list)",
         ),
     }
 

@@ -230,7 +230,12 @@ DIRECTIVES: tuple[Directive, ...] = (
         "tells the agent to send a secret from the environment in a request",
         before=(
             re.compile(r"\b(?:curl|wget|Invoke-WebRequest|iwr)\b", _F),
-            re.compile(r"[?&]\w+=|\s-d\s|\s--data\S*\s|\s-F\s|\s--form\s|--post-data[\s=]", _F),
+            # the secret is in the request's query or body, not in a header after the body
+            re.compile(
+                r"(?:[?&]\w+=|\s(?:-d|--data\S*|-F|--form|--post-data)[\s=]+)"
+                r"(?:(?!\s-{1,2}[A-Za-z])[^\n]){0,200}$",
+                _F,
+            ),
         ),
     ),
     Directive(

@@ -76,9 +76,10 @@ def test_an_order_is_reported_on_its_line_and_a_ban_is_not() -> None:
         "- CD: Docker image → GHCR on push to main",
         "Push to main triggers the release workflow.",
         "| `build` | `npx next build` | Every PR + push to main |",
+        'Dispatch: `curl -d \'{"ref":"v1"}\' -H "Authorization: token $GITHUB_TOKEN" https://api.github.com/x`',
     ],
 )
-def test_bans_how_tos_and_ci_events_are_not_orders(sentence: str) -> None:
+def test_bans_how_tos_ci_events_and_auth_headers_are_not_orders(sentence: str) -> None:
     assert _scan(FileChange("CLAUDE.md", None, f"# Rules\n{sentence}\n"), review_note=False) == []
 
 
