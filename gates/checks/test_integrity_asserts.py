@@ -50,13 +50,16 @@ class Tolerance:
 class Checks:
     """Everything one test asserts."""
 
-    strength: int
+    strength: int  # assertions, each counted per compared element of a literal
+    statements: int  # assertions, each counted once
     claims: tuple[Spot, ...]  # canonical assertion, `text` = canonical form
     parts: Mapping[str, frozenset[str]]  # claim text -> the expressions it is about
     weak: tuple[tuple[str, Spot], ...]  # (dump of E, spot) for `assert E` / `E is not None`
     vacuous: tuple[Spot, ...]
     tolerances: tuple[Tolerance, ...]
     raises: tuple[tuple[bool, Spot], ...]  # (broad, spot)
+    wholes: Mapping[str, str]  # claim text -> its subject, compared to a literal of 2+ items
+    pieces: tuple[tuple[str, Spot], ...]  # (container, spot): claims about `c[k]` or `c.attr`
 
 
 class Reader:
@@ -65,8 +68,9 @@ class Reader:
     def __init__(self, helpers: Mapping[str, ast.AST], constants: Mapping[str, float]) -> None:
         self._helpers = helpers
         self._constants = constants
-        self._helper_strength: dict[str, int] = {}
+        self._helper_strength: dict[tuple[str, bool], int] = {}
         self._depth = 0
+        self._literals = True  # count a literal's elements (strength) or not (statements)
 
     def constant(self, node: ast.AST | None) -> float | None:
         """The number an expression folds to: literals, unary minus, `10**-3`, module constants."""
@@ -87,7 +91,8 @@ class Reader:
         body = func.body
         claims = list(_claim_items(body))
         return Checks(
-            strength=sum(self._strength(stmt, 1) for stmt in _reachable(body)),
+            strength=self._count(body, literals=True),
+            statements=self._count(body, literals=False),
             claims=tuple(spot for _, _, spot in claims),
             parts={spot.text: _parts(op, operands) for op, operands, spot in claims},
             weak=tuple(
@@ -98,14 +103,40 @@ class Reader:
             vacuous=tuple(vacuous(body)),
             tolerances=tuple(self._tolerances(body)),
             raises=tuple(raises(body)),
+            wholes={
+                spot.text: subject
+                for op, operands, spot in claims
+                if (subject := _whole_subject(op, operands)) is not None
+            },
+            pieces=tuple(
+                (container, spot)
+                for op, operands, spot in claims
+                if (container := _piece_container(op, operands)) is not None
+            ),
         )
+
+    def _count(self, body: list[ast.stmt], literals: bool) -> int:
+        self._literals = literals
+        return sum(self._strength(stmt, 1) for stmt in _reachable(body))
+
+    def _size(self, node: ast.AST) -> int:
+        return _literal_size(node) if self._literals else 1
+
+    def _assert_weight(self, test: ast.expr) -> int:
+        if is_truthy_constant(test) or or_true(test):
+            return 0
+        if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And):
+            return sum(self._assert_weight(value) for value in test.values)
+        if isinstance(test, ast.Compare):
+            return max(self._size(side) for side in [test.left, *test.comparators])
+        return 1
 
     def _strength(self, node: ast.AST, times: int) -> int:
         """How many things a test checks: an assertion counts once per compared element of a
         literal (`assert (a, b) == (1, 2)` checks two), per operand of `and`, per literal case
         of a `for` loop around it; a local helper counts what its own body asserts."""
         if isinstance(node, ast.Assert):
-            return times * _assert_weight(node.test)
+            return times * self._assert_weight(node.test)
         if isinstance(node, ast.For) and isinstance(node.iter, (ast.List, ast.Tuple, ast.Set)):
             inner = times * max(1, len(node.iter.elts))
             return sum(self._strength(child, inner) for child in node.body + node.orelse)
@@ -122,26 +153,27 @@ class Reader:
             # A helper handed a literal of n elements compares n elements, as the inline
             # assertion it replaced did.
             helper = self._helper(name)
-            return max([helper, *(_literal_size(a) for a in call.args)]) if helper else 0
+            return max([helper, *(self._size(a) for a in call.args)]) if helper else 0
         if name in WEAK_CALLS and call.args and is_truthy_constant(call.args[0]):
             return 0
         if name in _ASSERT_CALLS or name in RAISES:
             return 1 + any(k.arg == "match" for k in call.keywords)
         if name.startswith("assert"):
-            return max([1, *(_literal_size(a) for a in call.args[:2])])
+            return max([1, *(self._size(a) for a in call.args[:2])])
         return 1 if name.startswith(_HELPER_PREFIXES[1:]) else 0
 
     def _helper(self, name: str) -> int:
-        if name not in self._helper_strength:
-            self._helper_strength[name] = 0  # a recursive helper counts what it asserts once
+        key = (name, self._literals)
+        if key not in self._helper_strength:
+            self._helper_strength[key] = 0  # a recursive helper counts what it asserts once
             if self._depth < _MAX_HELPER_DEPTH:
                 self._depth += 1
                 node = self._helpers[name]
-                self._helper_strength[name] = sum(
+                self._helper_strength[key] = sum(
                     self._strength(stmt, 1) for stmt in getattr(node, "body", [])
                 )
                 self._depth -= 1
-        return self._helper_strength[name]
+        return self._helper_strength[key]
 
     def _tolerances(self, body: list[ast.stmt]) -> Iterator[Tolerance]:
         for node in walk(body):
@@ -203,16 +235,6 @@ def _literal_size(node: ast.AST) -> int:
     return len(node.keys) if isinstance(node, ast.Dict) else 1
 
 
-def _assert_weight(test: ast.expr) -> int:
-    if is_truthy_constant(test) or or_true(test):
-        return 0
-    if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And):
-        return sum(_assert_weight(value) for value in test.values)
-    if isinstance(test, ast.Compare):
-        return max(_literal_size(side) for side in [test.left, *test.comparators])
-    return 1
-
-
 def _canonical(node: ast.AST) -> tuple[str, list[ast.expr]] | None:
     """An assertion as (operator, operands): `assertEqual(a, b)` and `assert a == b` agree."""
     if isinstance(node, ast.Assert):
@@ -267,6 +289,26 @@ def _weak_subject(op: str, operands: list[ast.expr]) -> str | None:
     subject = operands[0]
     if op == "notnone" or (op == "truth" and not isinstance(subject, _STRONG_TRUTH)):
         return dump(subject)
+    return None
+
+
+def _whole_subject(op: str, operands: list[ast.expr]) -> str | None:
+    """`x == {"a": 1, "b": 2}` -> dump of x: a comparison with a whole literal collection."""
+    if op != "Eq" or len(operands) != 2:
+        return None
+    left, right = operands
+    if _literal_size(right) > 1:
+        return dump(left)
+    return dump(right) if _literal_size(left) > 1 else None
+
+
+def _piece_container(op: str, operands: list[ast.expr]) -> str | None:
+    """`x["a"] == 1` or `x.a == 1` -> dump of x: a comparison of one piece of a value."""
+    if op != "Eq":
+        return None
+    for operand in operands:
+        if isinstance(operand, (ast.Subscript, ast.Attribute)):
+            return dump(operand.value)
     return None
 
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import ast
 import copy
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
 
 from gates.checks.test_integrity_asserts import Checks, Reader
 from gates.checks.test_integrity_forms import Spot, dotted, dump, last_name
@@ -29,6 +29,7 @@ _SKIP_CALLS = frozenset({"skip", "skipTest", "xfail", "importorskip", "SkipTest"
 _MARK_OWNERS = frozenset({"mark", "unittest", "pytest", ""})
 
 Function = ast.FunctionDef | ast.AsyncFunctionDef
+_DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,7 @@ class TestFacts:
 class ModuleFacts:
     tests: Mapping[str, TestFacts]  # by qualname, in file order
     defined: frozenset[str]  # functions, classes and methods it defines
+    imports: frozenset[str] = frozenset()  # names it imports (top-level names of modules)
 
 
 def parse(text: str) -> ast.Module | str:
@@ -75,21 +77,36 @@ def defined_names(tree: ast.Module) -> frozenset[str]:
     return frozenset(names)
 
 
+@dataclass(frozen=True)
+class _Scope:
+    """What a test inherits from where it is defined."""
+
+    helpers: Mapping[str, ast.AST]  # non-test functions (and methods of its class)
+    constants: Mapping[str, float]
+    lists: Mapping[str, int]
+    markers: tuple[Spot, ...]  # skips of the module and enclosing classes
+    references: frozenset[str] = frozenset()  # names its classes use (bases, attributes)
+
+
 def module_facts(tree: ast.Module) -> ModuleFacts:
-    constants = _constants(tree)
-    lists = _list_lengths(tree)
-    module_markers = tuple(_pytestmark(tree.body)) + tuple(_module_skips(tree.body))
     helpers = {n.name: n for n in tree.body if isinstance(n, Function) and not _is_test(n)}
+    markers = tuple(_pytestmark(tree.body)) + tuple(_module_skips(tree.body))
+    scope = _Scope(helpers, _constants(tree), _list_lengths(tree), markers)
     tests: dict[str, TestFacts] = {}
     for node in tree.body:
         if isinstance(node, Function) and _is_test(node):
-            reader = Reader(helpers, constants)
-            facts = _test_facts(node, node.name, module_markers, reader, lists)
-            tests[facts.qualname] = facts
+            tests[node.name] = _test_facts(node, node.name, scope)
         elif isinstance(node, ast.ClassDef):
-            for facts in _class_tests(node, "", module_markers, helpers, constants, lists):
-                tests[facts.qualname] = facts
-    return ModuleFacts(tests=tests, defined=defined_names(tree))
+            tests.update((t.qualname, t) for t in _class_tests(node, "", scope))
+    return ModuleFacts(tests=tests, defined=defined_names(tree), imports=_imports(tree))
+
+
+def _imports(tree: ast.Module) -> frozenset[str]:
+    names: set[str] = set()
+    for stmt in tree.body:
+        if isinstance(stmt, (ast.Import, ast.ImportFrom)):
+            names.update((a.asname or a.name).split(".")[0] for a in stmt.names)
+    return frozenset(names)
 
 
 def _is_test(node: Function) -> bool:
@@ -102,34 +119,26 @@ def _is_test_class(node: ast.ClassDef) -> bool:
     )
 
 
-def _class_tests(
-    node: ast.ClassDef,
-    prefix: str,
-    outer: tuple[Spot, ...],
-    helpers: Mapping[str, ast.AST],
-    constants: Mapping[str, float],
-    lists: Mapping[str, int],
-) -> Iterator[TestFacts]:
+def _class_tests(node: ast.ClassDef, prefix: str, outer: _Scope) -> Iterator[TestFacts]:
     if not _is_test_class(node):
         return
     qual = f"{prefix}{node.name}."
-    markers = outer + tuple(_decorator_markers(node)) + tuple(_pytestmark(node.body))
     methods = {n.name: n for n in node.body if isinstance(n, Function) and not _is_test(n)}
-    reader = Reader({**helpers, **methods}, constants)
+    others = [n for n in node.body if not isinstance(n, _DEFINITIONS)]
+    scope = replace(
+        outer,
+        helpers={**outer.helpers, **methods},
+        markers=outer.markers + tuple(_decorator_markers(node)) + tuple(_pytestmark(node.body)),
+        references=outer.references | frozenset(_references([*node.bases, *others])),
+    )
     for child in node.body:
         if isinstance(child, Function) and _is_test(child):
-            yield _test_facts(child, qual + child.name, markers, reader, lists)
+            yield _test_facts(child, qual + child.name, scope)
         elif isinstance(child, ast.ClassDef):
-            yield from _class_tests(child, qual, markers, helpers, constants, lists)
+            yield from _class_tests(child, qual, scope)
 
 
-def _test_facts(
-    node: Function,
-    qualname: str,
-    outer: tuple[Spot, ...],
-    reader: Reader,
-    lists: Mapping[str, int],
-) -> TestFacts:
+def _test_facts(node: Function, qualname: str, scope: _Scope) -> TestFacts:
     return TestFacts(
         qualname=qualname,
         name=node.name,
@@ -137,11 +146,11 @@ def _test_facts(
         body="".join(dump(stmt) for stmt in _without_docstring(node.body)),
         signature=qualname.rpartition(".")[0] + dump(node.args),
         shape=_shape(node),
-        cases=_cases(node, lists),
-        markers=outer + tuple(_decorator_markers(node)),
+        cases=_cases(node, scope.lists),
+        markers=scope.markers + tuple(_decorator_markers(node)),
         skip_calls=tuple(_skip_calls(node.body)),
-        checks=reader.read(node),
-        references=frozenset(_references(node.body)),
+        checks=Reader(scope.helpers, scope.constants).read(node),
+        references=scope.references | frozenset(_references(node.body)),
     )
 
 
@@ -260,7 +269,7 @@ class _Blanker(ast.NodeTransformer):
         return self.generic_visit(node)
 
 
-def _references(body: list[ast.stmt]) -> Iterator[str]:
+def _references(body: Sequence[ast.AST]) -> Iterator[str]:
     for stmt in body:
         for node in ast.walk(stmt):
             if isinstance(node, ast.Name):

@@ -11,7 +11,7 @@ up for it (a rewrite under a new name keeps the count), and only a net loss is r
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
@@ -54,6 +54,7 @@ class _Matcher:
         self.new = _located(head)
         self.pairs: list[Pair] = []
         self.spare: dict[int, int] = {}  # id(head Located) -> cases not yet accounted for
+        self.base_imports = {path: module.imports for path, module in base.items()}
 
     def pair(self, key: str, same_file_only: bool) -> None:
         """Pair pending base tests with new head tests that agree on `key`, same file first."""
@@ -101,8 +102,19 @@ class _Matcher:
             b for b in self.pending if (b.path, b.test.signature, b.test.body) not in kept
         ]
 
-    def explain_removed_features(self, removed_names: frozenset[str]) -> None:
-        self.pending = [b for b in self.pending if not (b.test.references & removed_names)]
+    def explain_removed_features(self, removed_names: frozenset[str], gone: set[str]) -> None:
+        """A test that used a name the PR deleted from non-test code went with its feature;
+        a test file deleted with the feature counts what it imported (`from pkg.jws import
+        JWSSerializer` used through a class attribute or a fixture)."""
+        self.pending = [
+            b
+            for b in self.pending
+            if not (_uses(b, self.base_imports if b.path in gone else {}) & removed_names)
+        ]
+
+
+def _uses(located: Located, imports: Mapping[str, frozenset[str]]) -> frozenset[str]:
+    return located.test.references | imports.get(located.path, frozenset())
 
 
 def _key(located: Located, key: str) -> str:
@@ -119,15 +131,24 @@ def match(
     matcher.pair("name", same_file_only=False)
     matcher.pair("body", same_file_only=False)
     matcher.fold_into_parameters()
+    deleted = {path for path, module in head.items() if not module.tests and path in base}
     matcher.explain_duplicates(_located(head))
-    matcher.explain_removed_features(removed_names)
-    missing = list(_net_losses(matcher))
+    matcher.explain_removed_features(removed_names, deleted)
+    losses = _net_losses(matcher)
+    # A suite reorganised into new files: tests of the files the PR deleted may be made up for
+    # by the tests of the files it added, as within one file.
+    added = [h for h in matcher.new if h.path not in base]
+    moved_out = [m for m in losses if m.base.path in deleted and not m.lost_cases]
+    kept = [m for m in losses if m not in moved_out]
+    spare = sum(matcher.spare.get(id(h), h.test.cases) for h in added)
+    missing = kept + _least_similar(moved_out, added, spare)
     return Matching(tuple(matcher.pairs), tuple(missing), tuple(matcher.new))
 
 
-def _net_losses(matcher: _Matcher) -> Iterable[Missing]:
+def _net_losses(matcher: _Matcher) -> list[Missing]:
     """Per file, the losses that the file's new tests (and grown parameter lists) do not make
-    up for; the least similar to any new test are the ones reported."""
+    up for."""
+    found: list[Missing] = []
     files = {b.path for b in matcher.pending} | {p.base.path for p in matcher.pairs}
     for path in sorted(files):
         losses = [Missing(b, 0) for b in matcher.pending if b.path == path]
@@ -136,17 +157,25 @@ def _net_losses(matcher: _Matcher) -> Iterable[Missing]:
             for p in matcher.pairs
             if p.base.path == path and p.head.test.cases < p.base.test.cases
         ]
-        if not losses:
-            continue
         newcomers = [h for h in matcher.new if h.path == path]
         spare = sum(matcher.spare.get(id(h), h.test.cases) for h in newcomers)
         spare += sum(matcher.spare.get(id(p.head), 0) for p in matcher.pairs if p.head.path == path)
-        deficit = sum(_units(m) for m in losses) - spare
-        for loss in sorted(losses, key=lambda m: _similarity(m, newcomers)):
-            if deficit <= 0:
-                break
-            deficit -= _units(loss)
-            yield loss
+        for h in newcomers:
+            matcher.spare[id(h)] = 0  # spent here, not again for another file
+        found += _least_similar(losses, newcomers, spare)
+    return found
+
+
+def _least_similar(losses: list[Missing], newcomers: list[Located], spare: int) -> list[Missing]:
+    """The losses `spare` new cases do not make up for: the least similar to any newcomer."""
+    deficit = sum(_units(m) for m in losses) - spare
+    reported = []
+    for loss in sorted(losses, key=lambda m: _similarity(m, newcomers)):
+        if deficit <= 0:
+            break
+        deficit -= _units(loss)
+        reported.append(loss)
+    return reported
 
 
 def _units(missing: Missing) -> int:

@@ -56,8 +56,10 @@ def compare(pair: Pair, elsewhere: Counter[str]) -> Iterator[Finding]:
     gone = _new_spots(head.checks.claims, base.checks.claims)
     moved = sum(1 for spot in gone if elsewhere[spot.text] > 0)
     split = bool(gone) and moved == len(gone)  # every assertion it lost is in another test now
-    if not (vacuous or split) and _per_case(pair) + moved < base.checks.strength:
+    if not (vacuous or split) and _fewer(pair, moved):
         yield _fewer_assertions(pair, gone)
+    elif not vacuous:
+        yield from _narrowed(base.checks, head.checks, head.qualname, path)
     yield from _tolerances(base.checks, head.checks, head.qualname, path)
     yield from _widened(base.checks, head.checks, head.qualname, path)
 
@@ -84,12 +86,32 @@ def _skips(pair: Pair) -> Iterator[Finding]:
         yield finding("test-skipped", pair.head.path, message, spot.line)
 
 
-def _per_case(pair: Pair) -> float:
-    """What the head test checks, scaled to the base's cases: a test turned into a
-    parametrized one checks its one-case assertions once per case."""
+def _fewer(pair: Pair, moved: int) -> bool:
+    """Fewer assertions, counted both ways: per statement (`assert x == [1, 2, 3]` replaced by
+    `assert x == expected` is one check either way) and per compared element (three asserts
+    combined into one tuple comparison still check three things). A test turned into a
+    parametrized one checks its assertions once per case."""
     base, head = pair.base.test, pair.head.test
     scale = head.cases / base.cases if head.cases > base.cases else 1
-    return head.checks.strength * scale
+    if head.checks.strength == 0:
+        return base.checks.strength > 0
+    return (
+        head.checks.strength * scale + moved < base.checks.strength
+        and head.checks.statements * scale + moved < base.checks.statements
+    )
+
+
+def _narrowed(base: Checks, head: Checks, test: str, path: str) -> Iterator[Finding]:
+    """`x == {"a": 1, "b": 2}` at base, only `x["a"] == 1` at head: one piece of it checked."""
+    before = {s.text for s in base.claims}
+    after = {s.text for s in head.claims}
+    wholes = {subject: text for text, subject in base.wholes.items() if text not in after}
+    labels = {s.text: s.label for s in base.claims}
+    for container, spot in head.pieces:
+        if spot.text not in before and container in wholes:
+            was = labels[wholes[container]]
+            message = f"{test} checks less: `{was}` at base narrowed to `{spot.label}` at head"
+            yield finding("assertion-removed", path, message, spot.line)
 
 
 def _fewer_assertions(pair: Pair, gone: list[Spot]) -> Finding:

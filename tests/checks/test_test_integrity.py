@@ -175,8 +175,9 @@ def test_a_parametrized_test_in_another_file_does_not_cover_tests_of_another_sha
     def test_parse_returns_int(text):
         assert isinstance(parse(text), int)
     """
+    kept = "def test_zero():\n    assert parse('0s') == 0\n"
     findings = scan(
-        change("tests/test_units.py", COPIES, None),
+        change("tests/test_units.py", COPIES + "\n\n" + kept, kept),
         change("tests/test_parse.py", None, param),
     )
 
@@ -605,3 +606,55 @@ def test_tests_of_a_module_constant_the_pr_deletes_go_with_it() -> None:
     tests = "from structures import Infinity\n\n\ndef test_repr():\n    assert repr(Infinity)\n"
 
     assert scan(change("structures.py", code, None), change("tests/test_s.py", tests, None)) == []
+
+
+def test_a_test_file_replaced_by_new_files_with_as_many_tests_is_a_reorganisation() -> None:
+    signer = "def test_signature():\n    assert sign(b'x') != b'x'\n"
+    timed = "def test_max_age():\n    assert loads(dumps(1), max_age=5) == 1\n"
+    two_new = [
+        change("tests/test_signer.py", None, signer),
+        change("tests/test_timed.py", None, timed),
+    ]
+
+    assert scan(change("tests/test_all.py", CALC, None), *two_new) == []
+    findings = scan(change("tests/test_all.py", CALC, None), two_new[0])
+    assert [f.rule for f in findings] == ["test-removed"]
+
+
+def test_a_whole_comparison_narrowed_to_one_piece_checks_less() -> None:
+    base = 'def test_profile(api):\n    assert api.get() == {"id": 1, "name": "ann"}\n'
+    head = 'def test_profile(api):\n    assert api.get()["id"] == 1\n'
+
+    findings = scan(change("tests/test_profile.py", base, head))
+
+    assert summary(findings) == [
+        (
+            "assertion-removed",
+            "tests/test_profile.py",
+            2,
+            "test_profile checks less: `assert api.get() == {'id': 1, 'name': 'ann'}` at base "
+            "narrowed to `assert api.get()['id'] == 1` at head",
+        )
+    ]
+
+
+def test_an_expected_literal_replaced_by_a_parameter_is_the_same_check() -> None:
+    base = "def test_fallback(s):\n    assert s.loads(s.dumps([1, 2, 3])) == [1, 2, 3]\n"
+    head = "def test_fallback(s, value):\n    assert s.loads(s.dumps(value)) == value\n"
+
+    assert scan(change("tests/test_s.py", base, head)) == []
+
+
+def test_a_test_file_deleted_with_the_module_its_classes_use_goes_with_it() -> None:
+    code = "class JWSSerializer:\n    algorithm = 'HS512'\n"
+    tests = (
+        "from pkg.jws import JWSSerializer\n\n\n"
+        "class TestJWS:\n    serializer_class = JWSSerializer\n\n"
+        "    def test_algorithm(self):\n        assert self.serializer_class.algorithm\n"
+    )
+
+    assert scan(change("pkg/jws.py", code, None), change("tests/test_jws.py", tests, None)) == []
+    findings = scan(
+        change("pkg/jws.py", code, code + "\n"), change("tests/test_jws.py", tests, None)
+    )
+    assert [f.rule for f in findings] == ["test-removed"]
