@@ -67,7 +67,6 @@ DEFAULT_ALLOWED_HOSTS = (
     "mcp.sentry.dev",
     "mcp.stripe.com",
     "mcp.context7.com",
-    "api.github.com",
 )
 _REVIEW = "a human should read what it now tells agents to do"
 _MAX_DIFF_LINES = 20_000  # a bigger file is counted as replaced, not diffed line by line
