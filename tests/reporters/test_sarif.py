@@ -38,9 +38,14 @@ ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = json.loads((ROOT / "tests/schemas/sarif-schema-2.1.0.json").read_text("utf-8"))
 MAX_RUNS = 20  # GitHub: runs per file
 SECURITY_TAGS = {"safety", "integrity", "security"}
-# workflow-security is skipped (no workflow changes): its run is there all the same
-GATES = "dangerous-code,secrets,hidden-unicode,workflow-security,bandit,semgrep,ruff,size"
-SECURITY_RUNS = frozenset({"gates/safety/", "gates/zizmor/", "gates/bandit/", "gates/semgrep/"})
+# workflow-security, audit and coverage have nothing to judge here (skipped): their runs are there
+GATES = (
+    "dangerous-code,secrets,hidden-unicode,workflow-security,bandit,semgrep,audit,ruff,mypy,"
+    "coverage,size"
+)
+SECURITY_RUNS = frozenset(
+    {"gates/safety/", "gates/zizmor/", "gates/bandit/", "gates/semgrep/", "gates/pip-audit/"}
+)
 
 
 def github_problems(sarif: Mapping[str, Any], security: frozenset[str] = frozenset()) -> list[str]:
@@ -189,6 +194,9 @@ def test_runs_are_the_same_whether_or_not_anything_was_found(
         ("ruff", "gates/ruff/"),
         ("semgrep", "gates/semgrep/"),
         ("zizmor", "gates/zizmor/"),
+        ("pip-audit", "gates/pip-audit/"),
+        ("mypy", "gates/mypy/"),
+        ("pytest", "gates/pytest/"),
     }
 
 
