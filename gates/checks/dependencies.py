@@ -113,6 +113,5 @@ def choose_index(options: Mapping[str, object], env: Mapping[str, str]) -> Index
     if mode == "auto" and env.get("GITHUB_ACTIONS") != "true":
         return OfflineIndex('online = "auto" asks the index only under GitHub Actions')
     url = str(options.get("index_url") or env.get("PIP_INDEX_URL") or DEFAULT_INDEX)
-    return HttpIndex(url, float(options.get("timeout_s", 5.0)))  # type: ignore[arg-type]
-
-
+    timeout = options.get("timeout_s", 5.0)
+    return HttpIndex(url, float(timeout) if isinstance(timeout, (int, float)) else 5.0)

@@ -15,8 +15,8 @@ import pytest
 from gates.checks.changes import FileChange
 from gates.checks.dependencies import DependenciesGate, choose_index
 from gates.checks.deps.declared import normalise_index, outside_repo, without_credentials
-from gates.checks.deps.index import HttpIndex, OfflineIndex, RecordedIndex, project_info
-from gates.checks.deps.judge import judge
+from gates.checks.deps.index import Answer, HttpIndex, OfflineIndex, RecordedIndex, project_info
+from gates.checks.deps.judge import MAX_LOOKUPS, judge
 from gates.checks.deps.manifests import locked_names, parse_pipfile, parse_pyproject
 from gates.checks.deps.popular import PopularNames, edit_distance, popular_names
 from gates.checks.deps.requirements import logical_lines, parse_requirements, parse_setup_cfg
@@ -393,3 +393,58 @@ def test_recorded_answers_need_their_date() -> None:
     assert [f.rule for f in gate.scan_changes([change], options)] == ["single-release"]
     with pytest.raises(ValueError, match="index_date"):
         gate.scan_changes([change], {**OPTIONS, "index_answers": answers})
+
+
+def test_pip_and_uv_config_files_add_indexes() -> None:
+    pip_conf = "[global]\ntimeout = 60\nextra-index-url =\n    https://a.example/simple\n    https://b.example/simple\n"
+    uv_toml = 'index-url = "https://pypi.org/simple"\n\n[[index]]\nname = "corp"\nurl = "https://c.example/simple"\n'
+    findings = scan(
+        [
+            FileChange("pip.conf", "[global]\ntimeout = 60\n", pip_conf),
+            FileChange("uv.toml", None, uv_toml),
+        ]
+    )
+    assert sorted((f.path, f.line) for f in findings) == [
+        ("pip.conf", 4),
+        ("pip.conf", 5),
+        ("uv.toml", 5),
+    ]
+    assert {f.rule for f in findings} == {"new-index"}
+    broken = scan([FileChange("pip.conf", None, "no header\n")])
+    assert [f.rule for f in broken] == ["manifest-unreadable"]
+
+
+def test_names_bound_to_a_named_index_are_not_asked_of_the_configured_one() -> None:
+    head = (
+        '[tool.poetry.dependencies]\npython = "^3.11"\n'
+        'acme-billing = { version = "^3", source = "corp" }\nobscure-lib = "^1"\n'
+    )
+    findings = scan([FileChange("pyproject.toml", None, head)])
+    assert sorted(f.rule for f in findings) == ["index-unchecked", "not-on-index"]
+    (note,) = [f.message for f in findings if f.rule == "index-unchecked"]
+    assert "taken from the index 'corp'" in note and "acme-billing" in note
+    pipfile = (
+        '[packages]\ninternal = { version = "*", index = "corp" }\n'
+        'flask = { version = "*", index = "pypi" }\n'
+    )
+    assert parse_pipfile("Pipfile", pipfile).bound == {"internal": "corp"}
+
+
+class _CountingIndex(RecordedIndex):
+    def __init__(self) -> None:
+        super().__init__({}, AS_OF, "counting")
+        self.asked: list[str] = []
+
+    def lookup(self, name: str) -> Answer:
+        self.asked.append(name)
+        return super().lookup(name)
+
+
+def test_lookups_are_capped_and_the_rest_named_in_a_note() -> None:
+    names = [f"invented-name-{i:03d}" for i in range(MAX_LOOKUPS + 5)]
+    index = _CountingIndex()
+    findings = judge([FileChange("requirements.txt", None, "\n".join(names))], OPTIONS, index)
+    assert sorted(index.asked) == names[:MAX_LOOKUPS]
+    (note,) = [f for f in findings if f.rule == "index-unchecked"]
+    assert f"more than {MAX_LOOKUPS}" in note.message and names[-1] in note.message
+    assert sum(f.rule == "not-on-index" for f in findings) == MAX_LOOKUPS

@@ -49,6 +49,9 @@ class Parsed:
     deps: list[Dep] = field(default_factory=list)
     sources: list[IndexSource] = field(default_factory=list)
     includes: list[str] = field(default_factory=list)  # repo paths of `-r` files
+    # Name -> the named index the manifest takes it from (Poetry `source =`, uv `index =`,
+    # Pipfile `index =`): not the configured index's to judge.
+    bound: dict[str, str] = field(default_factory=dict)
     problem: str = ""  # why the file could not be read, when it could not
 
 

@@ -4,17 +4,24 @@ the options, and an `Index` to ask (gates.checks.deps.index)."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+
+from packaging.utils import canonicalize_name
 
 from gates.checks.changes import FileChange
 from gates.checks.deps.declared import Dep, normalise_index, outside_repo
 from gates.checks.deps.declared import without_credentials as clean_url
-from gates.checks.deps.index import DEFAULT_INDEX, Index, ProjectInfo, Status
+from gates.checks.deps.index import DEFAULT_INDEX, Answer, Index, ProjectInfo, Status
 from gates.checks.deps.popular import misleading_names, popular_names
 from gates.checks.deps.sides import Side, read_side
 from gates.model import Finding, Severity
 from gates.text import one_line
 
 DEFAULT_INDEXES = ("https://pypi.org/simple", "https://pypi.python.org/simple", DEFAULT_INDEX)
+# A PR that adds hundreds of unknown names (a pasted `pip freeze` of another project) must not
+# cost hundreds of round trips: past this many, the rest are named in the note, not asked.
+MAX_LOOKUPS = 60
+LOOKUP_THREADS = 8
 
 
 def judge(
@@ -27,8 +34,15 @@ def judge(
     findings += _direct_refs(base, head)
     fresh = _new_names(base, head, options)
     findings += [f for dep in fresh for f in _by_name(dep)]
-    findings += _by_index(fresh, head, index, int(options.get("min_age_days", 30)))  # type: ignore[call-overload]
+    min_age = options.get("min_age_days", 30)
+    findings += _by_index(fresh, head, index, min_age if isinstance(min_age, int) else 30)
     return findings
+
+
+def strings(options: Mapping[str, object], key: str) -> list[str]:
+    """A list option's strings (config validated them; recorded corpus options may omit it)."""
+    value = options.get(key)
+    return [str(item) for item in value] if isinstance(value, (list, tuple)) else []
 
 
 def _finding(rule: str, severity: Severity, dep_path: str, line: int | None, msg: str) -> Finding:
@@ -44,7 +58,7 @@ def _unreadable(path: str, why: str) -> Finding:
 
 def _allowed_index(url: str, options: Mapping[str, object]) -> bool:
     known = [*DEFAULT_INDEXES, str(options.get("index_url") or "")]
-    known += [str(u) for u in options.get("allowed_indexes", []) or []]  # type: ignore[attr-defined]
+    known += strings(options, "allowed_indexes")
     target = normalise_index(url)
     return any(k and target.startswith(normalise_index(k)) for k in known)
 
@@ -93,7 +107,7 @@ def _new_names(base: Side, head: Side, options: Mapping[str, object]) -> list[De
     """Head dependencies from an index whose name no base manifest declared, first place each."""
     # A name some head declaration takes from a URL or path is not installed from the index.
     known = {d.name for d in base.deps} | {d.name for d in head.deps if d.url}
-    allowed = {str(n).lower().replace("_", "-") for n in options.get("allow", []) or []}  # type: ignore[attr-defined]
+    allowed = {canonicalize_name(name) for name in strings(options, "allow")}
     fresh: dict[str, Dep] = {}
     for dep in head.deps:
         if dep.name in known or dep.name in allowed or dep.name in fresh:
@@ -121,28 +135,44 @@ def _by_name(dep: Dep) -> Iterable[Finding]:
 
 def _by_index(fresh: list[Dep], head: Side, index: Index, min_age_days: int) -> list[Finding]:
     findings: list[Finding] = []
-    unchecked: dict[str, list[str]] = {}
-    reasons: dict[str, str] = {}
+    unchecked: dict[tuple[str, str], list[str]] = {}
     popular = popular_names()
+    asked = [d for d in fresh if d.name not in popular and d.name not in head.bound]
+    answers = lookup_all(index, [d.name for d in asked[:MAX_LOOKUPS]])
     for dep in fresh:
         if dep.name in popular:
             continue  # among the most downloaded: it exists and has a history
-        answer = index.lookup(dep.name)
+        answer = answers.get(dep.name) or _not_asked(dep, head)
         if answer.status is Status.UNCHECKED:
             locked = f" (locked in {head.locked[dep.name]})" if dep.name in head.locked else ""
-            unchecked.setdefault(dep.path, []).append(dep.name + locked)
-            reasons.setdefault(dep.path, answer.reason)
+            unchecked.setdefault((dep.path, answer.reason), []).append(dep.name + locked)
         elif answer.status is Status.MISSING or answer.info is None:
             findings.append(_missing(dep, index))
         else:
             findings.extend(_history(dep, answer.info, index, min_age_days))
-    for path, names in unchecked.items():
+    for (path, reason), names in unchecked.items():
         message = (
             f"{_count(len(names), 'dependency', 'dependencies')} added to {path} not checked "
-            f"against the package index ({reasons[path]}): {', '.join(names)}"
+            f"against the package index ({reason}): {', '.join(names)}"
         )
         findings.append(_finding("index-unchecked", Severity.NOTE, path, None, message))
     return findings
+
+
+def lookup_all(index: Index, names: list[str]) -> dict[str, Answer]:
+    """Every name's answer, asked side by side: an index is a round trip per name."""
+    if len(names) < 2:
+        return {name: index.lookup(name) for name in names}
+    with ThreadPoolExecutor(max_workers=min(LOOKUP_THREADS, len(names))) as pool:
+        return dict(zip(names, pool.map(index.lookup, names), strict=True))
+
+
+def _not_asked(dep: Dep, head: Side) -> Answer:
+    if dep.name in head.bound:
+        why = f"taken from the index '{head.bound[dep.name]}' its manifest names"
+    else:
+        why = f"more than {MAX_LOOKUPS} new dependencies: the rest were not looked up"
+    return Answer(Status.UNCHECKED, reason=why)
 
 
 def _count(n: int, one: str, many: str) -> str:

@@ -78,7 +78,21 @@ def parse_pyproject(path: str, text: str) -> Parsed:
     parsed.deps.extend(_poetry_deps(doc))
     parsed.deps.extend(_uv_sources(doc))
     parsed.sources.extend(_pyproject_indexes(doc))
+    for _header, table in _poetry_tables(doc):
+        parsed.bound.update(bindings(table, "source"))
+    parsed.bound.update(bindings(doc.table("tool", "uv", "sources"), "index"))
     return parsed
+
+
+def bindings(table: object, key: str) -> dict[str, str]:
+    """Names whose entry takes them from a named index (`{ version = "1", source = "corp" }`)."""
+    found: dict[str, str] = {}
+    for name, value in table.items() if isinstance(table, Mapping) else ():
+        entries = value if isinstance(value, list) else [value]
+        for entry in entries:
+            if isinstance(entry, Mapping) and isinstance(entry.get(key), str):
+                found[canonicalize_name(name)] = entry[key]
+    return found
 
 
 def _pep508_lists(doc: _Toml) -> Iterator[Dep]:
@@ -96,15 +110,18 @@ def _pep508_lists(doc: _Toml) -> Iterator[Dep]:
                     yield dep
 
 
-def _poetry_deps(doc: _Toml) -> Iterator[Dep]:
+def _poetry_tables(doc: _Toml) -> list[tuple[str, Mapping[str, Any]]]:
+    """(header, table) of Poetry's main, dev and group dependency tables."""
     poetry = doc.table("tool", "poetry")
     tables = [(f"tool.poetry.{key}", poetry.get(key)) for key in _POETRY_GROUPS]
     for group, body in doc.table("tool", "poetry", "group").items():
         if isinstance(body, Mapping):
             tables.append((f"tool.poetry.group.{group}.dependencies", body.get("dependencies")))
-    for header, table in tables:
-        if not isinstance(table, Mapping):
-            continue
+    return [(header, table) for header, table in tables if isinstance(table, Mapping)]
+
+
+def _poetry_deps(doc: _Toml) -> Iterator[Dep]:
+    for header, table in _poetry_tables(doc):
         for key, value in table.items():
             if key.lower() != "python":
                 yield _table_dep(doc, header, key, value)
@@ -155,12 +172,31 @@ def _pyproject_indexes(doc: _Toml) -> Iterator[IndexSource]:
             if isinstance(entry, Mapping) and isinstance(entry.get("url"), str):
                 url = entry["url"]
                 yield IndexSource(url, doc.path, doc.line(url, header), f"[[{header}]]")
-    uv = doc.table("tool", "uv")
+    yield from _uv_settings(doc, doc.table("tool", "uv"), "tool.uv")
+
+
+def _uv_settings(doc: _Toml, uv: Mapping[str, Any], header: str) -> Iterator[IndexSource]:
+    """uv's index settings, in `[tool.uv]` of pyproject.toml or at the top of uv.toml."""
     for key in ("index-url", "extra-index-url", "find-links"):
         values = uv.get(key)
         for url in [values] if isinstance(values, str) else values or []:
             if isinstance(url, str):
-                yield IndexSource(url, doc.path, doc.line(url, "tool.uv"), f"[tool.uv] {key}")
+                where = f"[{header}] {key}" if header else key
+                yield IndexSource(url, doc.path, doc.line(url, header), where)
+
+
+def parse_uv_toml(path: str, text: str) -> Parsed:
+    """uv.toml: `[[index]]` tables and the `index-url` / `extra-index-url` / `find-links` keys."""
+    doc = load_toml(path, text)
+    if isinstance(doc, str):
+        return Parsed(problem=doc)
+    parsed = Parsed(sources=list(_uv_settings(doc, doc.data, "")))
+    entries = doc.data.get("index")
+    for entry in entries if isinstance(entries, list) else []:
+        if isinstance(entry, Mapping) and isinstance(entry.get("url"), str):
+            url = entry["url"]
+            parsed.sources.append(IndexSource(url, path, doc.line(url, "index"), "[[index]]"))
+    return parsed
 
 
 def parse_pipfile(path: str, text: str) -> Parsed:
@@ -175,6 +211,8 @@ def parse_pipfile(path: str, text: str) -> Parsed:
         ):
             continue
         parsed.deps.extend(_table_dep(doc, category, k, v) for k, v in table.items())
+        named = bindings(table, "index")
+        parsed.bound.update({name: index for name, index in named.items() if index != "pypi"})
     for entry in doc.data.get("source", []) if isinstance(doc.data.get("source"), list) else []:
         if isinstance(entry, Mapping) and isinstance(entry.get("url"), str):
             url = entry["url"]

@@ -112,6 +112,23 @@ def parse_setup_cfg(path: str, text: str) -> Parsed:
     return parsed
 
 
+def parse_pip_config(path: str, text: str) -> Parsed:
+    """pip.conf / pip.ini: `index-url`, `extra-index-url` and `find-links` of any section."""
+    config = configparser.ConfigParser(interpolation=None, strict=False)
+    try:
+        config.read_string(text)
+    except configparser.Error as exc:
+        return Parsed(problem=f"not valid pip configuration syntax ({type(exc).__name__})")
+    lines = split_lines(text)
+    parsed = Parsed()
+    for section in config.sections():
+        for key in ("index-url", "extra-index-url", "find-links"):
+            for url in config.get(section, key, fallback="").split():
+                line = line_of(lines, url, (line_of(lines, f"[{section}]") or 1) - 1)
+                parsed.sources.append(IndexSource(url, path, line, f"[{section}] {key}"))
+    return parsed
+
+
 def _setup_cfg_keys(config: configparser.ConfigParser) -> Iterator[tuple[str, str]]:
     for key in ("install_requires", "setup_requires", "tests_require"):
         if config.has_option("options", key):

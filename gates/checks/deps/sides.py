@@ -8,8 +8,13 @@ import re
 from collections.abc import Mapping
 
 from gates.checks.deps.declared import Dep, IndexSource, Parsed
-from gates.checks.deps.manifests import locked_names, parse_pipfile, parse_pyproject
-from gates.checks.deps.requirements import parse_requirements, parse_setup_cfg
+from gates.checks.deps.manifests import (
+    locked_names,
+    parse_pipfile,
+    parse_pyproject,
+    parse_uv_toml,
+)
+from gates.checks.deps.requirements import parse_pip_config, parse_requirements, parse_setup_cfg
 
 LOCK_FILES = ("uv.lock", "poetry.lock", "Pipfile.lock")
 _REQUIREMENTS = re.compile(r"(^|[-_.])requirements?([-_.][^/]*)?\.(txt|in)$|\.in$")
@@ -27,6 +32,10 @@ def manifest_kind(path: str) -> str:
         return "pipfile"
     if name in LOCK_FILES:
         return "lock"
+    if name in ("pip.conf", "pip.ini"):
+        return "pip-config"
+    if name == "uv.toml":
+        return "uv-config"
     if _REQUIREMENTS.search(name) or (parent == "requirements" and name.endswith(".txt")):
         return "requirements"
     return ""
@@ -37,6 +46,8 @@ _PARSERS = {
     "setup.cfg": parse_setup_cfg,
     "pipfile": parse_pipfile,
     "requirements": parse_requirements,
+    "pip-config": parse_pip_config,
+    "uv-config": parse_uv_toml,
 }
 
 
@@ -48,6 +59,7 @@ class Side:
     sources: list[IndexSource] = dataclasses.field(default_factory=list)
     problems: dict[str, str] = dataclasses.field(default_factory=dict)
     locked: dict[str, str] = dataclasses.field(default_factory=dict)  # name -> lock file
+    bound: dict[str, str] = dataclasses.field(default_factory=dict)  # name -> named index
 
 
 def read_side(files: Mapping[str, str]) -> Side:
@@ -63,6 +75,7 @@ def read_side(files: Mapping[str, str]) -> Side:
         parsed: Parsed = _PARSERS[manifest_kind(path) or "requirements"](path, files[path])
         side.deps.extend(parsed.deps)
         side.sources.extend(parsed.sources)
+        side.bound.update(parsed.bound)
         if parsed.problem:
             side.problems[path] = parsed.problem
         pending.extend(p for p in parsed.includes if p in files and p not in done)
@@ -70,5 +83,3 @@ def read_side(files: Mapping[str, str]) -> Side:
         if manifest_kind(path) == "lock":
             side.locked.update(dict.fromkeys(locked_names(path, text), path))
     return side
-
-
