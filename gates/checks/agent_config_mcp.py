@@ -59,7 +59,7 @@ _SECRET_NAME = re.compile(
     re.IGNORECASE,
 )
 _PLACEHOLDER = re.compile(
-    r"\$\{|\$[A-Z_]|\{\{|<[^>]*>|\byour[\s_-]|\bx{4,}|changeme|placeholder|example|\.\.\.|^env:"
+    r"\$\{|\$[A-Z_]|\{\{|<[^>]*>|\byour[\s_-]|\bx{4,}|change[-_]?me|placeholder|example|dummy|redacted|\.\.\.|^env:"
     r"|^input:|\*{3,}",
     re.IGNORECASE,
 )
