@@ -1,4 +1,4 @@
-"""What a test checks, read from its AST: assertion strength, claims, vacuous forms, tolerances.
+"""What a test checks, read from its AST: assertion strength, claims, vacuous forms.
 
 The test-integrity rules compare these facts between the base and the head of one test, so
 each fact is a plain value that ignores positions: a test that moved keeps its facts."""
@@ -6,7 +6,7 @@ each fact is a plain value that ignores positions: a test that moved keeps its f
 from __future__ import annotations
 
 import ast
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 from gates.checks.test_integrity_forms import (
@@ -22,28 +22,11 @@ from gates.checks.test_integrity_forms import (
     vacuous,
     walk,
 )
+from gates.checks.test_integrity_tolerance import Numbers, Tolerance
 
 _ASSERT_CALLS = frozenset({"raises", "warns", "deprecated_call", "fail"})
 _HELPER_PREFIXES = ("assert", "check_", "verify_", "expect_")
-# Parameters that loosen a comparison when they grow, with the library's default.
-_TOLERANCES: dict[str, dict[str, float]] = {
-    "approx": {"rel": 1e-6, "abs": 1e-12},
-    "isclose": {"rel_tol": 1e-9, "abs_tol": 0.0, "rtol": 1e-5, "atol": 1e-8},
-    "allclose": {"rtol": 1e-5, "atol": 1e-8},
-    "assert_allclose": {"rtol": 1e-7, "atol": 0.0},
-    "assertAlmostEqual": {"places": 7.0, "delta": 0.0},
-    "assertAlmostEquals": {"places": 7.0, "delta": 0.0},
-}
 _MAX_HELPER_DEPTH = 3
-
-
-@dataclass(frozen=True)
-class Tolerance:
-    kind: str
-    key: str  # what is compared, so the same comparison is found on both sides
-    values: Mapping[str, float]  # looseness parameters given or defaulted
-    label: str
-    line: int
 
 
 @dataclass(frozen=True)
@@ -67,25 +50,10 @@ class Reader:
 
     def __init__(self, helpers: Mapping[str, ast.AST], constants: Mapping[str, float]) -> None:
         self._helpers = helpers
-        self._constants = constants
+        self._numbers = Numbers(constants)
         self._helper_strength: dict[tuple[str, bool], int] = {}
         self._depth = 0
         self._literals = True  # count a literal's elements (strength) or not (statements)
-
-    def constant(self, node: ast.AST | None) -> float | None:
-        """The number an expression folds to: literals, unary minus, `10**-3`, module constants."""
-        if node is None:
-            return None
-        if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)):
-            return None if isinstance(node.value, bool) else float(node.value)
-        if isinstance(node, ast.Name):
-            return self._constants.get(node.id)
-        if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
-            value = self.constant(node.operand)
-            return None if value is None else (-value if isinstance(node.op, ast.USub) else value)
-        if isinstance(node, ast.BinOp):
-            return _fold(node.op, self.constant(node.left), self.constant(node.right))
-        return None
 
     def read(self, func: ast.FunctionDef | ast.AsyncFunctionDef) -> Checks:
         body = func.body
@@ -101,7 +69,7 @@ class Reader:
                 if (subject := _weak_subject(op, operands)) is not None
             ),
             vacuous=tuple(vacuous(body)),
-            tolerances=tuple(self._tolerances(body)),
+            tolerances=tuple(self._numbers.tolerances(body)),
             raises=tuple(raises(body)),
             wholes={
                 spot.text: subject
@@ -175,31 +143,6 @@ class Reader:
                 self._depth -= 1
         return self._helper_strength[key]
 
-    def _tolerances(self, body: list[ast.stmt]) -> Iterator[Tolerance]:
-        for node in walk(body):
-            if isinstance(node, ast.Call) and last_name(node) in _TOLERANCES:
-                found = self._tolerance(node)
-                if found is not None:
-                    yield found
-
-    def _tolerance(self, call: ast.Call) -> Tolerance | None:
-        kind = last_name(call)
-        defaults = _TOLERANCES[kind]
-        given = {k.arg: k.value for k in call.keywords if k.arg in defaults}
-        if kind.startswith("assertAlmost") and len(call.args) > 2 and "places" not in given:
-            given["places"] = call.args[2]
-        values: dict[str, float] = {}
-        for param, default in defaults.items():
-            value = self.constant(given[param]) if param in given else default
-            if value is None:
-                continue
-            values[param] = -value if param == "places" else value  # fewer places: looser
-        if kind == "approx" and "abs" in given and "rel" not in given:
-            values.pop("rel", None)  # pytest.approx ignores rel when only abs is given
-        key = dump(ast.Tuple(elts=list(call.args[:2]), ctx=ast.Load()))
-        label = ast.unparse(call)
-        return Tolerance(kind, key, values, label, call.lineno)
-
 
 def _reachable(body: list[ast.stmt]) -> list[ast.stmt]:
     """The statements before the first top-level `return`: what follows it never runs, so
@@ -208,25 +151,6 @@ def _reachable(body: list[ast.stmt]) -> list[ast.stmt]:
         if isinstance(stmt, ast.Return):
             return body[:index]
     return body
-
-
-def _fold(op: ast.operator, left: float | None, right: float | None) -> float | None:
-    if left is None or right is None:
-        return None
-    operations: dict[type[ast.operator], Callable[[float, float], float]] = {
-        ast.Mult: lambda a, b: a * b,
-        ast.Div: lambda a, b: a / b,
-        ast.Add: lambda a, b: a + b,
-        ast.Sub: lambda a, b: a - b,
-        ast.Pow: lambda a, b: float(a**b),
-    }
-    operation = operations.get(type(op))
-    if operation is None or (isinstance(op, ast.Pow) and abs(right) > 400):
-        return None
-    try:
-        return operation(left, right)
-    except (ZeroDivisionError, OverflowError):
-        return None
 
 
 def _literal_size(node: ast.AST) -> int:

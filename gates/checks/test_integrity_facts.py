@@ -14,19 +14,14 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from gates.checks.test_integrity_asserts import Checks, Reader
-from gates.checks.test_integrity_forms import Spot, dotted, dump, last_name
-
-# Decorator or marker name (last part) -> the kind both pytest and unittest spellings map to.
-_SKIP_MARKERS = {
-    "skip": "skip",
-    "skipif": "skipif",
-    "skipIf": "skipif",
-    "skipUnless": "skipunless",
-    "xfail": "xfail",
-    "expectedFailure": "xfail",
-}
-_SKIP_CALLS = frozenset({"skip", "skipTest", "xfail", "importorskip", "SkipTest"})
-_MARK_OWNERS = frozenset({"mark", "unittest", "pytest", ""})
+from gates.checks.test_integrity_forms import Spot, dump, last_name
+from gates.checks.test_integrity_skips import (
+    decorator_markers,
+    module_skips,
+    pytestmark,
+    skip_calls,
+)
+from gates.checks.test_integrity_tolerance import Numbers
 
 Function = ast.FunctionDef | ast.AsyncFunctionDef
 _DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
@@ -90,7 +85,7 @@ class _Scope:
 
 def module_facts(tree: ast.Module) -> ModuleFacts:
     helpers = {n.name: n for n in tree.body if isinstance(n, Function) and not _is_test(n)}
-    markers = tuple(_pytestmark(tree.body)) + tuple(_module_skips(tree.body))
+    markers = tuple(pytestmark(tree.body)) + tuple(module_skips(tree.body))
     scope = _Scope(helpers, _constants(tree), _list_lengths(tree), markers)
     tests: dict[str, TestFacts] = {}
     for node in tree.body:
@@ -128,7 +123,7 @@ def _class_tests(node: ast.ClassDef, prefix: str, outer: _Scope) -> Iterator[Tes
     scope = replace(
         outer,
         helpers={**outer.helpers, **methods},
-        markers=outer.markers + tuple(_decorator_markers(node)) + tuple(_pytestmark(node.body)),
+        markers=outer.markers + tuple(decorator_markers(node)) + tuple(pytestmark(node.body)),
         references=outer.references | frozenset(_references([*node.bases, *others])),
     )
     for child in node.body:
@@ -147,8 +142,8 @@ def _test_facts(node: Function, qualname: str, scope: _Scope) -> TestFacts:
         signature=qualname.rpartition(".")[0] + dump(node.args),
         shape=_shape(node),
         cases=_cases(node, scope.lists),
-        markers=scope.markers + tuple(_decorator_markers(node)),
-        skip_calls=tuple(_skip_calls(node.body)),
+        markers=scope.markers + tuple(decorator_markers(node)),
+        skip_calls=tuple(skip_calls(node.body)),
         checks=Reader(scope.helpers, scope.constants).read(node),
         references=scope.references | frozenset(_references(node.body)),
     )
@@ -159,68 +154,6 @@ def _without_docstring(body: list[ast.stmt]) -> list[ast.stmt]:
     if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant):
         return body[1:] or body
     return body
-
-
-def _marker(node: ast.expr) -> Spot | None:
-    """A skip-like marker as a Spot whose text ignores the reason: rewording it is no change."""
-    kind = _SKIP_MARKERS.get(last_name(node))
-    owner = dotted(node).rpartition(".")[0].rpartition(".")[2]
-    if kind is None or owner not in _MARK_OWNERS:
-        return None
-    condition = ""
-    if isinstance(node, ast.Call) and kind != "skip":
-        given = node.args[:1] or [k.value for k in node.keywords if k.arg == "condition"]
-        condition = dump(given[0]) if given else ""
-    label = "@" + " ".join(ast.unparse(node).split())[:80]
-    return Spot(f"{kind}|{condition}", label, node.lineno)
-
-
-def _decorator_markers(node: Function | ast.ClassDef) -> Iterator[Spot]:
-    for decorator in node.decorator_list:
-        found = _marker(decorator)
-        if found is not None:
-            yield found
-
-
-def _pytestmark(body: list[ast.stmt]) -> Iterator[Spot]:
-    for stmt in body:
-        if isinstance(stmt, ast.Assign) and any(
-            isinstance(t, ast.Name) and t.id == "pytestmark" for t in stmt.targets
-        ):
-            value = stmt.value
-            values = value.elts if isinstance(value, (ast.List, ast.Tuple)) else [value]
-            for item in values:
-                found = _marker(item)
-                if found is not None:
-                    label = "pytestmark = " + found.label[1:]
-                    yield Spot(found.text, label, stmt.lineno)
-
-
-def _module_skips(body: list[ast.stmt]) -> Iterator[Spot]:
-    """`pytest.importorskip(...)` or `pytest.skip(..., allow_module_level=True)` at module level:
-    every test of the file is skipped when it triggers."""
-    for stmt in body:
-        value = getattr(stmt, "value", None)
-        if isinstance(value, ast.Call) and last_name(value) in ("importorskip", "skip"):
-            yield Spot(
-                f"module|{dump(value.func)}|{dump(ast.Tuple(value.args[:1]))}",
-                " ".join(ast.unparse(value).split())[:80],
-                stmt.lineno,
-            )
-
-
-def _skip_calls(body: list[ast.stmt]) -> Iterator[Spot]:
-    for stmt in body:
-        for node in ast.walk(stmt):
-            # `pytest.skip(...)`, `self.skipTest(...)`, `raise SkipTest(...)`, `raise SkipTest`
-            target: ast.AST | None = node
-            if isinstance(node, ast.Raise):
-                target = node.exc if isinstance(node.exc, ast.Name) else None
-            elif not isinstance(node, ast.Call):
-                target = None
-            if target is not None and last_name(target) in _SKIP_CALLS:
-                label = " ".join(ast.unparse(node).split())[:80]
-                yield Spot(last_name(target), label, getattr(node, "lineno", 0))
 
 
 def _cases(node: Function, lists: Mapping[str, int]) -> int:
@@ -280,12 +213,12 @@ def _references(body: Sequence[ast.AST]) -> Iterator[str]:
 
 def _constants(tree: ast.Module) -> dict[str, float]:
     """Module-level names bound once to a number (`REL = 1e-3`), for tolerances."""
-    reader = Reader({}, {})
+    numbers = Numbers({})
     found: dict[str, float] = {}
     for stmt in tree.body:
         if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
             target = stmt.targets[0]
-            value = reader.constant(stmt.value)
+            value = numbers.constant(stmt.value)
             if isinstance(target, ast.Name) and value is not None:
                 found[target.id] = value
     return found

@@ -10,9 +10,10 @@ import re
 from collections import Counter
 from collections.abc import Iterator
 
-from gates.checks.test_integrity_asserts import Checks, Tolerance
+from gates.checks.test_integrity_asserts import Checks
 from gates.checks.test_integrity_forms import Spot
 from gates.checks.test_integrity_match import Missing, Pair
+from gates.checks.test_integrity_tolerance import Tolerance
 from gates.model import Finding, Severity
 
 GATE = "test-integrity"
