@@ -39,7 +39,7 @@ PYTHON_ENV = "GATES_PYTHON"
 PROBE_TIMEOUT_S = 60.0
 # The tools that may run in the project's interpreter, and those that run in gates' own.
 PROJECT_TOOLS = ("pytest", "coverage", "mypy", "pytest-benchmark")
-OWN_TOOLS = ("ruff", "mypy", "bandit", "semgrep", "pip-audit")
+OWN_TOOLS = ("ruff", "mypy", "bandit", "semgrep", "pip-audit", "zizmor")
 # A gate's `tool` -> the distribution that provides it.
 _DISTRIBUTION = {"pytest": "pytest", "pip-audit": "pip-audit"}
 # The first line drops the current directory (`-c` puts it first on sys.path): a file in the

@@ -49,7 +49,7 @@ def _fingerprints(report: dict) -> set[tuple[str, str, bool]]:
 def test_three_shards_merge_into_the_full_run(repo: Repo) -> None:
     """The real CLI: one run per stage, merged, equals one run of every stage."""
     base = _pr(repo)
-    shards = ("safety,security", "quality", "size")  # together: every stage
+    shards = ("safety,integrity,security", "quality", "size")  # together: every stage
     full = gates("run", str(repo.path), "--base", base, "--output-dir", str(repo.path / "full"))
     assert full.returncode == 1, full.stderr
     for index, stages in enumerate(shards):
@@ -120,7 +120,7 @@ def test_shards_of_every_stage_merge_in_process(repo: Repo, tmp_path: Path) -> N
         return run(request, registry, NoProgress(), threading.Event()).report
 
     full = once((), "full")
-    shards = [(s, once((s,), s)) for s in ("safety", "security", "quality", "size")]
+    shards = [(s, once((s,), s)) for s in ("safety", "integrity", "security", "quality", "size")]
     merged = merge_reports(shards)
     assert merged.verdict is full.verdict is Verdict.FAIL
     assert [g.name for g in merged.gates] == [g.name for g in full.gates]
