@@ -18,11 +18,11 @@ TESTS, LINT, FORMAT, TYPES = "tests", "lint", "format", "types"
 SECURITY, GATES = "security", "gates"
 COVERAGE_REPORT = "coverage"  # `coverage report --fail-under`: a threshold, not a check
 
-_TOOL_KINDS = {
+TOOL_KINDS = {
     "pytest": TESTS, "py.test": TESTS, "unittest": TESTS, "nose2": TESTS, "trial": TESTS,
     "ward": TESTS, "behave": TESTS, "tox": TESTS, "nox": TESTS,
     "flake8": LINT, "pylint": LINT, "pycodestyle": LINT, "pyflakes": LINT, "pre-commit": LINT,
-    "prek": LINT,
+    "prek": LINT, "ruff": LINT,
     "black": FORMAT, "isort": FORMAT, "yapf": FORMAT, "autopep8": FORMAT,
     "mypy": TYPES, "dmypy": TYPES, "pyright": TYPES, "basedpyright": TYPES, "pytype": TYPES,
     "pyre": TYPES, "ty": TYPES,
@@ -179,9 +179,11 @@ def _invocations(argv: tuple[str, ...]) -> list[Invocation]:
         return [_build(TESTS, "hatch-test", args[1:])]
     if tool == "django-test":
         return [_build(TESTS, "django-test", args)]
-    kind = _TOOL_KINDS.get(tool)
-    if kind is None or (tool == "pre-commit" and "run" not in args):
+    kind = TOOL_KINDS.get(tool)
+    if kind is None or (tool in ("pre-commit", "prek") and "run" not in args):
         return []
+    if tool in ("pre-commit", "prek"):
+        args = tuple(a for a in args if a != "run")
     if tool == "black" and "--check" not in args and "--diff" not in args:
         return []
     return [_build(kind, tool, args)]

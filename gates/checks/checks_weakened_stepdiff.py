@@ -68,9 +68,17 @@ def counterpart(base: CheckStep, head: Sequence[CheckStep]) -> CheckStep | None:
 
 
 def _prefer_active(steps: Sequence[CheckStep], base: CheckStep) -> CheckStep:
-    same_tool = [s for s in steps if s.invocation.tool == base.invocation.tool] or list(steps)
-    active = [s for s in same_tool if s.state == ACTIVE]
-    return (active or same_tool)[0]
+    """Of several candidates (two mypy runs in one tox env), the one on the same paths, then
+    of the same tool, then active."""
+    inv = base.invocation
+    return min(
+        steps,
+        key=lambda s: (
+            s.invocation.targets != inv.targets,
+            s.invocation.tool != inv.tool,
+            s.state != ACTIVE,
+        ),
+    )
 
 
 def compare_steps(

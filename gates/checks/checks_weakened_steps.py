@@ -22,6 +22,7 @@ from gates.checks.checks_weakened_commands import (
     LINT,
     TESTS,
     TYPES,
+    TOOL_KINDS,
     Invocation,
     invocations,
     named_kind,
@@ -248,14 +249,13 @@ def _action_invocation(uses: str, inputs: Mapping[Any, Any]) -> Invocation | Non
     )
     if "gates" in name.rsplit("/", 1)[-1] or (name.startswith("./") and gates_inputs):
         return Invocation(GATES, name, (), options=options)
-    for marker, kind in (
-        ("pre-commit/action", LINT),
-        ("ruff-action", LINT),
-        ("pyright-action", TYPES),
-        ("psf/black", "format"),
-    ):
-        if marker in name:
-            return Invocation(kind, name, ())
+    if name.startswith("pre-commit/action"):
+        return Invocation(LINT, name, ())
+    # An action named after the tool it runs: astral-sh/ruff-action, psf/black,
+    # jakebailey/pyright-action, zizmorcore/zizmor-action, pypa/gh-action-pip-audit.
+    words = set(re.split(r"[/_.]|-action|action-|gh-action-", name))
+    for tool in sorted(words & TOOL_KINDS.keys()):
+        return Invocation(TOOL_KINDS[tool], name, ())
     return None
 
 
@@ -316,6 +316,7 @@ def tox_steps(path: str, text: str, offset: int) -> Iterator[CheckStep]:
 
 _FACTOR = re.compile(r"^[\w!{},.-]+:\s+")
 _POSARGS = re.compile(r"\{posargs:?([^}]*)\}")
+_ENV_DEFAULT = re.compile(r"\{env:[^:}]+(?::([^}]*))?\}")
 
 
 def _tox_command(
@@ -324,6 +325,7 @@ def _tox_command(
     raw = _FACTOR.sub("", raw.strip())  # `mypy: mypy src` runs only in envs with that factor
     dash = raw.startswith("-")
     raw = _POSARGS.sub(lambda m: m.group(1), raw.lstrip("-").strip()).replace(" []", "")
+    raw = _ENV_DEFAULT.sub(lambda m: m.group(1) or "", raw)  # {env:CMD:pytest} -> pytest
     for command in parse_script(raw):
         why = "ignore_outcome = true" if outcome else ("- prefix" if dash else command.ignored)
         yield from _command_steps(path, label, line, replace(command, ignored=why))

@@ -367,3 +367,83 @@ def test_end_to_end_inline_suppression_and_a_legitimate_change(repo: Repo) -> No
     (found,) = result.findings
     assert found.suppressed is not None
     assert result.status is Status.PASS
+
+
+# --- pieces learnt from real projects' config history ---------------------------------------
+
+
+def test_rule_selectors_match_by_linter_letters() -> None:
+    from gates.checks.checks_weakened_rules import covers
+
+    assert covers("F", "F401")
+    assert not covers("F", "FBT001")  # flake8-boolean-trap is not pyflakes
+    assert covers("PL", "PLR0913")
+    assert covers("E5", "E501")
+    assert not covers("E501", "E5")
+    assert covers("ALL", "D203")
+
+
+def test_commands_are_unwrapped_from_runners_and_interpreters() -> None:
+    from gates.checks.checks_weakened_commands import invocations
+
+    def seen(command: str) -> list[tuple[str, str, tuple[str, ...]]]:
+        return [(i.kind, i.tool, i.targets) for i in invocations(tuple(command.split()))]
+
+    assert seen("uvx --with tox-uv tox run -e py312,typing") == [
+        ("tests", "tox:py312", ()),
+        ("types", "tox:typing", ()),
+    ]
+    assert seen("python -Im coverage report --fail-under=100") == [("coverage", "coverage", ())]
+    assert seen("poetry run python -m pytest --cov --cov-report=xml tests") == [
+        ("tests", "pytest", ("tests",))
+    ]
+    assert seen("tox -e docs") == []
+    assert seen("tox -e ${{env.PY}}-mypy") == [("types", "tox:${{env.PY}}-mypy", ())]
+
+
+def test_tox_factor_conditions_and_env_defaults_are_read_as_commands() -> None:
+    base = "[testenv]\ncommands = pytest {posargs:tests}\n"
+    head = (
+        "[testenv]\ncommands =\n    {env:_CMD:pytest} {posargs:tests}\n"
+        "    coverage: coverage report --fail-under=90\n"
+    )
+    assert _scan(("tox.ini", base, head)) == []
+
+
+def test_an_action_is_known_by_the_tool_it_is_named_after() -> None:
+    base = "on: pull_request\njobs:\n  z:\n    runs-on: x\n    steps:\n      - run: uvx zizmor .\n"
+    head = base.replace("run: uvx zizmor .", "uses: zizmorcore/zizmor-action@v1")
+    assert _scan((".github/workflows/z.yml", base, head)) == []
+    removed = base.replace("      - run: uvx zizmor .\n", "      - run: echo skipped\n")
+    assert _rules(_scan((".github/workflows/z.yml", base, removed))) == ["check-step-removed"]
+
+
+def test_a_marker_the_pr_registers_may_be_deselected() -> None:
+    base = '[tool.pytest.ini_options]\naddopts = ["-ra"]\nmarkers = ["slow: slow"]\n'
+    opt_in = base.replace('["-ra"]', '["-ra", "-m", "not property"]').replace(
+        '["slow: slow"]', '["slow: slow", "property: opt-in"]'
+    )
+    old_marker = base.replace('["-ra"]', '["-ra", "-m", "not slow"]')
+    assert _scan(("pyproject.toml", base, opt_in)) == []
+    assert _rules(_scan(("pyproject.toml", base, old_marker))) == ["tests-deselected"]
+
+
+def test_paths_follow_the_prs_renames_and_a_deleted_task_file_is_not_a_removal() -> None:
+    tox = "[testenv:typing]\ncommands = mypy {name}\n"
+    renamed = [
+        FileChange("tox.ini", tox.format(name="ex/old.py"), tox.format(name="ex/new.py")),
+        FileChange("ex/new.py", "x = 1\n", "x = 1\n", base_path="ex/old.py"),
+    ]
+    assert GATE.scan_changes(renamed, DEFAULTS) == []
+    make = "test:\n\tpytest tests\n"
+    assert _scan(("Makefile", make, None)) == []
+    workflow = "on: pull_request\njobs:\n  t:\n    runs-on: x\n    steps:\n      - run: pytest\n"
+    assert _rules(_scan((".github/workflows/t.yml", workflow, None))) == ["check-step-removed"]
+
+
+def test_flake8_default_ignores_coming_back_are_not_a_loosening() -> None:
+    base = "[flake8]\nignore = E203\n"
+    head = "[flake8]\nextend-ignore = E203\n"
+    assert _scan(("setup.cfg", base, head)) == []
+    widened = "[flake8]\nextend-ignore = E203, E722\n"
+    assert _rules(_scan(("setup.cfg", base, widened))) == ["lint-rules-loosened"]
