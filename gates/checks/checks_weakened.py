@@ -165,7 +165,7 @@ def _newly_enforced(base: SideConfig, head: SideConfig) -> Callable[[Marker], bo
 def _suppressions(
     changes: Sequence[FileChange], options: Mapping[str, object], expected: Callable[[Marker], bool]
 ) -> list[Finding]:
-    python = [(c.path, c.base, c.head) for c in changes if c.path.endswith(".py")]
+    python = [(c.path, c.base, c.head) for c in changes]  # .py, config and CI files
     added = {
         path: kept
         for path, found in new_markers(python).items()

@@ -1,5 +1,6 @@
 """New suppression comments in the PR's Python files: `# type: ignore`, `# noqa`, `# nosec`,
-`# pylint: disable`, `# pyright: ignore` and gates' own `# gates: ignore[...]`.
+`# pylint: disable`, `# pyright: ignore` and gates' own `# gates: ignore[...]` (also in the
+config and CI files this gate reads).
 
 Comments are found with `tokenize`, so a marker quoted in a string or docstring is not one.
 A comment counts as new when the head has more of that marker (with its codes) than the base
@@ -14,6 +15,8 @@ import re
 import tokenize
 from collections import Counter
 from collections.abc import Iterator, Sequence
+
+from gates.filters.suppressions import parse_marker
 
 _MARKERS = (
     ("type: ignore", re.compile(r"#\s*type:\s*ignore(\[[^\]]*\])?")),
@@ -38,6 +41,21 @@ def markers(text: str) -> list[tuple[int, Marker]]:
     return found
 
 
+def gates_markers(text: str) -> list[tuple[int, Marker]]:
+    """gates' own `gates: ignore[...]` markers in a config or CI file (whose comments no
+    parser keeps): the one suppression a PR can add there to silence this very gate."""
+    found = []
+    for number, line in enumerate(text.splitlines(), 1):
+        marker = parse_marker(line, number) if "gates:" in line and "#" in line else None
+        if marker is not None:
+            found.append((number, ("gates: ignore", ",".join(sorted(marker.rules)))))
+    return found
+
+
+def markers_of(path: str, text: str) -> list[tuple[int, Marker]]:
+    return markers(text) if path.endswith(".py") else gates_markers(text)
+
+
 def _comments(text: str) -> Iterator[tuple[int, str]]:
     try:
         for token in tokenize.generate_tokens(io.StringIO(text).readline):
@@ -55,9 +73,9 @@ def new_markers(
     base_total: Counter[Marker] = Counter()
     head_by_file: dict[str, list[tuple[int, Marker]]] = {}
     for path, base, head in changes:
-        base_total.update(m for _, m in markers(base or ""))
+        base_total.update(m for _, m in markers_of(path, base or ""))
         if head is not None:
-            head_by_file[path] = markers(head)
+            head_by_file[path] = markers_of(path, head)
     available = Counter(base_total)
     out: dict[str, list[tuple[int, Marker]]] = {}
     for path, found in sorted(head_by_file.items()):

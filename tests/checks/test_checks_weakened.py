@@ -364,8 +364,12 @@ def test_end_to_end_inline_suppression_and_a_legitimate_change(repo: Repo) -> No
 
     result = _run(repo, base)
 
-    (found,) = result.findings
-    assert found.suppressed is not None
+    lowered_found, marker_added = sorted(result.findings, key=lambda f: f.rule)
+    assert lowered_found.rule == "coverage-threshold-lowered"
+    assert lowered_found.suppressed is not None
+    # the marker the PR added to silence it is itself reported, as a note that does not block
+    assert (marker_added.rule, marker_added.severity) == ("suppressions-added", Severity.NOTE)
+    assert "# gates: ignore[coverage-threshold-lowered]" in marker_added.message
     assert result.status is Status.PASS
 
 
