@@ -165,28 +165,42 @@ def _newly_enforced(base: SideConfig, head: SideConfig) -> Callable[[Marker], bo
 def _suppressions(
     changes: Sequence[FileChange], options: Mapping[str, object], expected: Callable[[Marker], bool]
 ) -> list[Finding]:
-    python = [(c.path, c.base, c.head) for c in changes]  # .py, config and CI files
+    """One finding per file with new suppression comments. They are notes; they become
+    warnings when the PR adds more than `max_new_suppressions` to files that existed at base
+    (silencing old code that now fails is the weakening; a new module's markers are new code,
+    reviewed as such)."""
+    files = [(c.path, c.base, c.head) for c in changes]  # .py, config and CI files
     added = {
         path: kept
-        for path, found in new_markers(python).items()
+        for path, found in new_markers(files).items()
         if (kept := [(line, m) for line, m in found if not expected(m)])
     }
-    total = sum(len(found) for found in added.values())
+    existing = {c.path for c in changes if c.base is not None}
+    total = sum(len(found) for path, found in added.items() if path in existing)
     limit = options.get("max_new_suppressions", 5)
     many = isinstance(limit, int) and total > limit
-    severity = Severity.WARNING if many else Severity.NOTE
-    out = []
-    for path, found in added.items():
-        before = next((c for c in changes if c.path == path), None)
-        had = "new file" if before is None or before.base is None else "file changed"
-        out.append(
-            finding(
-                SUPPRESSIONS_ADDED,
-                path,
-                found[0][0],
-                f"{len(found)} suppression comment(s) added to {path} ({had}): {describe(found)}"
-                + (f"; {total} in the PR, more than max_new_suppressions {limit}" if many else ""),
-                severity,
-            )
+    return [
+        _suppression_finding(
+            path,
+            found,
+            path in existing,
+            many,
+            f"; {total} in files that existed at base, more than max_new_suppressions {limit}",
         )
-    return out
+        for path, found in added.items()
+    ]
+
+
+def _suppression_finding(
+    path: str, found: list[tuple[int, Marker]], existed: bool, many: bool, why: str
+) -> Finding:
+    blocking = many and existed
+    return finding(
+        SUPPRESSIONS_ADDED,
+        path,
+        found[0][0],
+        f"{len(found)} suppression comment(s) added to {path} "
+        f"({'file changed' if existed else 'new file'}): {describe(found)}"
+        + (why if blocking else ""),
+        Severity.WARNING if blocking else Severity.NOTE,
+    )

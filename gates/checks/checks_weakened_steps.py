@@ -285,9 +285,15 @@ def _worst(step: CheckStep, state: str, why: str) -> CheckStep:
 # --- tox -------------------------------------------------------------------------------------
 
 
+class _CaseKeepingParser(configparser.RawConfigParser):
+    """INI keys as written (configparser lowers them; mypy's flags are compared by name)."""
+
+    def optionxform(self, optionstr: str) -> str:
+        return optionstr
+
+
 def read_ini(text: str) -> configparser.RawConfigParser | None:
-    parser = configparser.RawConfigParser(strict=False, interpolation=None)
-    parser.optionxform = str  # type: ignore[assignment,method-assign]  # keys keep their case
+    parser = _CaseKeepingParser(strict=False, interpolation=None)
     try:
         parser.read_string(text)
     except configparser.Error:
