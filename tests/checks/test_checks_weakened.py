@@ -311,6 +311,9 @@ def test_suppressions_above_the_limit_are_warnings() -> None:
     assert {f.severity for f in _scan(("a.py", "", head), max_new_suppressions=3)} == {
         Severity.NOTE
     }
+    # a new module's markers are new code: notes, however many
+    new_module = _scan(("b.py", None, head), max_new_suppressions=2)
+    assert {f.severity for f in new_module} == {Severity.NOTE}
 
 
 def test_a_marker_moved_to_another_file_is_not_new() -> None:
