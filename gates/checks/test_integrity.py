@@ -61,7 +61,7 @@ class TestIntegrityGate(ChangeCheckGate):
         tests = [c for c in changes if is_test_file(c.path) or is_test_file(c.old_path)]
         base, head, notes = _read_sides(tests)
         findings.extend(notes)
-        matching = match(base, head, _removed_names(changes))
+        matching = match(base, head, lambda: _removed_names(changes))
         for missing in matching.missing:
             path = missing.base.path
             counts = (len(base[path].tests), len(head[path].tests) if path in head else 0)
@@ -102,7 +102,7 @@ def _facts(text: str) -> ModuleFacts | str:
     if isinstance(tree, str):
         return tree
     try:
-        return module_facts(tree)
+        return module_facts(tree, text)
     except RecursionError:
         return "nested too deeply to analyse"
 

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import ast
 import copy
-from collections.abc import Iterator, Mapping, Sequence
+import functools
+import hashlib
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from gates.checks.test_integrity_asserts import Checks, Reader
@@ -27,19 +29,48 @@ Function = ast.FunctionDef | ast.AsyncFunctionDef
 _DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 
 
-@dataclass(frozen=True)
 class TestFacts:
-    qualname: str  # "TestCart.test_total" or "test_total"
-    name: str
-    line: int
-    body: str  # the body's dump without positions: equal bodies are the same test
-    signature: str  # the class it is in and its parameters (the fixtures it gets)
-    shape: str  # the body with literals and parameters blanked: one case of a parametrized test
-    cases: int  # parametrized cases (1 when not parametrized)
-    markers: tuple[Spot, ...]  # skip / skipif / xfail markers in force (own, class, module)
-    skip_calls: tuple[Spot, ...]
-    checks: Checks
-    references: frozenset[str]  # names and attributes the body uses
+    """One test. What every comparison needs is read at once; the rest (body dump, shape,
+    assertions, references) only when asked, since most tests of a big file are unchanged
+    and never are (a 3,500-line test file took 0.7 s when everything was read)."""
+
+    def __init__(self, node: Function, qualname: str, scope: _Scope) -> None:
+        self.node = node
+        self.qualname = qualname  # "TestCart.test_total" or "test_total"
+        self.name = node.name
+        self.line = node.lineno
+        self.scope = scope
+        # The class it is in and its parameters (the fixtures it gets).
+        self.signature = qualname.rpartition(".")[0] + dump(node.args)
+        self.cases = _cases(node, scope.lists)  # parametrized cases (1 when not parametrized)
+        # skip / skipif / xfail markers in force (own, class, module)
+        self.markers = scope.markers + tuple(decorator_markers(node))
+        first = min([node.lineno, *(d.lineno for d in node.decorator_list)])
+        # Its text with decorators, and where it lives: both equal means nothing to compare.
+        self.unchanged_key = (scope.context, "\n".join(scope.lines[first - 1 : node.end_lineno]))
+
+    @functools.cached_property
+    def body(self) -> str:
+        """The body's dump without positions: equal bodies are the same test."""
+        return "".join(dump(stmt) for stmt in _without_docstring(self.node.body))
+
+    @functools.cached_property
+    def shape(self) -> str:
+        """The body with literals and parameters blanked: one case of a parametrized test."""
+        return _shape(self.node)
+
+    @functools.cached_property
+    def skip_calls(self) -> tuple[Spot, ...]:
+        return tuple(skip_calls(self.node.body))
+
+    @functools.cached_property
+    def checks(self) -> Checks:
+        return Reader(self.scope.helpers, self.scope.constants).read(self.node)
+
+    @functools.cached_property
+    def references(self) -> frozenset[str]:
+        """Names and attributes the body (and its classes) use."""
+        return self.scope.references | frozenset(_references(self.node.body))
 
 
 @dataclass(frozen=True)
@@ -62,10 +93,16 @@ def parse(text: str) -> ast.Module | str:
 def defined_names(tree: ast.Module) -> frozenset[str]:
     """Functions, classes and methods anywhere, and names bound at module level
     (`Infinity = InfinityType()`): what a test can use from the module."""
-    names = set()
-    for node in ast.walk(tree):
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            names.add(node.name)
+    names: set[str] = set()
+    scopes: list[list[ast.stmt]] = [tree.body]
+    while scopes:  # the module, its classes and theirs (not the insides of functions)
+        for node in scopes.pop():
+            if isinstance(node, _DEFINITIONS):
+                names.add(node.name)
+            if isinstance(node, ast.ClassDef):
+                scopes.append(node.body)
+            elif isinstance(node, (ast.If, ast.Try)):  # `if TYPE_CHECKING:`, `try: import`
+                scopes.extend([node.body, node.orelse])
     for stmt in tree.body:
         targets = stmt.targets if isinstance(stmt, ast.Assign) else [getattr(stmt, "target", None)]
         names.update(t.id for t in targets if isinstance(t, ast.Name) and not t.id.startswith("__"))
@@ -80,20 +117,40 @@ class _Scope:
     constants: Mapping[str, float]
     lists: Mapping[str, int]
     markers: tuple[Spot, ...]  # skips of the module and enclosing classes
+    lines: Sequence[str]  # the module's text
     references: frozenset[str] = frozenset()  # names its classes use (bases, attributes)
+    context: str = ""  # digest of all of the above that can change what a test checks
 
 
-def module_facts(tree: ast.Module) -> ModuleFacts:
+def module_facts(tree: ast.Module, text: str) -> ModuleFacts:
     helpers = {n.name: n for n in tree.body if isinstance(n, Function) and not _is_test(n)}
     markers = tuple(pytestmark(tree.body)) + tuple(module_skips(tree.body))
-    scope = _Scope(helpers, _constants(tree), _list_lengths(tree), markers)
+    lines = text.splitlines()
+    scope = _Scope(helpers, _constants(tree), _list_lengths(tree), markers, lines)
+    scope = replace(scope, context=_digest(scope, helpers.values()))
     tests: dict[str, TestFacts] = {}
     for node in tree.body:
         if isinstance(node, Function) and _is_test(node):
-            tests[node.name] = _test_facts(node, node.name, scope)
+            tests[node.name] = TestFacts(node, node.name, scope)
         elif isinstance(node, ast.ClassDef):
             tests.update((t.qualname, t) for t in _class_tests(node, "", scope))
     return ModuleFacts(tests=tests, defined=defined_names(tree), imports=_imports(tree))
+
+
+def _digest(scope: _Scope, nodes: Iterable[ast.AST]) -> str:
+    """What a test depends on besides its own text: helpers' text, constants, markers."""
+    parts = [
+        scope.context,
+        repr(sorted(scope.constants.items())),
+        repr(sorted(scope.lists.items())),
+    ]
+    parts += [spot.text for spot in scope.markers]
+    for node in nodes:
+        start, end = getattr(node, "lineno", 1), getattr(node, "end_lineno", 0)
+        parts.append("\n".join(scope.lines[start - 1 : end]))
+    return hashlib.blake2b(
+        "\x1f".join(parts).encode(errors="surrogatepass"), digest_size=16
+    ).hexdigest()
 
 
 def _imports(tree: ast.Module) -> frozenset[str]:
@@ -126,27 +183,12 @@ def _class_tests(node: ast.ClassDef, prefix: str, outer: _Scope) -> Iterator[Tes
         markers=outer.markers + tuple(decorator_markers(node)) + tuple(pytestmark(node.body)),
         references=outer.references | frozenset(_references([*node.bases, *others])),
     )
+    scope = replace(scope, context=_digest(scope, [*methods.values(), *others, *node.bases]))
     for child in node.body:
         if isinstance(child, Function) and _is_test(child):
-            yield _test_facts(child, qual + child.name, scope)
+            yield TestFacts(child, qual + child.name, scope)
         elif isinstance(child, ast.ClassDef):
             yield from _class_tests(child, qual, scope)
-
-
-def _test_facts(node: Function, qualname: str, scope: _Scope) -> TestFacts:
-    return TestFacts(
-        qualname=qualname,
-        name=node.name,
-        line=node.lineno,
-        body="".join(dump(stmt) for stmt in _without_docstring(node.body)),
-        signature=qualname.rpartition(".")[0] + dump(node.args),
-        shape=_shape(node),
-        cases=_cases(node, scope.lists),
-        markers=scope.markers + tuple(decorator_markers(node)),
-        skip_calls=tuple(skip_calls(node.body)),
-        checks=Reader(scope.helpers, scope.constants).read(node),
-        references=scope.references | frozenset(_references(node.body)),
-    )
 
 
 def _without_docstring(body: list[ast.stmt]) -> list[ast.stmt]:

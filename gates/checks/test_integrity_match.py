@@ -11,7 +11,7 @@ up for it (a rewrite under a new name keeps the count), and only a net loss is r
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
@@ -97,15 +97,25 @@ class _Matcher:
     def explain_duplicates(self, head: list[Located]) -> None:
         """A test whose body, class and fixtures equal another test's at head was a copy:
         removing it loses nothing."""
-        kept = {(h.path, h.test.signature, h.test.body) for h in head}
+        wanted = {(b.path, b.test.signature) for b in self.pending}
+        kept = {
+            (h.path, h.test.signature, h.test.body)
+            for h in head
+            if (h.path, h.test.signature) in wanted
+        }
         self.pending = [
             b for b in self.pending if (b.path, b.test.signature, b.test.body) not in kept
         ]
 
-    def explain_removed_features(self, removed_names: frozenset[str], gone: set[str]) -> None:
+    def explain_removed_features(
+        self, removed: Callable[[], frozenset[str]], gone: set[str]
+    ) -> None:
         """A test that used a name the PR deleted from non-test code went with its feature;
         a test file deleted with the feature counts what it imported (`from pkg.jws import
         JWSSerializer` used through a class attribute or a fixture)."""
+        if not self.pending:
+            return
+        removed_names = removed()
         self.pending = [
             b
             for b in self.pending
@@ -124,8 +134,10 @@ def _key(located: Located, key: str) -> str:
 def match(
     base: Mapping[str, ModuleFacts],
     head: Mapping[str, ModuleFacts],
-    removed_names: frozenset[str],
+    removed_names: Callable[[], frozenset[str]],
 ) -> Matching:
+    """`removed_names` is called only when some base test is left unmatched: it parses the
+    PR's non-test files."""
     matcher = _Matcher(base, head)
     matcher.pair("qualname", same_file_only=True)
     matcher.pair("name", same_file_only=False)

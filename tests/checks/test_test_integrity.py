@@ -658,3 +658,20 @@ def test_a_test_file_deleted_with_the_module_its_classes_use_goes_with_it() -> N
         change("pkg/jws.py", code, code + "\n"), change("tests/test_jws.py", tests, None)
     )
     assert [f.rule for f in findings] == ["test-removed"]
+
+
+def test_a_helper_emptied_weakens_the_unchanged_tests_that_call_it() -> None:
+    base = """
+    def check_page(html):
+        assert html.startswith("<!doctype html>")
+        assert "</html>" in html
+
+
+    def test_home(render):
+        check_page(render("home"))
+    """
+    head = base.replace('        assert "</html>" in html\n', "")
+
+    findings = scan(change("tests/test_page.py", base, head))
+
+    assert [(f.rule, f.line) for f in findings] == [("assertion-removed", 5)]
