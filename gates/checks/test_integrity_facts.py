@@ -13,7 +13,7 @@ import copy
 import functools
 import hashlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from gates.checks.test_integrity_asserts import Checks, Reader
 from gates.checks.test_integrity_forms import Spot, dump, last_name
@@ -78,6 +78,7 @@ class ModuleFacts:
     tests: Mapping[str, TestFacts]  # by qualname, in file order
     defined: frozenset[str]  # functions, classes and methods it defines
     imports: frozenset[str] = frozenset()  # names it imports (top-level names of modules)
+    classes: Mapping[str, frozenset[str]] = field(default_factory=dict)  # test class -> tests
 
 
 def parse(text: str) -> ast.Module | str:
@@ -119,6 +120,7 @@ class _Scope:
     markers: tuple[Spot, ...]  # skips of the module and enclosing classes
     lines: Sequence[str]  # the module's text
     references: frozenset[str] = frozenset()  # names its classes use (bases, attributes)
+    bases: tuple[str, ...] = ()  # the classes its class inherits from (last names)
     context: str = ""  # digest of all of the above that can change what a test checks
 
 
@@ -134,7 +136,17 @@ def module_facts(tree: ast.Module, text: str) -> ModuleFacts:
             tests[node.name] = TestFacts(node, node.name, scope)
         elif isinstance(node, ast.ClassDef):
             tests.update((t.qualname, t) for t in _class_tests(node, "", scope))
-    return ModuleFacts(tests=tests, defined=defined_names(tree), imports=_imports(tree))
+    classes: dict[str, set[str]] = {}
+    for test in tests.values():
+        owner = test.qualname.rpartition(".")[0].rpartition(".")[2]
+        if owner:
+            classes.setdefault(owner, set()).add(test.name)
+    return ModuleFacts(
+        tests=tests,
+        defined=defined_names(tree),
+        imports=_imports(tree),
+        classes={name: frozenset(methods) for name, methods in classes.items()},
+    )
 
 
 def _digest(scope: _Scope, nodes: Iterable[ast.AST]) -> str:
@@ -182,6 +194,7 @@ def _class_tests(node: ast.ClassDef, prefix: str, outer: _Scope) -> Iterator[Tes
         helpers={**outer.helpers, **methods},
         markers=outer.markers + tuple(decorator_markers(node)) + tuple(pytestmark(node.body)),
         references=outer.references | frozenset(_references([*node.bases, *others])),
+        bases=tuple(last_name(base) for base in node.bases),
     )
     scope = replace(scope, context=_digest(scope, [*methods.values(), *others, *node.bases]))
     for child in node.body:

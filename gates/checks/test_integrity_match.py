@@ -107,6 +107,19 @@ class _Matcher:
             b for b in self.pending if (b.path, b.test.signature, b.test.body) not in kept
         ]
 
+    def explain_inherited(self, head: Mapping[str, ModuleFacts]) -> None:
+        """A method removed from a test class whose parent test class (in any file of the PR)
+        has a test of that name: the parent's test now runs in its place."""
+        classes: dict[str, set[str]] = {}
+        for module in head.values():
+            for name, methods in module.classes.items():
+                classes.setdefault(name, set()).update(methods)
+        self.pending = [
+            b
+            for b in self.pending
+            if not any(b.test.name in classes.get(base, ()) for base in b.test.scope.bases)
+        ]
+
     def explain_removed_features(
         self, removed: Callable[[], frozenset[str]], gone: set[str]
     ) -> None:
@@ -145,6 +158,7 @@ def match(
     matcher.fold_into_parameters()
     deleted = {path for path, module in head.items() if not module.tests and path in base}
     matcher.explain_duplicates(_located(head))
+    matcher.explain_inherited(head)
     matcher.explain_removed_features(removed_names, deleted)
     losses = _net_losses(matcher)
     # A suite reorganised into new files: tests of the files the PR deleted may be made up for

@@ -675,3 +675,22 @@ def test_a_helper_emptied_weakens_the_unchanged_tests_that_call_it() -> None:
     findings = scan(change("tests/test_page.py", base, head))
 
     assert [(f.rule, f.line) for f in findings] == [("assertion-removed", 5)]
+
+
+def test_an_override_removed_lets_the_parent_test_class_s_test_run() -> None:
+    parent = (
+        "class TestSerializer:\n"
+        "    def test_fallback(self, s):\n        assert s.loads(s.dumps(1)) == 1\n"
+    )
+    child = (
+        "from tests.test_serializer import TestSerializer\n\n\n"
+        "class TestTimed(TestSerializer):\n"
+        "    def test_max_age(self, s):\n        assert s.max_age\n\n"
+        "    def test_fallback(self, s):\n        assert s.loads(s.dumps(2)) == 2\n"
+    )
+    head = child.split("\n\n    def test_fallback")[0] + "\n"
+
+    parent_changed = change("tests/test_serializer.py", parent, parent + "\n")
+    assert scan(change("tests/test_timed.py", child, head), parent_changed) == []
+    findings = scan(change("tests/test_timed.py", child, head))
+    assert [f.rule for f in findings] == ["test-removed"]
