@@ -9,7 +9,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
-from gates.checks.test_integrity_forms import Spot, dotted, dump, last_name
+from gates.checks.test_integrity_forms import Spot, dotted, dump, last_name, short
 
 Decorated = ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
 
@@ -36,7 +36,7 @@ def _marker(node: ast.expr) -> Spot | None:
     if isinstance(node, ast.Call) and kind != "skip":
         given = node.args[:1] or [k.value for k in node.keywords if k.arg == "condition"]
         condition = dump(given[0]) if given else ""
-    label = "@" + " ".join(ast.unparse(node).split())[:80]
+    label = "@" + short(node)
     return Spot(f"{kind}|{condition}", label, node.lineno)
 
 
@@ -71,7 +71,7 @@ def module_skips(body: list[ast.stmt]) -> Iterator[Spot]:
         if isinstance(value, ast.Call) and last_name(value) in ("importorskip", "skip"):
             yield Spot(
                 f"module|{dump(value.func)}|{dump(ast.Tuple(value.args[:1]))}",
-                " ".join(ast.unparse(value).split())[:80],
+                short(value),
                 stmt.lineno,
             )
 
@@ -86,5 +86,5 @@ def skip_calls(body: list[ast.stmt]) -> Iterator[Spot]:
             elif not isinstance(node, ast.Call):
                 target = None
             if target is not None and last_name(target) in _SKIP_CALLS:
-                label = " ".join(ast.unparse(node).split())[:80]
+                label = short(node)
                 yield Spot(last_name(target), label, getattr(node, "lineno", 0))

@@ -11,7 +11,7 @@ import ast
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 
-from gates.checks.test_integrity_forms import dump, last_name, walk
+from gates.checks.test_integrity_forms import dump, last_name, short, walk
 
 # Parameters that loosen a comparison when they grow, with the library's default.
 _TOLERANCES: dict[str, dict[str, float]] = {
@@ -76,7 +76,7 @@ class Numbers:
         if kind == "approx" and "abs" in given and "rel" not in given:
             values.pop("rel", None)  # pytest.approx ignores rel when only abs is given
         key = dump(ast.Tuple(elts=list(call.args[:2]), ctx=ast.Load()))
-        label = ast.unparse(call)
+        label = short(call)
         return Tolerance(kind, key, values, label, call.lineno)
 
 

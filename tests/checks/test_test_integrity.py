@@ -694,3 +694,15 @@ def test_an_override_removed_lets_the_parent_test_class_s_test_run() -> None:
     assert scan(change("tests/test_timed.py", child, head), parent_changed) == []
     findings = scan(change("tests/test_timed.py", child, head))
     assert [f.rule for f in findings] == ["test-removed"]
+
+
+def test_a_token_in_a_weakened_assertion_is_masked_in_the_message() -> None:
+    token = "ghp_" + "a1B2c3D4e5F6" * 3
+    base = f'def test_login(client):\n    assert client.token == "{token}"\n'
+    head = "def test_login(client):\n    assert client.token\n"
+
+    (finding,) = scan(change("tests/test_login.py", base, head))
+
+    assert finding.rule == "assertion-vacuous"
+    assert token[:8] not in finding.message
+    assert "`assert client.token == 'ghp_****************'` at base" in finding.message
