@@ -11,7 +11,7 @@ the PR's files first, by name and by body, so they are not reported.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import PurePosixPath
 
 from gates.checks.changes import ChangeCheckGate, FileChange
@@ -22,6 +22,7 @@ from gates.checks.test_integrity_rules import (
     SKIP_ADDED,
     added_claims,
     compare,
+    ignored,
     no_cover,
     removed,
 )
@@ -61,17 +62,28 @@ class TestIntegrityGate(ChangeCheckGate):
         tests = [c for c in changes if is_test_file(c.path) or is_test_file(c.old_path)]
         base, head, notes = _read_sides(tests)
         findings.extend(notes)
-        matching = match(base, head, lambda: _removed_names(changes))
-        for missing in matching.missing:
-            path = missing.base.path
-            counts = (len(base[path].tests), len(head[path].tests) if path in head else 0)
-            findings.append(removed(missing, counts))
-        added = {id(pair): added_claims(pair) for pair in matching.pairs}
-        gained = Counter(text for texts in added.values() for text in texts)
-        gained.update(s.text for new in matching.new for s in new.test.checks.claims)
-        for pair in matching.pairs:
-            findings.extend(compare(pair, gained - Counter(added[id(pair)])))
+        findings.extend(_judge_tests(base, head, lambda: _removed_names(changes)))
+        for path, module in head.items():
+            before = base[path].ignored if path in base else ()
+            findings.extend(ignored(path, before, module.ignored))
         return _merge_shared_markers(findings)
+
+
+def _judge_tests(
+    base: Mapping[str, ModuleFacts],
+    head: Mapping[str, ModuleFacts],
+    removed_names: Callable[[], frozenset[str]],
+) -> Iterator[Finding]:
+    matching = match(base, head, removed_names)
+    for missing in matching.missing:
+        path = missing.base.path
+        counts = (len(base[path].tests), len(head[path].tests) if path in head else 0)
+        yield removed(missing, counts)
+    added = {id(pair): added_claims(pair) for pair in matching.pairs}
+    gained = Counter(text for texts in added.values() for text in texts)
+    gained.update(s.text for new in matching.new for s in new.test.checks.claims)
+    for pair in matching.pairs:
+        yield from compare(pair, gained - Counter(added[id(pair)]))
 
 
 def _read_sides(

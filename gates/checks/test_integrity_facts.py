@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, replace
 from gates.checks.test_integrity_asserts import Checks, Reader
 from gates.checks.test_integrity_forms import Spot, dump, last_name
 from gates.checks.test_integrity_skips import (
+    collect_ignored,
     decorator_markers,
     module_skips,
     pytestmark,
@@ -79,6 +80,7 @@ class ModuleFacts:
     defined: frozenset[str]  # functions, classes and methods it defines
     imports: frozenset[str] = frozenset()  # names it imports (top-level names of modules)
     classes: Mapping[str, frozenset[str]] = field(default_factory=dict)  # test class -> tests
+    ignored: tuple[Spot, ...] = ()  # conftest.py's collect_ignore entries
 
 
 def parse(text: str) -> ast.Module | str:
@@ -146,6 +148,7 @@ def module_facts(tree: ast.Module, text: str) -> ModuleFacts:
         defined=defined_names(tree),
         imports=_imports(tree),
         classes={name: frozenset(methods) for name, methods in classes.items()},
+        ignored=tuple(collect_ignored(tree.body)),
     )
 
 

@@ -84,6 +84,8 @@ def _vacuous_label(node: ast.AST) -> str:
             return "assert ... or True"
         if _compares_to_itself(node.test):
             return "assert x == x"
+        if _length_at_least_zero(node.test):
+            return "assert len(x) >= 0"
     if isinstance(node, ast.Call) and last_name(node) in WEAK_CALLS and node.args:
         first = node.args[0]
         return f"{last_name(node)}({short(first)})" if is_truthy_constant(first) else ""
@@ -104,6 +106,17 @@ def _compares_to_itself(test: ast.expr) -> bool:
         and isinstance(test.ops[0], ast.Eq)
         and dump(test.left) == dump(test.comparators[0])
     )
+
+
+def _length_at_least_zero(test: ast.expr) -> bool:
+    """`len(x) >= 0` (or `0 <= len(x)`): true of every sized value."""
+    if not (isinstance(test, ast.Compare) and len(test.ops) == 1):
+        return False
+    left, op, right = test.left, test.ops[0], test.comparators[0]
+    if isinstance(op, ast.LtE):
+        left, right, op = right, left, ast.GtE()
+    zero = isinstance(right, ast.Constant) and right.value == 0 and type(right.value) is int
+    return isinstance(op, ast.GtE) and last_name(left) == "len" and zero
 
 
 def _swallows(handler: ast.ExceptHandler) -> bool:

@@ -91,6 +91,13 @@ def _skips(pair: Pair) -> Iterator[Finding]:
         yield finding("test-skipped", pair.head.path, message, spot.line)
 
 
+def ignored(path: str, base: tuple[Spot, ...], head: tuple[Spot, ...]) -> Iterator[Finding]:
+    """conftest.py entries that stop pytest from collecting files."""
+    for spot in _new_spots(base, head):
+        message = f"{spot.label} added in {path}: pytest no longer collects what it names"
+        yield finding("test-skipped", path, message, spot.line)
+
+
 def _fewer(pair: Pair, moved: int) -> bool:
     """Fewer assertions, counted both ways: per statement (`assert x == [1, 2, 3]` replaced by
     `assert x == expected` is one check either way) and per compared element (three asserts

@@ -47,6 +47,42 @@ def decorator_markers(
         found = _marker(decorator)
         if found is not None:
             yield found
+        elif isinstance(decorator, ast.Call) and last_name(decorator) == "parametrize":
+            yield from _case_marks(decorator)
+
+
+def _case_marks(parametrize: ast.Call) -> Iterator[Spot]:
+    """`pytest.param(..., marks=pytest.mark.skip)`: one case skipped. The text names the case
+    (its values), so the same case keeping its mark is no change."""
+    for node in ast.walk(parametrize):
+        if not (isinstance(node, ast.Call) and last_name(node) == "param"):
+            continue
+        for keyword in node.keywords:
+            if keyword.arg != "marks":
+                continue
+            marks = keyword.value
+            items = marks.elts if isinstance(marks, (ast.List, ast.Tuple)) else [marks]
+            for item in items:
+                found = _marker(item)
+                if found is not None:
+                    case = dump(ast.Tuple(node.args, ast.Load()))
+                    yield Spot(f"{found.text}|{case}", found.label, item.lineno)
+
+
+def collect_ignored(body: list[ast.stmt]) -> Iterator[Spot]:
+    """`collect_ignore = ["test_x.py"]` (or `_glob`) in a conftest.py: files pytest no longer
+    collects, one Spot per entry."""
+    for stmt in body:
+        targets = stmt.targets if isinstance(stmt, ast.Assign) else [getattr(stmt, "target", None)]
+        names = {t.id for t in targets if isinstance(t, ast.Name)}
+        if isinstance(stmt, ast.AugAssign) and isinstance(stmt.target, ast.Name):
+            names.add(stmt.target.id)
+        value = getattr(stmt, "value", None)
+        if names & {"collect_ignore", "collect_ignore_glob"} and value is not None:
+            for item in ast.walk(value):
+                if isinstance(item, ast.Constant) and isinstance(item.value, str):
+                    label = f"collect_ignore entry {item.value[:80]!r}"  # a path, not a secret
+                    yield Spot(item.value, label, item.lineno)
 
 
 def pytestmark(body: list[ast.stmt]) -> Iterator[Spot]:

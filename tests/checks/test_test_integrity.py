@@ -706,3 +706,46 @@ def test_a_token_in_a_weakened_assertion_is_masked_in_the_message() -> None:
     assert finding.rule == "assertion-vacuous"
     assert token[:8] not in finding.message
     assert "`assert client.token == 'ghp_****************'` at base" in finding.message
+
+
+def test_a_case_marked_skip_in_the_parameters_is_skipped() -> None:
+    base = """
+    import pytest
+
+
+    @pytest.mark.parametrize("n", [2, pytest.param(3, id="three")])
+    def test_prime(n):
+        assert is_prime(n)
+    """
+    head = base.replace('id="three")', 'id="three", marks=pytest.mark.xfail)')
+
+    findings = scan(change("tests/test_p.py", base, head))
+
+    assert [(f.rule, f.line) for f in findings] == [("test-skipped", 4)]
+    assert scan(change("tests/test_p.py", head, head.replace('id="three"', 'id="3"'))) == []
+
+
+def test_files_ignored_by_conftest_are_skipped_tests() -> None:
+    base = 'collect_ignore = ["setup.py"]\n'
+    head = 'collect_ignore = ["setup.py", "tests/test_payments.py"]\n'
+
+    findings = scan(change("conftest.py", base, head))
+
+    assert summary(findings) == [
+        (
+            "test-skipped",
+            "conftest.py",
+            1,
+            "collect_ignore entry 'tests/test_payments.py' added in conftest.py: pytest no "
+            "longer collects what it names",
+        )
+    ]
+
+
+def test_a_length_compared_to_zero_is_vacuous() -> None:
+    base = "def test_items(cart):\n    assert len(cart.items) == 3\n"
+    head = "def test_items(cart):\n    assert len(cart.items) >= 0\n"
+
+    findings = scan(change("tests/test_cart.py", base, head))
+
+    assert [(f.rule, f.line) for f in findings] == [("assertion-vacuous", 2)]
