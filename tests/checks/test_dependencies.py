@@ -448,3 +448,18 @@ def test_lookups_are_capped_and_the_rest_named_in_a_note() -> None:
     (note,) = [f for f in findings if f.rule == "index-unchecked"]
     assert f"more than {MAX_LOOKUPS}" in note.message and names[-1] in note.message
     assert sum(f.rule == "not-on-index" for f in findings) == MAX_LOOKUPS
+
+
+@pytest.mark.parametrize(
+    ("reference", "name"),
+    [
+        ("https://github.com/pallets/werkzeug/archive/refs/heads/main.tar.gz", "werkzeug"),
+        ("git+https://github.com/sphinx-doc/sphinx.git@96dbe5e3", "sphinx"),
+        ("git+ssh://git@github.com/acme/tool@v2#egg=acme-tool", "acme-tool"),
+        ("https://files.example.com/pkgs/fast_json-1.0.3-py3-none-any.whl", "fast-json"),
+        ("./libs/common", "common"),
+    ],
+)
+def test_a_nameless_reference_is_named_after_what_it_installs(reference: str, name: str) -> None:
+    (dep,) = parse_requirements("requirements.txt", reference + "\n").deps
+    assert (dep.name, dep.url) == (name, reference)

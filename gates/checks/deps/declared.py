@@ -73,13 +73,22 @@ def bare_reference(text: str, path: str, line: int | None) -> Dep | None:
     if not (_SCHEME.match(target) or target.startswith(VCS_PREFIXES) or _looks_like_path(target)):
         return None
     egg = _EGG.search(target)
-    if egg:
-        name = egg.group(1)
-    else:
-        last = urlsplit(target).path.rstrip("/").rsplit("/", 1)[-1] or target
-        name = re.split(r"[-.]\d|\.(?:whl|zip|tar)", last, maxsplit=1)[0] or last
+    name = egg.group(1) if egg else reference_name(target)
     canonical = canonicalize_name(name) if re.search(r"[A-Za-z0-9]", name) else name
     return Dep(canonical, text, path, line, target, is_pinned(target))
+
+
+def reference_name(target: str) -> str:
+    """The project a nameless reference most likely installs, for messages: the repository of
+    a VCS URL or of a forge's archive (`.../werkzeug/archive/refs/heads/main.tar.gz`), else the
+    distribution file's or folder's name without its version."""
+    segments = [s for s in urlsplit(target).path.split("/") if s]
+    if "archive" in segments and segments.index("archive") > 0:
+        return segments[segments.index("archive") - 1]
+    last = segments[-1] if segments else target
+    if target.startswith(VCS_PREFIXES):
+        return re.sub(r"\.git$", "", last.split("@", 1)[0]) or last
+    return re.split(r"[-.]\d|\.(?:whl|zip|tar)", last, maxsplit=1)[0] or last
 
 
 def _looks_like_path(text: str) -> bool:
