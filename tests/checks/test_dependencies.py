@@ -463,3 +463,26 @@ def test_lookups_are_capped_and_the_rest_named_in_a_note() -> None:
 def test_a_nameless_reference_is_named_after_what_it_installs(reference: str, name: str) -> None:
     (dep,) = parse_requirements("requirements.txt", reference + "\n").deps
     assert (dep.name, dep.url) == (name, reference)
+
+
+def test_the_project_itself_and_workspace_members_are_not_judged() -> None:
+    head = """[project]
+name = "Invoice_Service"
+dependencies = ["invoice-core", "obscure-lib"]
+[project.optional-dependencies]
+all = ["invoice-service[cli,ml]"]
+[tool.uv.sources]
+invoice-core = { workspace = true }
+"""
+    findings = scan([FileChange("pyproject.toml", None, head)])
+    assert [(f.rule, f.line) for f in findings] == [("not-on-index", 3)]
+    assert "obscure-lib" in findings[0].message
+
+
+def test_index_options_in_a_constraints_file_count() -> None:
+    main = FileChange("requirements.txt", "flask\n", "flask\n-c constraints.txt\n")
+    pins = FileChange(
+        "constraints.txt", None, "--extra-index-url https://c.example/simple\nreqeusts==1\n"
+    )
+    findings = scan([main, pins])
+    assert [(f.path, f.rule, f.line) for f in findings] == [("constraints.txt", "new-index", 1)]

@@ -49,6 +49,8 @@ class Parsed:
     deps: list[Dep] = field(default_factory=list)
     sources: list[IndexSource] = field(default_factory=list)
     includes: list[str] = field(default_factory=list)  # repo paths of `-r` files
+    constraints: list[str] = field(default_factory=list)  # repo paths of `-c` files
+    own_names: list[str] = field(default_factory=list)  # the project's own name(s)
     # Name -> the named index the manifest takes it from (Poetry `source =`, uv `index =`,
     # Pipfile `index =`): not the configured index's to judge.
     bound: dict[str, str] = field(default_factory=dict)

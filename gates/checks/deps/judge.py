@@ -107,6 +107,7 @@ def _new_names(base: Side, head: Side, options: Mapping[str, object]) -> list[De
     """Head dependencies from an index whose name no base manifest declared, first place each."""
     # A name some head declaration takes from a URL or path is not installed from the index.
     known = {d.name for d in base.deps} | {d.name for d in head.deps if d.url}
+    known |= head.own_names  # `all = ["mypkg[cli,ml]"]`: the project names its own extras
     allowed = {canonicalize_name(name) for name in strings(options, "allow")}
     fresh: dict[str, Dep] = {}
     for dep in head.deps:

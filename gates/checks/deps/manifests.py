@@ -73,7 +73,8 @@ def parse_pyproject(path: str, text: str) -> Parsed:
     doc = load_toml(path, text)
     if isinstance(doc, str):
         return Parsed(problem=doc)
-    parsed = Parsed()
+    names = (doc.table("project").get("name"), doc.table("tool", "poetry").get("name"))
+    parsed = Parsed(own_names=[canonicalize_name(n) for n in names if isinstance(n, str)])
     parsed.deps.extend(_pep508_lists(doc))
     parsed.deps.extend(_poetry_deps(doc))
     parsed.deps.extend(_uv_sources(doc))
@@ -144,7 +145,8 @@ def _table_url(entry: Mapping[str, Any]) -> str:
     for key in ("url", "file", "path"):
         if isinstance(entry.get(key), str):
             return str(entry[key])
-    return ""
+    # A uv workspace member: a package of the same repository.
+    return "." if entry.get("workspace") is True else ""
 
 
 def _pinned(entry: object) -> bool:

@@ -54,8 +54,9 @@ def parse_requirements(path: str, text: str) -> Parsed:
         if option in _SOURCE_OPTIONS:
             parsed.sources.append(IndexSource(value, path, number, _SOURCE_OPTIONS[option]))
         elif option in _INCLUDE_OPTIONS:
-            if _INCLUDE_OPTIONS[option] == "-r" and value:
-                parsed.includes.append(_resolve(path, value))
+            if value:
+                kind = parsed.includes if _INCLUDE_OPTIONS[option] == "-r" else parsed.constraints
+                kind.append(_resolve(path, value))
         elif option in _EDITABLE:
             dep = requirement(value, path, number)
             if dep is not None:

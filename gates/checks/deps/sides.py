@@ -60,12 +60,15 @@ class Side:
     problems: dict[str, str] = dataclasses.field(default_factory=dict)
     locked: dict[str, str] = dataclasses.field(default_factory=dict)  # name -> lock file
     bound: dict[str, str] = dataclasses.field(default_factory=dict)  # name -> named index
+    own_names: set[str] = dataclasses.field(default_factory=set)  # the projects themselves
 
 
 def read_side(files: Mapping[str, str]) -> Side:
-    """Parse one side's manifests; a `.txt` file counts once a requirements file includes it."""
+    """Parse one side's manifests; a `.txt` file counts once a requirements file includes it.
+    A constraints file (`-c`) adds no dependency, but pip obeys the index options in it."""
     side = Side()
     pending = [p for p in files if manifest_kind(p) not in ("", "lock")]
+    constraints: list[str] = []
     done: set[str] = set()
     while pending:
         path = pending.pop(0)
@@ -76,9 +79,14 @@ def read_side(files: Mapping[str, str]) -> Side:
         side.deps.extend(parsed.deps)
         side.sources.extend(parsed.sources)
         side.bound.update(parsed.bound)
+        side.own_names.update(parsed.own_names)
         if parsed.problem:
             side.problems[path] = parsed.problem
         pending.extend(p for p in parsed.includes if p in files and p not in done)
+        constraints.extend(p for p in parsed.constraints if p in files)
+    for path in dict.fromkeys(constraints):
+        if path not in done:
+            side.sources.extend(parse_requirements(path, files[path]).sources)
     for path, text in files.items():
         if manifest_kind(path) == "lock":
             side.locked.update(dict.fromkeys(locked_names(path, text), path))
