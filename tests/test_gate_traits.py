@@ -45,3 +45,15 @@ def test_the_registered_gates_declare_what_they_did_before() -> None:
     assert traits["secrets"].cost_model == (0.1, 0.13)
     assert traits["hidden-unicode"].cost_model == (0.0, 0.05)
     assert not any(t.runs_in_parts for n, t in traits.items() if n != "bandit")
+
+
+def test_a_refused_gate_keeps_the_traits_of_the_gate_it_stands_for() -> None:
+    """Where a credential lies, a gate that runs the project's code is wrapped in a refusal;
+    the wrapper still reads as that gate to the plan, the schedule and the cache."""
+    from gates.credentials import PersistedCredential, guard_project_code
+
+    found = [PersistedCredential("http.extraheader", "file:.git/config")]
+    guarded = guard_project_code(REGISTRY, found)
+    assert guarded["mypy"] is not REGISTRY["mypy"]  # refused, and still itself by its traits
+    assert traits_of(guarded["mypy"]) == traits_of(REGISTRY["mypy"])
+    assert guarded["ruff"] is REGISTRY["ruff"]
