@@ -82,7 +82,7 @@ def durations_path(root: Path, repo: Path) -> Path:
 
 
 def load_durations(path: Path) -> dict[str, float]:
-    """How long each gate took when it last ran here: the runner starts the longest first."""
+    """How long each gate took when it last ran here: the schedule starts the longest first."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):

@@ -3,7 +3,8 @@
 A gate that knows better (coverage totals, size budgets) sets `new` itself; those are kept.
 A file-level finding (no line) is new when the PR touched the file; a project-level finding
 (no path) is new. With `new = "all"` every finding is new. With `new = "compare"` the finding is
-left undecided here: gates.compare decides it against the base revision's findings.
+left undecided here: gates.judge decides it against the base revision's findings (gates.compare
+runs the base).
 """
 
 from __future__ import annotations
