@@ -58,7 +58,7 @@ def rules(findings: list[Finding]) -> list[tuple[str, int | None]]:
 def test_requirements_lines_options_and_continuations() -> None:
     text = (
         "# pinned\n"
-        "--extra-index-url https://user:s3cret@pkgs.example.com/simple\n"
+        "--extra-index-url https://user:pw42@pkgs.example.com/simple\n"
         "-i https://pypi.org/simple\n"
         "-rbase.txt\n"
         "-c constraints.txt\n"
