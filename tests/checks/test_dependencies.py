@@ -332,6 +332,8 @@ def test_new_indexes_and_the_allowed_ones() -> None:
     )
     assert rules(findings) == [("new-index", 1), ("new-index", 4)]
     assert "pw@" not in findings[0].message
+    lookalike = "--extra-index-url https://pypi.org.files.example/simple\n"
+    assert rules(scan([FileChange("requirements.txt", "", lookalike)])) == [("new-index", 1)]
     assert scan([FileChange("requirements.txt", head, head)]) == []
 
 

@@ -60,7 +60,9 @@ def _allowed_index(url: str, options: Mapping[str, object]) -> bool:
     known = [*DEFAULT_INDEXES, str(options.get("index_url") or "")]
     known += strings(options, "allowed_indexes")
     target = normalise_index(url)
-    return any(k and target.startswith(normalise_index(k)) for k in known)
+    prefixes = [normalise_index(k) for k in known if k]
+    # On a path boundary: `https://pypi.org.evil.example` is not PyPI.
+    return any(target == p or target.startswith(p + "/") for p in prefixes)
 
 
 def _new_indexes(base: Side, head: Side, options: Mapping[str, object]) -> Iterable[Finding]:
