@@ -11,6 +11,8 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from gates.checks.changes import FileChange
 from gates.checks.dependencies import DependenciesGate, choose_index
@@ -488,3 +490,17 @@ def test_index_options_in_a_constraints_file_count() -> None:
     )
     findings = scan([main, pins])
     assert [(f.path, f.rule, f.line) for f in findings] == [("constraints.txt", "new-index", 1)]
+
+
+MANIFEST_PATHS = ("pyproject.toml", "requirements.txt", "setup.cfg", "Pipfile", "pip.conf")
+MANIFEST_TEXT = st.one_of(
+    st.text(alphabet=st.sampled_from('[]{}="#-\\\n .@:/abcrq1_;+'), max_size=120),
+    st.text(max_size=80),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(path=st.sampled_from(MANIFEST_PATHS), base=MANIFEST_TEXT, head=MANIFEST_TEXT)
+def test_any_manifest_text_is_judged_without_raising(path: str, base: str, head: str) -> None:
+    findings = scan([FileChange(path, base, head)])
+    assert all(f.path == path and f.message for f in findings)
