@@ -105,6 +105,8 @@ class Reader:
         of a `for` loop around it; a local helper counts what its own body asserts."""
         if isinstance(node, ast.Assert):
             return times * self._assert_weight(node.test)
+        if isinstance(node, (ast.If, ast.While)) and _never(node.test):
+            return sum(self._strength(child, times) for child in node.orelse)
         if isinstance(node, ast.For) and isinstance(node.iter, (ast.List, ast.Tuple, ast.Set)):
             inner = times * max(1, len(node.iter.elts))
             return sum(self._strength(child, inner) for child in node.body + node.orelse)
@@ -142,6 +144,11 @@ class Reader:
                 )
                 self._depth -= 1
         return self._helper_strength[key]
+
+
+def _never(test: ast.expr) -> bool:
+    """`if False:`, `if 0:`, `while None:`: a block that never runs."""
+    return isinstance(test, ast.Constant) and not test.value
 
 
 def _reachable(body: list[ast.stmt]) -> list[ast.stmt]:

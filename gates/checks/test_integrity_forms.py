@@ -155,13 +155,20 @@ def short(node: ast.AST) -> str:
     return text if len(text) <= 80 else text[:79] + "…"
 
 
-_TOKEN_LIKE = 16  # a string this long without a space may be a key or a token
+_TOKEN_LIKE = 16  # a string this long, without a space, with letters and digits: a key?
+
+
+def _token_like(text: str) -> bool:
+    return (
+        len(text) >= _TOKEN_LIKE
+        and not any(c.isspace() for c in text)
+        and any(c.isdigit() for c in text)
+        and any(c.isalpha() for c in text)
+    )
 
 
 class _Masker(ast.NodeTransformer):
     def visit_Constant(self, node: ast.Constant) -> ast.AST:
         value = node.value
-        if isinstance(value, (str, bytes)) and len(value) >= _TOKEN_LIKE and not value.split()[1:]:
-            text = value if isinstance(value, str) else value.decode("latin-1")
-            return ast.Constant(mask(text))
-        return node
+        text = value.decode("latin-1") if isinstance(value, bytes) else value
+        return ast.Constant(mask(text)) if isinstance(text, str) and _token_like(text) else node

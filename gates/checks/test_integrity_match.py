@@ -73,6 +73,21 @@ class _Matcher:
                     kept.append(b)
             self.pending = kept
 
+    def pair_similar(self) -> None:
+        """A pending test and a new test of the same file with nearly the same body: renamed
+        and edited. Paired, so what the edit did to its assertions and skips is judged; the
+        net count of the file is the same either way."""
+        kept = []
+        for b in self.pending:
+            candidates = [h for h in self.new if h.path == b.path][:_MAX_CANDIDATES]
+            best = max(candidates, key=lambda h: _ratio(b, h), default=None)
+            if best is not None and _ratio(b, best) >= _SIMILAR:
+                self.new.remove(best)
+                self.pairs.append(Pair(b, best))
+            else:
+                kept.append(b)
+        self.pending = kept
+
     def fold_into_parameters(self) -> None:
         """A pending test whose shape equals a parametrized head test's is one of its cases."""
         for h in self.new:
@@ -140,6 +155,15 @@ def _uses(located: Located, imports: Mapping[str, frozenset[str]]) -> frozenset[
     return located.test.references | imports.get(located.path, frozenset())
 
 
+_SIMILAR = 0.8  # share of the body dumps in common for "the same test, edited"
+_MAX_CANDIDATES = 50  # new tests compared per pending one (a dump comparison is quadratic)
+
+
+def _ratio(base: Located, head: Located) -> float:
+    matcher = SequenceMatcher(None, base.test.body, head.test.body, autojunk=False)
+    return matcher.ratio() if matcher.quick_ratio() >= _SIMILAR else 0.0
+
+
 def _key(located: Located, key: str) -> str:
     return str(getattr(located.test, key))
 
@@ -160,6 +184,7 @@ def match(
     matcher.explain_duplicates(_located(head))
     matcher.explain_inherited(head)
     matcher.explain_removed_features(removed_names, deleted)
+    matcher.pair_similar()
     losses = _net_losses(matcher)
     # A suite reorganised into new files: tests of the files the PR deleted may be made up for
     # by the tests of the files it added, as within one file.

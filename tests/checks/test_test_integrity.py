@@ -749,3 +749,29 @@ def test_a_length_compared_to_zero_is_vacuous() -> None:
     findings = scan(change("tests/test_cart.py", base, head))
 
     assert [(f.rule, f.line) for f in findings] == [("assertion-vacuous", 2)]
+
+
+def test_a_renamed_and_weakened_test_is_judged_as_the_same_test() -> None:
+    base = """
+    def test_login_rejects_a_wrong_password(client, user):
+        response = client.post("/login", data={"user": user.name, "password": "nope"})
+        assert response.status_code == 401
+        assert "Invalid credentials" in response.text
+    """
+    head = """
+    def test_login_wrong_password(client, user):
+        response = client.post("/login", data={"user": user.name, "password": "nope"})
+        assert "Invalid credentials" in response.text
+    """
+    findings = scan(change("tests/test_login.py", base, head))
+
+    assert [(f.rule, f.line) for f in findings] == [("assertion-removed", 1)]
+    assert findings[0].message.startswith("test_login_wrong_password checks less: 2 assertions")
+
+
+def test_assertions_under_if_false_do_not_count() -> None:
+    head = CALC.replace("    assert add(1, 2) == 3", "    if False:\n        assert add(1, 2) == 3")
+
+    findings = scan(change("tests/test_calc.py", CALC, head))
+
+    assert [(f.rule, f.line) for f in findings] == [("assertion-removed", 4)]
