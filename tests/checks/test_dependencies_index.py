@@ -211,3 +211,19 @@ def test_a_bad_option_is_a_config_error_naming_the_key(repo: Repo) -> None:
 
     with pytest.raises(UsageError, match="online"):
         _run(repo, base)
+
+
+def test_auto_asks_the_index_under_github_actions(
+    repo: Repo, fake_index: FakeIndex, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake_index.projects["old-lib"] = pypi_doc("old-lib", "2018-02-01", "2022-09-09")
+    base = _pr(repo, "auto", "")
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    monkeypatch.setenv("PIP_INDEX_URL", fake_index.url + "/simple/")
+
+    result = _run(repo, base)
+
+    assert "/pypi/old-lib/json" in fake_index.asked, "PIP_INDEX_URL's JSON API was asked"
+    assert "index-unchecked" not in {f.rule for f in result.findings}
+    missing = sorted(f.message for f in result.findings if f.rule == "not-on-index")
+    assert len(missing) == 3 and f"does not exist on {fake_index.url}" in missing[0]
