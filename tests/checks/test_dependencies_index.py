@@ -84,7 +84,7 @@ def _handler(index: FakeIndex) -> type[BaseHTTPRequestHandler]:
 
 @pytest.fixture
 def fake_index() -> Iterator[FakeIndex]:
-    index = FakeIndex()
+    index = FakeIndex(projects={"pip": pypi_doc("pip", "2008-10-24", "2024-03-03")})
     server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(index))
     server.daemon_threads = True
     index.url = f"http://127.0.0.1:{server.server_address[1]}"
@@ -113,6 +113,17 @@ def test_answers_found_missing_and_failing(fake_index: FakeIndex) -> None:
     assert odd.status is Status.UNCHECKED and "unreadable" in odd.reason
     index.lookup("old-lib")
     assert fake_index.asked.count("/pypi/old-lib/json") == 1, "one request per name"
+
+
+def test_an_index_without_the_json_api_is_not_believed_on_404(fake_index: FakeIndex) -> None:
+    del fake_index.projects["pip"]
+    index = HttpIndex(fake_index.url, timeout_s=1.0)
+
+    first, second = index.lookup("some-lib"), index.lookup("other-lib")
+
+    assert first.status is second.status is Status.UNCHECKED
+    assert "has no JSON API" in first.reason
+    assert fake_index.asked.count("/pypi/pip/json") == 1, "the control name is asked once"
 
 
 def test_a_stalled_index_is_unreachable_after_one_timeout(fake_index: FakeIndex) -> None:

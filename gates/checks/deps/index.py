@@ -27,6 +27,7 @@ from packaging.utils import canonicalize_name
 from gates.checks.deps.declared import without_credentials
 
 DEFAULT_INDEX = "https://pypi.org"
+CONTROL_NAME = "pip"  # a project every Python package index serves
 MAX_ANSWER_BYTES = 32 * 1024 * 1024  # boto3's JSON is ~10 MB; more than this is no index
 
 
@@ -132,7 +133,11 @@ def json_api_base(index_url: str) -> str:
 class HttpIndex:
     """The JSON API of a real index, asked once per name with a short timeout. After a
     connection failure the index counts as unreachable: later names are not tried (a
-    dead proxy would otherwise cost the timeout once per dependency)."""
+    dead proxy would otherwise cost the timeout once per dependency).
+
+    A 404 is believed only once the index has shown it serves the JSON API at all, by knowing
+    `CONTROL_NAME`: a private index without that API answers 404 for every name, which would
+    otherwise call every new dependency missing."""
 
     def __init__(self, index_url: str, timeout_s: float) -> None:
         self.base = json_api_base(index_url)
@@ -140,6 +145,7 @@ class HttpIndex:
         self.timeout_s = timeout_s
         self.as_of = datetime.now(timezone.utc)
         self._down = ""
+        self._serves_json: bool | None = None
         self._answers: dict[str, Answer] = {}
         self._lock = threading.Lock()
 
@@ -152,9 +158,24 @@ class HttpIndex:
         if known is not None:
             return known
         answer = self._ask(name)
+        if answer.status is Status.MISSING and not self._json_api_works():
+            answer = Answer(
+                Status.UNCHECKED,
+                reason=f"{self.where} has no JSON API ({CONTROL_NAME} is not found there either)",
+            )
         with self._lock:
             self._answers[name] = answer
         return answer
+
+    def _json_api_works(self) -> bool:
+        """Asked once per run, and only when some name was not found."""
+        with self._lock:
+            known = self._serves_json
+        if known is None:
+            known = self._ask(CONTROL_NAME).status is Status.FOUND
+            with self._lock:
+                self._serves_json = known
+        return known
 
     def _ask(self, name: str) -> Answer:
         url = f"{self.base}/pypi/{quote(name)}/json"
