@@ -93,6 +93,21 @@ def parse(text: str) -> ast.Module | str:
         return type(exc).__name__
 
 
+# Deeper expressions than this (a generated `1 + 1 + ...` of hundreds of terms) are beyond
+# what the recursive readers can follow within Python's recursion limit.
+MAX_NESTING = 100
+
+
+def nesting(tree: ast.AST) -> int:
+    """The AST's depth, found without recursion."""
+    deepest, stack = 0, [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
+    return deepest
+
+
 def defined_names(tree: ast.Module) -> frozenset[str]:
     """Functions, classes and methods anywhere, and names bound at module level
     (`Infinity = InfinityType()`): what a test can use from the module."""

@@ -775,3 +775,20 @@ def test_assertions_under_if_false_do_not_count() -> None:
     findings = scan(change("tests/test_calc.py", CALC, head))
 
     assert [(f.rule, f.line) for f in findings] == [("assertion-removed", 4)]
+
+
+def test_an_expression_too_deep_to_analyse_is_a_note_and_other_files_are_judged() -> None:
+    deep = "def test_sum():\n    assert total() == " + " + ".join(["1"] * 400) + "\n"
+    base = "def test_sum():\n    assert total() == 3\n"
+    weakened = change(
+        "tests/test_x.py",
+        "def test_a():\n    assert f() == 1\n",
+        "def test_a():\n    assert True\n",
+    )
+
+    findings = scan(change("tests/test_deep.py", base, deep), weakened)
+
+    assert sorted((f.rule, f.path, f.severity) for f in findings) == [
+        ("assertion-vacuous", "tests/test_x.py", Severity.WARNING),
+        ("syntax-error", "tests/test_deep.py", Severity.NOTE),
+    ]
