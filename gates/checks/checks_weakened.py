@@ -28,6 +28,7 @@ from gates.checks.checks_weakened_report import (
     SUPPRESSIONS_ADDED,
     finding,
 )
+from gates.checks.checks_weakened_rules import normalise_pattern
 from gates.checks.checks_weakened_stepdiff import compare_steps
 from gates.checks.checks_weakened_steps import CheckStep
 from gates.checks.checks_weakened_suppressions import Marker, describe, new_markers
@@ -86,6 +87,7 @@ class ChecksWeakenedGate(ChangeCheckGate):
         base = _side([(c.old_path, c.base) for c in config])
         head = _side([(c.path, c.head) for c in config])
         base.steps = _follow_renames(base.steps, changes)
+        _drop_fresh_exclusions(head, _fresh_paths(changes))
         # A task file deleted whole (Makefile, tox.ini, noxfile.py, pre-commit config) breaks
         # whatever still calls it, loudly; only a workflow or action deleted stops checks quietly.
         gone = {c.old_path for c in config if c.deleted and not _entry_point(c.old_path)}
@@ -112,6 +114,42 @@ def _follow_renames(steps: list[CheckStep], changes: Sequence[FileChange]) -> li
         targets = tuple(sorted(renames.get(t, t) for t in step.invocation.targets))
         out.append(replace(step, invocation=replace(step.invocation, targets=targets)))
     return out
+
+
+def _fresh_paths(changes: Sequence[FileChange]) -> Callable[[str], bool]:
+    """Whether an exclude/omit entry names only files the PR adds (or renames into place):
+    keeping a new example or generated file out of a check weakens nothing that ran."""
+    touched = [c.path for c in changes if c.head is not None]
+    fresh = {c.path for c in changes if c.head is not None and (c.base is None or c.base_path)}
+
+    def test(entry: str) -> bool:
+        literal = normalise_pattern(entry.replace("\\", "").strip("^$"))
+        if not literal:
+            return False
+        under = [p for p in touched if p == literal or p.startswith(literal.rstrip("/") + "/")]
+        return bool(under) and all(p in fresh for p in under)
+
+    return test
+
+
+def _drop_fresh_exclusions(side: SideConfig, fresh: Callable[[str], bool]) -> None:
+    """The head side without exclusions of the PR's own new files (see `_fresh_paths`)."""
+    for tool in ("ruff", "flake8", "mypy"):
+        rules = getattr(side, tool)
+        if rules is not None:
+            kept = frozenset(e for e in rules.exclude if not fresh(e))
+            setattr(side, tool, replace(rules, exclude=kept))
+    if side.omit is not None:
+        side.omit = replace(side.omit, value=frozenset(e for e in side.omit.value if not fresh(e)))
+    side.steps = [_without_fresh_options(step, fresh) for step in side.steps]
+
+
+def _without_fresh_options(step: CheckStep, fresh: Callable[[str], bool]) -> CheckStep:
+    inv = step.invocation
+    kept = frozenset(
+        o for o in inv.options if not (o.startswith("--exclude=") and fresh(o.split("=", 1)[1]))
+    )
+    return step if kept == inv.options else replace(step, invocation=replace(inv, options=kept))
 
 
 def _unparsed(change: FileChange) -> str:

@@ -75,6 +75,8 @@ _VALUED = frozenset(
 _LOOSE_FLAGS = frozenset(
     ("--strict", "--exit-zero", "--ignore-missing-imports", "--no-check-untyped-defs")
 )
+_COLLECT_ONLY = frozenset({"--collect-only", "--co", "--setup-plan", "--fixtures", "--markers"})
+_TOOLING = re.compile(r"(^|/)(\.[^/]*|__pycache__|build|dist|venv|env|node_modules)$|\.egg")
 _PYTHON = re.compile(r"^(python[\d.]*|py|pypy[\d.]*)$")
 
 
@@ -319,6 +321,11 @@ def deselections(args: tuple[str, ...]) -> frozenset[str]:
     return frozenset(items)
 
 
+def _kept(entry: str) -> bool:
+    """An option value worth comparing: not empty, not a tooling folder (`.tox`, `*.egg`)."""
+    return bool(entry) and not _TOOLING.search(entry.rstrip("/"))
+
+
 def option_flags(args: tuple[str, ...]) -> frozenset[str]:
     """The flags the gate compares: strictness, ignores, exit-zero, gates' fail-on/stages."""
     out = set()
@@ -328,9 +335,17 @@ def option_flags(args: tuple[str, ...]) -> frozenset[str]:
             out.add(name)
         elif name == "--follow-imports" and value in ("skip", "silent"):
             out.add(word)
-    for name in ("--ignore", "--extend-ignore", "--disable-error-code"):
+    if _COLLECT_ONLY & set(args):
+        out.add("--collect-only")
+    for name in (
+        "--ignore",
+        "--extend-ignore",
+        "--disable-error-code",
+        "--exclude",
+        "--extend-exclude",
+    ):
         for value in _values(args, name):
-            out |= {f"{name}={code}" for code in re.split(r"[,\s]+", value) if code}
+            out |= {f"{name}={code}" for code in re.split(r"[,\s]+", value) if _kept(code)}
     for name in ("--fail-on", "--stages"):
         found = _value(args, name)
         if found is not None:

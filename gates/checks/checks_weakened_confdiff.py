@@ -20,6 +20,7 @@ from gates.checks.checks_weakened_rules import (
     Located,
     lint_loosened,
     lint_rules,
+    paths_added,
     type_rules,
     types_loosened,
 )
@@ -75,6 +76,24 @@ def coverage_findings(base: SideConfig, head: SideConfig) -> Iterator[Finding]:
                 f"coverage {label} = {was:g} at base ({where.path}) removed; no threshold as "
                 f"high is set at head",
             )  # fmt: skip
+
+
+def omit_findings(base: SideConfig, head: SideConfig) -> Iterator[Finding]:
+    """Source files newly omitted from coverage no longer count toward its floor (tests,
+    conftest, a generated `_version.py` or a `__main__.py` are not the code under test)."""
+    if base.omit is None or head.omit is None:
+        return
+    added = [p for p in paths_added(base.omit.value, head.omit.value) if not _NOT_SOURCE.search(p)]
+    if added:
+        where = head.omit
+        yield finding(
+            COVERAGE_LOWERED, where.path, where.line,
+            f"coverage omit in {where.path} gained {', '.join(added)}: that code no longer "
+            f"counts toward the coverage floor",
+        )  # fmt: skip
+
+
+_NOT_SOURCE = re.compile(r"test|conftest|_version\.py|__main__\.py")  # tests, generated, entry
 
 
 # --- deselected tests ------------------------------------------------------------------------
@@ -174,6 +193,7 @@ def type_findings(base: SideConfig, head: SideConfig) -> Iterator[Finding]:
 def config_findings(base: SideConfig, head: SideConfig) -> Sequence[Finding]:
     return [
         *coverage_findings(base, head),
+        *omit_findings(base, head),
         *deselection_findings(base, head),
         *lint_findings(base, head),
         *type_findings(base, head),

@@ -22,6 +22,7 @@ from gates.checks.checks_weakened_rules import (
     Located,
     TypeRules,
     lint_rules,
+    paths_of,
     type_rules,
 )
 from gates.checks.checks_weakened_steps import CheckStep, read_ini, steps_of, tox_steps
@@ -35,6 +36,7 @@ else:  # pragma: no cover
 # The order each tool looks for its config in (the first file that configures it wins).
 _ORDER = {
     "coverage": (".coveragerc", "setup.cfg", "tox.ini", "pyproject.toml"),
+    "omit": (".coveragerc", "setup.cfg", "tox.ini", "pyproject.toml"),
     "pytest": ("pytest.ini", ".pytest.ini", "pyproject.toml", "tox.ini", "setup.cfg"),
     "markers": ("pytest.ini", ".pytest.ini", "pyproject.toml", "tox.ini", "setup.cfg"),
     "ruff": (".ruff.toml", "ruff.toml", "pyproject.toml"),
@@ -50,6 +52,7 @@ class SideConfig:
     """What one side of the PR configures, tool by tool (None: not configured there)."""
 
     coverage: Located | None = None  # fail_under
+    omit: Located | None = None  # coverage's omit patterns (run and report)
     addopts: Located | None = None  # pytest's addopts as argv
     markers: frozenset[str] = frozenset()  # the markers pytest's config registers
     ruff: LintRules | None = None
@@ -83,6 +86,7 @@ def read_side(files: Sequence[tuple[str, str]]) -> SideConfig:
             sections[tool].append((_ORDER[tool].index(found.name), value))
     chosen = {tool: min(found, key=lambda f: f[0])[1] for tool, found in sections.items() if found}
     side.coverage = chosen.get("coverage")
+    side.omit = chosen.get("omit")
     side.addopts = chosen.get("pytest")
     side.markers = chosen["markers"].value if "markers" in chosen else frozenset()
     side.gates = chosen.get("gates")
@@ -130,6 +134,10 @@ def _pyproject_sections(found: _File, tool: Mapping[str, Any]) -> Iterator[tuple
     report = _table(_table(tool, "coverage"), "report")
     if "fail_under" in report:
         yield "coverage", Located(report["fail_under"], found.path, line("fail_under"))
+    run = _table(_table(tool, "coverage"), "run")
+    if "omit" in run or "omit" in report:
+        omitted = paths_of(run.get("omit")) | paths_of(report.get("omit"))
+        yield "omit", Located(omitted, found.path, line("omit"))
     pytest = _table(_table(tool, "pytest"), "ini_options")
     if pytest:
         yield "pytest", Located(_argv(pytest.get("addopts", "")), found.path, line("addopts"))
@@ -177,6 +185,11 @@ def _ini_sections(found: _File) -> Iterator[tuple[str, Located]]:
         yield from _ini_tool(tool, values, found.path, line)
     if found.name in _MYPY_FILES and parser.has_section("mypy"):
         yield "mypy", Located(_mypy_ini(parser), found.path, line("[mypy]"))
+    prefix = "" if found.name == ".coveragerc" else "coverage:"
+    omit = [parser.get(f"{prefix}{part}", "omit", fallback=None) for part in ("run", "report")]
+    if any(o is not None for o in omit) and found.name in _ORDER["omit"]:
+        omitted = frozenset().union(*map(paths_of, omit))
+        yield "omit", Located(omitted, found.path, line("omit"))
 
 
 def _ini_tool(

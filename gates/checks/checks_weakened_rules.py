@@ -36,6 +36,7 @@ class LintRules:
     per_file: Mapping[str, frozenset[str]]  # pattern (normalised) -> ignored codes
     path: str
     line: int | None
+    exclude: frozenset[str] = frozenset()  # paths the linter skips
 
     def selects(self, code: str) -> bool:
         """Whether any selected prefix overlaps `code` (itself a code or a prefix)."""
@@ -92,8 +93,35 @@ def lint_rules(tool: str, located: Located) -> LintRules:
         ignore |= set(_codes(table["ignore"]))
     elif tool == "flake8":
         ignore |= _FLAKE8_DEFAULT_IGNORE
+    exclude = paths_of(table.get("exclude")) | paths_of(table.get("extend-exclude"))
+    per_file = _per_file(tool, table)
     return LintRules(
-        tool, tuple(select), frozenset(ignore), _per_file(tool, table), located.path, located.line
+        tool, tuple(select), frozenset(ignore), per_file, located.path, located.line, exclude
+    )
+
+
+# Folders every linter skips anyway (flake8's own default exclude list and the like).
+_TOOLING = re.compile(r"(^|/)(\.[^/]*|__pycache__|build|dist|venv|env|node_modules)$|\.egg")
+
+
+def paths_of(value: object) -> frozenset[str]:
+    """Path or pattern entries of an exclude/omit setting (TOML list or INI text)."""
+    items = value if isinstance(value, list) else re.split(r"[,\n]", str(value or ""))
+    entries = (str(item).strip().removeprefix("./").rstrip("/") for item in items)
+    return frozenset(e for e in entries if e and not _TOOLING.search(e))
+
+
+def paths_added(base: frozenset[str], head: frozenset[str]) -> list[str]:
+    """Entries the head adds that no base entry already covers (`src/x/**` under `src/**`)."""
+    kept = [normalise_pattern(p) for p in base]
+    return sorted(
+        p
+        for p in head - base
+        if not any(
+            normalise_pattern(p) == k or normalise_pattern(p).startswith(k.rstrip("/") + "/")
+            for k in kept
+            if k
+        )
     )
 
 
@@ -124,6 +152,9 @@ def _flake8_pairs(raw: str) -> list[tuple[str, list[str]]]:
 def lint_loosened(base: LintRules, head: LintRules) -> list[str]:
     """What the head stops enforcing that the base enforced, one phrase each."""
     out = []
+    excluded = paths_added(base.exclude, head.exclude)
+    if excluded:
+        out.append(f"exclude gained {', '.join(excluded)}")
     dropped = [p for p in base.select if not any(covers(h, p) for h in head.select)]
     if dropped:
         out.append(f"select no longer includes {', '.join(dropped)}")
@@ -184,6 +215,7 @@ class TypeRules:
     overrides: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # module -> flags
     path: str = ""
     line: int | None = None
+    exclude: frozenset[str] = frozenset()  # mypy's exclude regexes
 
 
 def _bool(value: object) -> bool | None:
@@ -220,7 +252,11 @@ def type_rules(located: Located) -> TypeRules:
         if isinstance(item, dict):
             for module in _modules(item.get("module")):
                 overrides.setdefault(module, {}).update(item)
-    return TypeRules(flags, loose, _error_codes(table), overrides, located.path, located.line)
+    excluded = table.get("exclude")
+    exclude = frozenset(excluded if isinstance(excluded, list) else paths_of(excluded))
+    return TypeRules(
+        flags, loose, _error_codes(table), overrides, located.path, located.line, exclude
+    )
 
 
 def _modules(value: object) -> list[str]:
@@ -248,6 +284,9 @@ def types_loosened(base: TypeRules, head: TypeRules) -> list[str]:
         out.append(f"{', '.join(lost)} turned off")
     for flag in sorted(head.loose - base.loose):
         out.append(f"{flag} = true globally")
+    excluded = sorted(head.exclude - base.exclude)
+    if excluded:
+        out.append(f"exclude gained {', '.join(excluded)}")
     new_codes = sorted(head.disabled - base.disabled)
     if new_codes:
         out.append(f"disable_error_code gained {', '.join(new_codes)}")

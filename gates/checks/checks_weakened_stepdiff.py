@@ -211,7 +211,8 @@ def _flags_changed(step: CheckStep, twin: CheckStep, floor: float | None) -> Ite
         if changes:
             yield _flag_finding(TYPES_LOOSENED, step, twin, changes)
     elif step.kind in ("lint", "format"):
-        gained = sorted(o for o in after - before if o.startswith(("--ignore", "--extend-ignore")))
+        loosening = ("--ignore", "--extend-ignore", "--exclude", "--extend-exclude")
+        gained = sorted(o for o in after - before if o.startswith(loosening))
         if gained:
             yield _flag_finding(LINT_LOOSENED, step, twin, [f"{o} added" for o in gained])
     elif step.kind == GATES:

@@ -136,21 +136,55 @@ def _distinct(steps: Iterable[CheckStep]) -> list[CheckStep]:
 
 
 def _always_false(value: object) -> bool:
+    """Whether an `if:` never holds on a pull request: a false constant, or a conjunction
+    with a part that is false there (`github.event_name == 'push'`, `github.ref ==
+    'refs/heads/main'`, `startsWith(github.ref, 'refs/tags/')`). An `||` is not judged."""
     if value is False or value == 0:
         return True
     if not isinstance(value, str):
         return False
+    expr = _bare(value)
+    if _FALSE_EXPR.match(expr):
+        return True
+    return "||" not in expr and any(_false_on_pr(part.strip()) for part in expr.split("&&"))
+
+
+def _bare(value: str) -> str:
     expr = value.strip()
     if expr.startswith("${{") and expr.endswith("}}"):
         expr = expr[3:-2]
-    return bool(_FALSE_EXPR.match(expr))
+    return expr.strip()
+
+
+def _false_on_pr(part: str) -> bool:
+    part = part.replace('"', "'")
+    event = _EVENT_IS.fullmatch(part)
+    if event:
+        return event.group(1) not in _PR_EVENTS
+    event = _EVENT_IS_NOT.fullmatch(part)
+    if event:
+        return event.group(1) == "pull_request"
+    return bool(_REF_IS.fullmatch(part) or _REF_STARTS.fullmatch(part))
+
+
+_PR_EVENTS = frozenset({"pull_request", "pull_request_target"})
+_EVENT_IS = re.compile(r"github\.event_name\s*==\s*'([\w-]+)'")
+_EVENT_IS_NOT = re.compile(r"github\.event_name\s*!=\s*'([\w-]+)'")
+_REF_IS = re.compile(r"github\.ref\s*==\s*'refs/(heads|tags)/[^']*'")
+_REF_STARTS = re.compile(r"startsWith\(\s*github\.ref\s*,\s*'refs/(heads|tags)/[^']*'\s*\)")
 
 
 def _truthy(value: object) -> bool:
-    """`continue-on-error: true`, or the literal `${{ true }}`; a matrix expression is not."""
+    """`continue-on-error: true`, `${{ true }}`, or an expression that is not a matrix flag
+    (`${{ github.event_name == 'pull_request' }}` is true on every PR); a matrix expression
+    (`${{ matrix.experimental }}`) allows failures for some entries only and is not."""
     if value is True:
         return True
-    return isinstance(value, str) and value.replace(" ", "").lower() in ("true", "${{true}}")
+    if not isinstance(value, str) or _always_false(value):
+        return False
+    if value.replace(" ", "").lower() in ("true", "${{true}}"):
+        return True
+    return "${{" in value and "matrix." not in value
 
 
 def _workflow_steps(path: str, text: str) -> Iterator[CheckStep]:
@@ -271,6 +305,8 @@ def _command_steps(
     for inv in invocations(command.argv):
         state = IGNORED if command.ignored or "--exit-zero" in inv.options else ACTIVE
         why = command.ignored or ("--exit-zero" if state == IGNORED else "")
+        if "--collect-only" in inv.options:
+            state, why = DISABLED, "--collect-only (lists the tests, runs none)"
         yield CheckStep(inv, label, path, line, state, why)
 
 

@@ -454,3 +454,57 @@ def test_flake8_default_ignores_coming_back_are_not_a_loosening() -> None:
     assert _scan(("setup.cfg", base, head)) == []
     widened = "[flake8]\nextend-ignore = E203, E722\n"
     assert _rules(_scan(("setup.cfg", base, widened))) == ["lint-rules-loosened"]
+
+
+# --- evasions: a check kept in name but not on pull requests ---------------------------------
+
+
+def test_a_test_step_that_runs_only_on_push_is_disabled_for_pull_requests() -> None:
+    step = "      - name: Tests\n"
+    for condition in (
+        "github.event_name == 'push'",
+        "github.ref == 'refs/heads/main'",
+        "${{ startsWith(github.ref, 'refs/tags/') && success() }}",
+    ):
+        head = _edit(WORKFLOW, step, f'{step}        if: "{condition}"\n')
+        (found,) = _scan((".github/workflows/ci.yml", WORKFLOW, head))
+        assert found.rule == "check-step-disabled", condition
+    either = _edit(WORKFLOW, step, f"{step}        if: github.event_name == 'push' || true\n")
+    assert _scan((".github/workflows/ci.yml", WORKFLOW, either)) == []
+
+
+def test_continue_on_error_expression_that_is_not_a_matrix_flag_ignores_failures() -> None:
+    step = "      - name: Tests\n"
+    event = _edit(
+        WORKFLOW, step, f"{step}        continue-on-error: ${{{{ github.actor != 'x' }}}}\n"
+    )
+    (found,) = _scan((".github/workflows/ci.yml", WORKFLOW, event))
+    assert found.rule == "check-failure-ignored"
+
+
+def test_collect_only_runs_no_test() -> None:
+    head = _edit(WORKFLOW, "--cov-fail-under=85 tests", "--cov-fail-under=85 --collect-only tests")
+    rules = _rules(_scan((".github/workflows/ci.yml", WORKFLOW, head)))
+    assert rules == ["check-step-disabled"]
+
+
+def test_excluded_paths_and_coverage_omit_count_unless_only_the_prs_new_files() -> None:
+    base = PYPROJECT + '\n[tool.coverage.run]\nomit = ["*/harbor/_version.py"]\n'
+    base = _edit(
+        base, "[tool.ruff.lint]", '[tool.ruff]\nextend-exclude = ["docs"]\n\n[tool.ruff.lint]'
+    )
+    head = _edit(
+        base, 'extend-exclude = ["docs"]', 'extend-exclude = ["docs", "src/harbor/billing"]'
+    )
+    head = _edit(
+        head,
+        'omit = ["*/harbor/_version.py"]',
+        'omit = ["*/harbor/_version.py", "src/harbor/billing/*"]',
+    )
+    old_code = ("src/harbor/billing/core.py", "x = 1\n", "x = 2\n")
+    new_code = ("src/harbor/billing/core.py", None, "x = 2\n")
+    assert _rules(_scan(("pyproject.toml", base, head), old_code)) == [
+        "coverage-threshold-lowered",
+        "lint-rules-loosened",
+    ]
+    assert _scan(("pyproject.toml", base, head), new_code) == []
