@@ -270,11 +270,12 @@ def test_index_history_rules() -> None:
     index = {
         "fresh-lib": release_doc("2026-11-25", "2026-11-28"),
         "lonely-lib": release_doc("2021-03-01"),
+        "young-lib": release_doc("2026-05-01"),
         "old-lib": release_doc("2016-01-01", "2020-01-01"),
         "yanked-lib": release_doc("2019-01-01", yanked=[True]),
         "empty-lib": {"info": {"name": "empty-lib"}, "releases": {"1.0": []}},
     }
-    head = "fresh-lib\nlonely-lib\nold-lib\nyanked-lib\nempty-lib\nnowhere-lib\n"
+    head = "fresh-lib\nlonely-lib\nold-lib\nyanked-lib\nempty-lib\nnowhere-lib\nyoung-lib\n"
     findings = scan([FileChange("requirements.txt", "", head)], index)
     assert rules(findings) == [
         ("new-project", 1),
@@ -282,7 +283,10 @@ def test_index_history_rules() -> None:
         ("not-on-index", 5),
         ("not-on-index", 6),
         ("single-release", 2),
+        ("single-release", 7),
     ]
+    single = {f.line: f.severity for f in findings if f.rule == "single-release"}
+    assert single == {2: Severity.NOTE, 7: Severity.WARNING}, "a lone release of 2021 is settled"
     fresh = next(f for f in findings if f.rule == "new-project")
     assert "5 days ago (2026-11-25, 2 release(s))" in fresh.message
     assert scan([FileChange("r.in", "", "fresh-lib\n")], index, min_age_days=3) == []

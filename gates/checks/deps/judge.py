@@ -22,6 +22,7 @@ DEFAULT_INDEXES = ("https://pypi.org/simple", "https://pypi.python.org/simple", 
 # cost hundreds of round trips: past this many, the rest are named in the note, not asked.
 MAX_LOOKUPS = 60
 LOOKUP_THREADS = 8
+SETTLED_DAYS = 365
 
 
 def judge(
@@ -206,7 +207,10 @@ def _history(dep: Dep, info: ProjectInfo, index: Index, min_age_days: int) -> It
         yield _finding("new-project", Severity.WARNING, dep.path, dep.line, message)
     elif info.releases == 1:
         message = (
-            f"`{dep.name}` added to {dep.path} has a single release on {index.where} ({first}): "
-            "no history to judge it by"
+            f"`{dep.name}` added to {dep.path} has a single release on {index.where} ({first}, "
+            f"{age} days ago): no history to judge it by"
         )
-        yield _finding("single-release", Severity.WARNING, dep.path, dep.line, message)
+        # A lone release that has stood for a year is a finished small tool more often than a
+        # trap: shown, not blocking.
+        severity = Severity.WARNING if age < SETTLED_DAYS else Severity.NOTE
+        yield _finding("single-release", severity, dep.path, dep.line, message)
