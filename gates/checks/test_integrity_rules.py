@@ -83,9 +83,15 @@ def _new_spots(base: tuple[Spot, ...], head: tuple[Spot, ...]) -> list[Spot]:
 
 def _skips(pair: Pair) -> Iterator[Finding]:
     base, head = pair.base.test, pair.head.test
+    gone = _new_spots(head.markers, base.markers)
     for spot in _new_spots(base.markers, head.markers):
-        message = f"{spot.label}{SKIP_ADDED}{head.qualname} ran at base and is skipped at head"
-        yield finding("test-skipped", pair.head.path, message, spot.line)
+        kind = spot.text.partition("|")[0]
+        was = next((g for g in gone if g.text.partition("|")[0] == kind), None)
+        if was is None:
+            detail = f"{head.qualname} ran at base and is skipped at head"
+        else:  # the condition changed: it may now skip where it ran
+            detail = f"{head.qualname} was skipped under `{was.label}` at base"
+        yield finding("test-skipped", pair.head.path, spot.label + SKIP_ADDED + detail, spot.line)
     for spot in _new_spots(base.skip_calls, head.skip_calls):
         message = f"{spot.label} added in {head.qualname} (not at base)"
         yield finding("test-skipped", pair.head.path, message, spot.line)

@@ -792,3 +792,20 @@ def test_an_expression_too_deep_to_analyse_is_a_note_and_other_files_are_judged(
         ("assertion-vacuous", "tests/test_x.py", Severity.WARNING),
         ("syntax-error", "tests/test_deep.py", Severity.NOTE),
     ]
+
+
+def test_a_changed_skip_condition_names_the_old_one() -> None:
+    base = "@pytest.mark.skipif(not V2, reason='x')\ndef test_len(r):\n    assert r.len == 3\n"
+    head = base.replace("not V2", "V1")
+
+    findings = scan(change("tests/test_len.py", base, head))
+
+    assert summary(findings) == [
+        (
+            "test-skipped",
+            "tests/test_len.py",
+            1,
+            "@pytest.mark.skipif(V1, reason='x') added: test_len was skipped under "
+            "`@pytest.mark.skipif(not V2, reason='x')` at base",
+        )
+    ]
