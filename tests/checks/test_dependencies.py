@@ -250,6 +250,21 @@ def test_typosquat_and_missing_from_the_index_on_the_declaring_line() -> None:
     assert "looks like `requests`" in typo.message and "not declared at base" in typo.message
 
 
+def test_a_look_alike_with_years_of_releases_is_shown_not_blocking() -> None:
+    change = FileChange("requirements.txt", "", "django-q==1.3.9\nreqeusts==2.31\n")
+    index = {
+        "django-q": release_doc(
+            "2015-06-01", "2016-01-01", "2017-01-01", "2019-01-01", "2020-01-01"
+        ),
+        "reqeusts": release_doc("2026-11-20"),
+    }
+    findings = [f for f in scan([change], index) if f.rule == "typosquat"]
+    assert [(f.line, f.severity) for f in findings] == [(1, Severity.NOTE), (2, Severity.WARNING)]
+    assert "has 5 releases since 2015" in findings[0].message
+    offline = [f for f in scan([change], None) if f.rule == "typosquat"]
+    assert {f.severity for f in offline} == {Severity.WARNING}, "unknown history: it blocks"
+
+
 def test_misleading_name_is_reported_even_when_popular() -> None:
     change = FileChange("requirements.txt", "", "sklearn\n")
     (finding,) = scan([change])

@@ -23,6 +23,7 @@ DEFAULT_INDEXES = ("https://pypi.org/simple", "https://pypi.python.org/simple", 
 MAX_LOOKUPS = 60
 LOOKUP_THREADS = 8
 SETTLED_DAYS = 365
+ESTABLISHED_RELEASES = 5
 
 
 def judge(
@@ -34,9 +35,13 @@ def judge(
     findings += _new_indexes(base, head, options)
     findings += _direct_refs(base, head)
     fresh = _new_names(base, head, options)
-    findings += [f for dep in fresh for f in _by_name(dep)]
+    popular = popular_names()
+    asked = [d.name for d in fresh if d.name not in popular and d.name not in head.bound]
+    answers = lookup_all(index, asked[:MAX_LOOKUPS])
+    findings += [f for dep in fresh for f in _by_name(dep, answers.get(dep.name), index)]
     min_age = options.get("min_age_days", 30)
-    findings += _by_index(fresh, head, index, min_age if isinstance(min_age, int) else 30)
+    days = min_age if isinstance(min_age, int) else 30
+    findings += _by_index(fresh, head, answers, index, days)
     return findings
 
 
@@ -120,7 +125,18 @@ def _new_names(base: Side, head: Side, options: Mapping[str, object]) -> list[De
     return list(fresh.values())
 
 
-def _by_name(dep: Dep) -> Iterable[Finding]:
+def _established(answer: Answer | None, index: Index) -> str:
+    """How long the index has known a project, when that is long enough to call it a project
+    of its own ("" when not, or not known)."""
+    info = answer.info if answer is not None else None
+    if info is None or info.first_upload is None or info.releases < ESTABLISHED_RELEASES:
+        return ""
+    if (index.as_of - info.first_upload).days < SETTLED_DAYS:
+        return ""
+    return f"{info.releases} releases since {info.first_upload.year}"
+
+
+def _by_name(dep: Dep, answer: Answer | None, index: Index) -> Iterable[Finding]:
     added = f"`{dep.name}` added to {dep.path} (not declared at base)"
     meant = misleading_names().get(dep.name)
     if meant is not None:
@@ -134,15 +150,21 @@ def _by_name(dep: Dep) -> Iterable[Finding]:
             f"{added} looks like `{similar.popular}`, #{similar.rank} of PyPI's most downloaded "
             f"({similar.how}); `{dep.name}` is not among the {len(names)} most downloaded"
         )
-        yield _finding("typosquat", Severity.WARNING, dep.path, dep.line, message)
+        history = _established(answer, index)
+        if history:
+            # Squats are taken down within days or weeks; one with years of releases is most
+            # likely a project of its own (django-q beside django-rq): shown, not blocking.
+            message += f", but {index.where} has {history}: make sure it is the one meant"
+        severity = Severity.NOTE if history else Severity.WARNING
+        yield _finding("typosquat", severity, dep.path, dep.line, message)
 
 
-def _by_index(fresh: list[Dep], head: Side, index: Index, min_age_days: int) -> list[Finding]:
+def _by_index(
+    fresh: list[Dep], head: Side, answers: Mapping[str, Answer], index: Index, min_age_days: int
+) -> list[Finding]:
     findings: list[Finding] = []
     unchecked: dict[tuple[str, str], list[str]] = {}
     popular = popular_names()
-    asked = [d for d in fresh if d.name not in popular and d.name not in head.bound]
-    answers = lookup_all(index, [d.name for d in asked[:MAX_LOOKUPS]])
     for dep in fresh:
         if dep.name in popular:
             continue  # among the most downloaded: it exists and has a history
