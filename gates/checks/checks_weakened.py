@@ -29,8 +29,8 @@ from gates.checks.checks_weakened_report import (
     finding,
 )
 from gates.checks.checks_weakened_rules import normalise_pattern
+from gates.checks.checks_weakened_step import CheckStep
 from gates.checks.checks_weakened_stepdiff import compare_steps
-from gates.checks.checks_weakened_steps import CheckStep
 from gates.checks.checks_weakened_suppressions import Marker, describe, new_markers
 from gates.gate import Option
 from gates.model import Finding, Severity, Stage

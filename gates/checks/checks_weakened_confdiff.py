@@ -24,8 +24,8 @@ from gates.checks.checks_weakened_rules import (
     type_rules,
     types_loosened,
 )
+from gates.checks.checks_weakened_step import ACTIVE, CheckStep
 from gates.checks.checks_weakened_stepdiff import counterpart
-from gates.checks.checks_weakened_steps import ACTIVE, CheckStep
 from gates.model import Finding
 
 _WORD = re.compile(r"[A-Za-z_][\w.:/\[\]-]*")

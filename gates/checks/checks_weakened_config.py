@@ -25,7 +25,8 @@ from gates.checks.checks_weakened_rules import (
     paths_of,
     type_rules,
 )
-from gates.checks.checks_weakened_steps import CheckStep, read_ini, steps_of, tox_steps
+from gates.checks.checks_weakened_step import CheckStep
+from gates.checks.checks_weakened_steps import read_ini, steps_of, tox_steps
 from gates.text import one_line
 
 if sys.version_info >= (3, 11):

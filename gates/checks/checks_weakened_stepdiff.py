@@ -23,7 +23,7 @@ from gates.checks.checks_weakened_report import (
     TYPES_LOOSENED,
     finding,
 )
-from gates.checks.checks_weakened_steps import ACTIVE, DISABLED, IGNORED, CheckStep
+from gates.checks.checks_weakened_step import ACTIVE, DISABLED, IGNORED, CheckStep
 from gates.model import Finding
 
 FAIL_ON_RANK = {"note": 1, "warning": 2, "error": 3, "never": 4}

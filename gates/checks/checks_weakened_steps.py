@@ -1,11 +1,7 @@
-"""The check steps a file declares: workflow and composite-action steps, tox envs, nox
-sessions, Makefile recipes and pre-commit hooks, each with its state on that side.
-
-A step is `active` when its failure fails the run, `disabled` when it never runs on a pull
-request (`if: false`, a manual-only hook, a workflow without a PR trigger, `session.skip()`),
-`ignored` when it runs but its failure is swallowed (`continue-on-error`, `|| true`, a `-`
-recipe prefix, `ignore_outcome`, `success_codes`). Files are parsed (YAML, INI, the Python
-AST), and only the commands inside them are tokenized as shell.
+"""The check steps a file declares: workflow and composite-action steps (see
+`checks_weakened_workflows`), tox envs, nox sessions, Makefile recipes and pre-commit hooks,
+each with its state on that side (see `checks_weakened_step`). Files are parsed (YAML, INI, the
+Python AST), and only the commands inside them are tokenized as shell.
 """
 
 from __future__ import annotations
@@ -13,15 +9,12 @@ from __future__ import annotations
 import ast
 import configparser
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, replace
+from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 from gates.checks.checks_weakened_commands import (
-    GATES,
     LINT,
-    TESTS,
-    TOOL_KINDS,
     TYPES,
     Invocation,
     invocations,
@@ -29,41 +22,24 @@ from gates.checks.checks_weakened_commands import (
     option_flags,
 )
 from gates.checks.checks_weakened_shell import Command, parse_script, tokens
-from gates.checks.checks_weakened_yaml import LineMap, load_yaml
-
-ACTIVE, DISABLED, IGNORED = "active", "disabled", "ignored"
-_PR_TRIGGERS = frozenset({"pull_request", "pull_request_target", "push", "merge_group"})
-_FALSE_EXPR = re.compile(r"^\s*(false|0|''|\"\")\s*(&&.*)?$", re.IGNORECASE)
-
-
-@dataclass(frozen=True)
-class CheckStep:
-    """One check run by one step, on one side of the PR."""
-
-    invocation: Invocation
-    label: str  # where in its file: "test/Run tests", "testenv:lint", "hook:mypy"
-    path: str
-    line: int | None
-    state: str = ACTIVE
-    why: str = ""  # what disables or ignores it
-
-    @property
-    def kind(self) -> str:
-        return self.invocation.kind
-
-    @property
-    def command(self) -> str:
-        inv = self.invocation
-        return (inv.shown or " ".join((inv.tool, *inv.args)))[:120]
+from gates.checks.checks_weakened_step import (
+    ACTIVE,
+    DISABLED,
+    IGNORED,
+    CheckStep,
+    command_steps,
+)
+from gates.checks.checks_weakened_workflows import action_steps, workflow_steps
+from gates.checks.checks_weakened_yaml import load_yaml
 
 
 def steps_of(path: str, text: str) -> list[CheckStep]:
     """The check steps of one file, by its kind; [] for a file that holds none."""
     name = path.rsplit("/", 1)[-1]
     if _is_workflow(path):
-        return list(_workflow_steps(path, text))
+        return list(workflow_steps(path, text))
     if name in ("action.yml", "action.yaml"):
-        return list(_action_steps(path, text))
+        return list(action_steps(path, text))
     if name == "tox.ini":
         return list(tox_steps(path, text, 0))
     if name == "Makefile" or name.endswith(".mk"):
@@ -77,245 +53,6 @@ def steps_of(path: str, text: str) -> list[CheckStep]:
 
 def _is_workflow(path: str) -> bool:
     return path.startswith(".github/workflows/") and path.endswith((".yml", ".yaml"))
-
-
-# --- GitHub workflows and composite actions ---------------------------------------------------
-
-
-Matrix = Mapping[str, list[str]]
-_MATRIX_REF = re.compile(r"\$\{\{\s*matrix\.([\w-]+)\s*\}\}")
-MAX_VARIANTS = 64  # matrix combinations expanded per script (a bigger matrix is cut there)
-
-
-def matrix_values(strategy: object) -> dict[str, list[str]]:
-    """Each matrix key's values, from its axes and its `include` entries (not `exclude`:
-    a value excluded from some combinations still runs in others)."""
-    matrix = strategy.get("matrix") if isinstance(strategy, dict) else None
-    if not isinstance(matrix, dict):
-        return {}
-    out: dict[str, list[str]] = {}
-    for key, values in matrix.items():
-        if isinstance(values, list) and key not in ("include", "exclude"):
-            out.setdefault(str(key), []).extend(_scalar(v) for v in values)
-    include = matrix.get("include")
-    for entry in include if isinstance(include, list) else ():
-        for key, value in entry.items() if isinstance(entry, dict) else ():
-            out.setdefault(str(key), []).append(_scalar(value))
-    return {k: list(dict.fromkeys(v)) for k, v in out.items()}
-
-
-def _scalar(value: object) -> str:
-    return str(value).lower() if isinstance(value, bool) else str(value)
-
-
-def expand(script: str, matrix: Matrix) -> list[str]:
-    """The script once per value of the matrix keys it uses (`tox -e ${{ matrix.env }}`)."""
-    variants = [script]
-    for key in dict.fromkeys(_MATRIX_REF.findall(script)):
-        values = matrix.get(key)
-        if not values:
-            continue
-        pattern = re.compile(r"\$\{\{\s*matrix\." + re.escape(key) + r"\s*\}\}")
-        variants = [pattern.sub(_literal(v), s) for s in variants for v in values]
-        variants = variants[:MAX_VARIANTS]
-    return variants
-
-
-def _literal(value: str) -> Callable[[re.Match[str]], str]:
-    """A replacement taken as is (a matrix value may hold a backslash)."""
-    return lambda _match: value
-
-
-def _distinct(steps: Iterable[CheckStep]) -> list[CheckStep]:
-    """One step per check: matrix variants that run the same check count once."""
-    seen: dict[tuple[object, ...], CheckStep] = {}
-    for step in steps:
-        inv = step.invocation
-        seen.setdefault((inv.kind, inv.tool, inv.targets, inv.options, step.state), step)
-    return list(seen.values())
-
-
-def _always_false(value: object) -> bool:
-    """Whether an `if:` never holds on a pull request: a false constant, or a conjunction
-    with a part that is false there (`github.event_name == 'push'`, `github.ref ==
-    'refs/heads/main'`, `startsWith(github.ref, 'refs/tags/')`). An `||` is not judged."""
-    if value is False or value == 0:
-        return True
-    if not isinstance(value, str):
-        return False
-    expr = _bare(value)
-    if _FALSE_EXPR.match(expr):
-        return True
-    return "||" not in expr and any(_false_on_pr(part.strip()) for part in expr.split("&&"))
-
-
-def _bare(value: str) -> str:
-    expr = value.strip()
-    if expr.startswith("${{") and expr.endswith("}}"):
-        expr = expr[3:-2]
-    return expr.strip()
-
-
-def _false_on_pr(part: str) -> bool:
-    part = part.replace('"', "'")
-    event = _EVENT_IS.fullmatch(part)
-    if event:
-        return event.group(1) not in _PR_EVENTS
-    event = _EVENT_IS_NOT.fullmatch(part)
-    if event:
-        return event.group(1) == "pull_request"
-    return bool(_REF_IS.fullmatch(part) or _REF_STARTS.fullmatch(part))
-
-
-_PR_EVENTS = frozenset({"pull_request", "pull_request_target"})
-_EVENT_IS = re.compile(r"github\.event_name\s*==\s*'([\w-]+)'")
-_EVENT_IS_NOT = re.compile(r"github\.event_name\s*!=\s*'([\w-]+)'")
-_REF_IS = re.compile(r"github\.ref\s*==\s*'refs/(heads|tags)/[^']*'")
-_REF_STARTS = re.compile(r"startsWith\(\s*github\.ref\s*,\s*'refs/(heads|tags)/[^']*'\s*\)")
-
-
-def _truthy(value: object) -> bool:
-    """`continue-on-error: true`, `${{ true }}`, or an expression that is not a matrix flag
-    (`${{ github.event_name == 'pull_request' }}` is true on every PR); a matrix expression
-    (`${{ matrix.experimental }}`) allows failures for some entries only and is not."""
-    if value is True:
-        return True
-    if not isinstance(value, str) or _always_false(value):
-        return False
-    if value.replace(" ", "").lower() in ("true", "${{true}}"):
-        return True
-    return "${{" in value and "matrix." not in value
-
-
-def _workflow_steps(path: str, text: str) -> Iterator[CheckStep]:
-    doc, lines = load_yaml(text)
-    if not isinstance(doc, dict):
-        return
-    triggers = _triggers(doc.get("on", doc.get(True)))
-    gated = not triggers or bool(triggers & _PR_TRIGGERS)
-    jobs = doc.get("jobs")
-    for job_id, job in jobs.items() if isinstance(jobs, dict) else ():
-        if not isinstance(job, dict):
-            continue
-        state, why = ACTIVE, ""
-        if not gated:
-            state, why = DISABLED, f"the workflow runs only on {', '.join(sorted(triggers))}"
-        elif _always_false(job.get("if")):
-            state, why = DISABLED, f"job {job_id} if: {_shown(job.get('if'))}"
-        elif _truthy(job.get("continue-on-error")):
-            state, why = IGNORED, f"job {job_id} continue-on-error: true"
-        matrix = matrix_values(job.get("strategy"))
-        for step in _job_steps(path, str(job_id), job.get("steps"), lines, matrix):
-            yield _worst(step, state, why)
-
-
-def _shown(value: object) -> str:
-    return str(value).lower() if isinstance(value, bool) else str(value)
-
-
-def _triggers(on: object) -> frozenset[str]:
-    if isinstance(on, str):
-        return frozenset({on})
-    if isinstance(on, (list, dict)):
-        return frozenset(str(t) for t in on)
-    return frozenset()
-
-
-def _action_steps(path: str, text: str) -> Iterator[CheckStep]:
-    doc, lines = load_yaml(text)
-    runs = doc.get("runs") if isinstance(doc, dict) else None
-    if isinstance(runs, dict):
-        yield from _job_steps(path, "action", runs.get("steps"), lines)
-
-
-def _job_steps(
-    path: str, job: str, steps: object, lines: LineMap, matrix: Matrix | None = None
-) -> Iterator[CheckStep]:
-    if not isinstance(steps, list):
-        return
-    for index, step in enumerate(steps):
-        if not isinstance(step, dict):
-            continue
-        label = f"{job}/{step.get('name') or step.get('id') or index}"
-        line = lines.get(id(step))
-        state, why = ACTIVE, ""
-        if _always_false(step.get("if")):
-            state, why = DISABLED, f"if: {_shown(step.get('if'))}"
-        elif _truthy(step.get("continue-on-error")):
-            state, why = IGNORED, "continue-on-error: true"
-        for found in _step_checks(path, label, line, step, matrix or {}):
-            yield _worst(found, state, why)
-
-
-def _step_checks(
-    path: str, label: str, line: int | None, step: dict[Any, Any], matrix: Matrix
-) -> list[CheckStep]:
-    run = step.get("run")
-    if isinstance(run, str):
-        first = line + 1 if line is not None else None
-        scripts = expand(run, matrix)
-        return _distinct(s for script in scripts for s in _script_steps(path, label, first, script))
-    uses = step.get("uses")
-    if not isinstance(uses, str):
-        return []
-    given = step.get("with")
-    inputs: Mapping[Any, Any] = given if isinstance(given, dict) else {}
-    action = _action_invocation(uses, inputs)
-    found = [CheckStep(action, label, path, line)] if action else []
-    for key in _SCRIPT_INPUTS:  # actions that run a command for you (benchmarks, retries)
-        script = inputs.get(key)
-        if isinstance(script, str):
-            found.extend(_script_steps(path, label, line, script))
-    return _distinct(found)
-
-
-_SCRIPT_INPUTS = ("run", "command", "script")
-
-
-def _action_invocation(uses: str, inputs: Mapping[Any, Any]) -> Invocation | None:
-    """The check a `uses:` step runs, known by the action's name (or gates' own inputs)."""
-    name = uses.split("@", 1)[0].lower()
-    gates_inputs = {"fail-on", "stages", "comment", "statuses"} & {str(k) for k in inputs}
-    options = frozenset(
-        f"--{key}={inputs[key]}"
-        for key in ("fail-on", "stages")
-        if inputs.get(key) not in (None, "")
-    )
-    if "gates" in name.rsplit("/", 1)[-1] or (name.startswith("./") and gates_inputs):
-        return Invocation(GATES, name, (), options=options)
-    if name.startswith("pre-commit/action"):
-        return Invocation(LINT, name, ())
-    # An action named after the tool it runs: astral-sh/ruff-action, psf/black,
-    # jakebailey/pyright-action, zizmorcore/zizmor-action, pypa/gh-action-pip-audit.
-    words = set(re.split(r"[/_.]|-action|action-|gh-action-", name))
-    for tool in sorted(words & TOOL_KINDS.keys()):
-        return Invocation(TOOL_KINDS[tool], name, ())
-    return None
-
-
-def _script_steps(path: str, label: str, first: int | None, script: str) -> Iterator[CheckStep]:
-    for command in parse_script(script):
-        line = first + command.line if first is not None else None
-        yield from _command_steps(path, label, line, command)
-
-
-def _command_steps(
-    path: str, label: str, line: int | None, command: Command
-) -> Iterator[CheckStep]:
-    for inv in invocations(command.argv):
-        state = IGNORED if command.ignored or "--exit-zero" in inv.options else ACTIVE
-        why = command.ignored or ("--exit-zero" if state == IGNORED else "")
-        if "--collect-only" in inv.options:
-            state, why = DISABLED, "--collect-only (lists the tests, runs none)"
-        yield CheckStep(inv, label, path, line, state, why)
-
-
-def _worst(step: CheckStep, state: str, why: str) -> CheckStep:
-    """A step inside a disabled job is disabled, whatever the step itself says."""
-    order = {ACTIVE: 0, IGNORED: 1, DISABLED: 2}
-    if order[state] > order[step.state]:
-        return replace(step, state=state, why=why)
-    return step
 
 
 # --- tox -------------------------------------------------------------------------------------
@@ -370,7 +107,7 @@ def _tox_command(
     raw = _ENV_DEFAULT.sub(lambda m: m.group(1) or "", raw)  # {env:CMD:pytest} -> pytest
     for command in parse_script(raw):
         why = "ignore_outcome = true" if outcome else ("- prefix" if dash else command.ignored)
-        yield from _command_steps(path, label, line, replace(command, ignored=why))
+        yield from command_steps(path, label, line, replace(command, ignored=why))
 
 
 def _ini_true(value: str) -> bool:
@@ -407,7 +144,7 @@ def _recipe_line(path: str, target: str, number: int, line: str) -> Iterator[Che
     flags = prefix.group(0) if prefix else ""
     for command in parse_script(line[len(flags) :]):
         ignored = "- prefix" if "-" in flags else command.ignored
-        yield from _command_steps(path, f"make:{target}", number, replace(command, ignored=ignored))
+        yield from command_steps(path, f"make:{target}", number, replace(command, ignored=ignored))
 
 
 # --- nox -------------------------------------------------------------------------------------
@@ -443,7 +180,7 @@ def _session_steps(path: str, node: ast.FunctionDef) -> Iterator[CheckStep]:
         )
         ignored = "success_codes" if _accepts_failure(call) else ""
         command = Command(argv, 0, ignored)
-        for step in _command_steps(path, f"nox:{node.name}", call.lineno, command):
+        for step in command_steps(path, f"nox:{node.name}", call.lineno, command):
             yield replace(step, state=DISABLED, why="session.skip()") if skipped else step
 
 
@@ -503,6 +240,3 @@ def _hook(path: str, hook: dict[Any, Any], line: int | None) -> Iterator[CheckSt
         elif "--exit-zero" in argv or "--exit-zero" in inv.options:
             state, why = IGNORED, "--exit-zero"
         yield CheckStep(inv, f"hook:{hook_id}", path, line, state, why)
-
-
-__all__ = ["ACTIVE", "DISABLED", "IGNORED", "TESTS", "CheckStep", "read_ini", "steps_of"]
