@@ -75,20 +75,23 @@ class PromptInjectionGate(TextCheckGate):
 
     def scan(self, source: Source, options: Mapping[str, object]) -> list[Finding]:
         del options
-        if _nothing_to_find(source):
+        other_languages = _plan(source)
+        if other_languages is None:
             return []
         findings: list[Finding] = []
         for segment in segments(source):
-            findings += _scan_segment(source.path, segment)
+            findings += _scan_segment(source.path, segment, other_languages)
         return findings
 
 
 _UNDOUBLES_BRACES = sys.version_info >= (3, 12)
 
 
-def _nothing_to_find(source: Source) -> bool:
-    """No request phrase anywhere in the file and no hidden text: no segment can hold a finding,
-    so a Python file need not be tokenized (two thirds of this check's time on sqlalchemy).
+def _plan(source: Source) -> bool | None:
+    """None when no request phrase is anywhere in the file and no hidden text: no segment can
+    hold a finding, so a Python file need not be tokenized (two thirds of this check's time on
+    sqlalchemy). Otherwise whether the other languages' patterns are needed: a file without any
+    of their words (most) is searched with the English patterns only.
 
     Sound because each segment is a verbatim piece of the file: a string's inside, a comment's
     text on its line (the code before it blanked, which no request pattern can match across).
@@ -97,9 +100,16 @@ def _nothing_to_find(source: Source) -> bool:
     """
     lowered = pat.fold(source.text)
     if lowered is None or (_UNDOUBLES_BRACES and ("{{" in lowered or "}}" in lowered)):
-        return False
+        return True  # read in full, in every language
+    other_languages = pat.may_request_i18n(lowered)
     markup = source.suffix not in _PYTHON  # Python is read as comments and strings
-    return not pat.may_request(lowered) and not _hidden_spans(source.text, source.path, markup)
+    if (
+        other_languages
+        or pat.may_request_english(lowered)
+        or _hidden_spans(source.text, source.path, markup)
+    ):
+        return other_languages
+    return None
 
 
 def segments(source: Source) -> list[Segment]:
@@ -164,13 +174,13 @@ def _string_segment(token: tokenize.TokenInfo, kind: str) -> Segment:
     return Segment(inner, token.start[0], token.start[1] + quote_at + width, kind)
 
 
-def _scan_segment(path: str, segment: Segment) -> list[Finding]:
+def _scan_segment(path: str, segment: Segment, other_languages: bool = True) -> list[Finding]:
     if segment.kind == "data":
         return []
     text = segment.text
     hidden = _hidden_spans(text, path) if segment.kind == "text" else []
     lowered = pat.fold(text)
-    matches = list(_matches(text, lowered))
+    matches = list(_matches(text, lowered, other_languages))
     if not matches and not hidden:
         return []  # most segments: no need to find quotes and cues (70 % of the check's time)
     quoted = _quoted_spans(text)
@@ -209,16 +219,15 @@ def _line_end(text: str, offset: int) -> int:
     return end if end >= 0 else len(text)
 
 
-def _matches(text: str, lowered: str | None) -> Iterator[tuple[str, int, int]]:
+def _matches(
+    text: str, lowered: str | None, other_languages: bool = True
+) -> Iterator[tuple[str, int, int]]:
+    """Every request phrase in the text: the English patterns always, the other languages' where
+    the file has one of their words (most files have none, and those patterns are many)."""
     found: list[tuple[int, int, str]] = []
-    for rule, pattern in (
-        ("instruction-override", pat.OVERRIDE),
-        ("agent-approval-request", pat.APPROVAL),
-        ("secret-exfiltration-request", pat.SECRET_STRONG),
-        ("secret-exfiltration-request", pat.SECRET_WEAK),
-        ("command-execution-request", pat.COMMAND),
-    ):
-        found += [(m.start(), m.end(), rule) for m in pat.finditer(pattern, text, lowered)]
+    for i18n in (False, True) if other_languages else (False,):
+        for rule, pattern in pat.rule_patterns(i18n):
+            found += [(m.start(), m.end(), rule) for m in pat.finditer(pattern, text, lowered)]
     for start, end, rule in sorted(found):
         yield rule, start, end
 
@@ -323,14 +332,15 @@ def _quoted_spans(text: str) -> list[tuple[int, int]]:
 def _hidden_spans(text: str, path: str, markup: bool = True) -> list[tuple[int, int]]:
     """Text that renders invisibly: comments, hidden HTML, collapsed details, rst comments,
     and in markup the text of image alt texts, titles and text-holding HTML attributes."""
-    patterns = (
-        [*pat.HIDDEN, pat.RST_COMMENT] if path.lower().endswith((".rst", ".rest")) else pat.HIDDEN
-    )
+    patterns = [p for p, literal in pat.HIDDEN_GUARDED if literal in text]
+    if path.lower().endswith((".rst", ".rest")):
+        patterns.append(pat.RST_COMMENT)
     spans = [m.span() for pattern in patterns for m in pattern.finditer(text)]
     if markup:
         spans += [
             m.span(1)
-            for pattern in (pat.MD_ALT, pat.MD_TITLE, pat.MD_REF_TITLE)
+            for pattern, literal in pat.MARKUP_TEXT
+            if literal in text  # `in` reads the text at memory speed; most files have none
             for m in pattern.finditer(text)
         ]
     return _merged(spans + _hidden_elements(text, markup))

@@ -6,6 +6,7 @@ Every pattern is linear on hostile input: quantifiers over free text are bounded
 
 from __future__ import annotations
 
+import bisect
 import functools
 import re
 from collections.abc import Iterator
@@ -28,8 +29,8 @@ _ORDERS = (
 # sentences. A phrase that starts with a short common word ("ne", "no", "non") spells its second
 # word with a literal space, so the prefilter's word list can name both (see REQUEST_WORDS).
 _ROMANCE_IGNORE = (
-    r"(?:ignora|ignore[zr]?|ignoren|ignorem|ignori|ignorate|olvida|olviden?|oublie[zr]?"
-    r"|esque[çc]a|esquece|desconsidera|desconsidere|dimentica|dimentichi|omite|omita|trascura)"
+    r"(?:ignora|ignore[zr]|ignoren|ignorem|ignorate|olvida|olviden?|oublie[zr]?"
+    r"|esque[çc]a|esquece|desconsidera|desconsidere|dimentica|dimentichi|omita|trascura)"
 )
 _ROMANCE_RULES = (
     r"(?:instrucciones|instructions|instru[çc][õo]es|istruzioni|indicaciones|indicazioni|consignes"
@@ -50,6 +51,11 @@ _OVERRIDE_I18N = (
     r"(?:anweisungen|instruktionen|regeln|richtlinien|vorgaben)",
     rf"\b{_ROMANCE_IGNORE}\s+(?:(?:todas|toutes|tous|tutte)\s+)?(?:(?:las|les|as|le|os)\s+)?"
     rf"{_ROMANCE_RULES}\s+{_ROMANCE_PRIOR}",
+    # bare "ignore" (Portuguese, French) is English too: the next word is spelled with a literal
+    # space, so the prefilter looks for "ignore todas", not for every "ignore" in English text
+    rf"\bignore (?:todas|toutes|tous|as|les|os)\s+(?:(?:as|les|os)\s+)?"
+    rf"(?:{_ROMANCE_RULES}\s+{_ROMANCE_PRIOR}|{_ROMANCE_YOUR}\s+{_ROMANCE_RULES})",
+    rf"\bignore {_ROMANCE_YOUR}\s+{_ROMANCE_RULES}",
     rf"\b{_ROMANCE_IGNORE}\s+(?:(?:todas|toutes|tous|tutte)\s+)?(?:(?:as|le|les)\s+)?"
     rf"{_ROMANCE_YOUR}\s+{_ROMANCE_RULES}",
     r"(?:игнорируй|проигнорируй|забудь|не обращай внимания на)(?:те)?\s+(?:все\s+)?"
@@ -73,7 +79,7 @@ _APPROVAL_I18N = (
     r"\b(?:genehmige|genehmigen\s+sie|akzeptiere|akzeptieren\s+sie|gib)\s+(?:diesen|den|diese|die"
     r"|dieses|das)\s+(?:pr|pull[\s-]?request|merge[\s-]?request|[äa]nderungen?|commit)\b",
     r"\b(?:melde|melden\s+sie|erw[äa]hne|erw[äa]hnen\s+sie)\s+keine\b",
-    r"\b(?:approuve[zr]?|valide[zr]?|fusionne[zr]?|accepte[zr]?|aprueba|apruebe|aprobar|fusiona"
+    r"\b(?:approuve[zr]?|valide[zr]|fusionne[zr]?|accepte[zr]?|aprueba|apruebe|aprobar|fusiona"
     r"|fusione|acepta|acepte|aprove|aprova|aprovar|aceite|aceita|mescle|approva|approvi|accetta"
     r"|accetti|unisci)\s+(?:cette|ce|ces|la|le|les|este|esta|estos|estas|el|los|las|esse|essa|o|a"
     rf"|os|as|questa|questo|queste|il)\s+{_ROMANCE_TARGETS}\b",
@@ -96,7 +102,7 @@ _APPROVAL_I18N = (
 _SECRET_STRONG_I18N = (
     r"\b(?:zeige|gib|nenne|verrate|drucke)\s+(?:mir\s+)?(?:deinen|den|deine|die)\s+"
     r"(?:system-?prompt|systemanweisungen|urspr[üu]nglichen\s+anweisungen)",
-    r"\b(?:affiche|r[ée]v[èe]le|montre|donne|imprime|muestra|revela|imprime|dime|mostre|mostra"
+    r"\b(?:affiche|r[ée]v[èe]le|montre|imprime|muestra|revela|imprime|mostre|mostra"
     r"|revele|imprima|rivela|stampa|dimmi)[sz]?\s+(?:moi\s+)?(?:(?:ton|votre|le|tes|vos|tu|el|su"
     r"|tus|o|seu|teu|il|tuo|le|tue)\s+){0,3}(?:prompt\s+(?:syst[èe]me|du\s+syst[èe]me|del\s+sistema"
     r"|de\s+sistema|do\s+sistema|di\s+sistema|initial|inicial|iniziale)|instru[cç]\w+\s+(?:du\s+"
@@ -117,7 +123,7 @@ _CREDENTIALS_I18N = (
     r"|geheimnisse|переменные\s+окружения|токены?|пароли|секреты|ключи\s+api)"
 )
 _SECRET_WEAK_I18N = (
-    r"\b(?:zeige|drucke|sende|poste|affiche|montre|imprime|envoie|inclus|r[ée]v[èe]le|muestra"
+    r"\b(?:zeige|drucke|affiche|montre|imprime|envoie|r[ée]v[èe]le|muestra"
     r"|env[íi]a|incluye|revela|mostre|imprima|envie|inclua|revele|mostra|stampa|invia|includi"
     rf"|rivela|покажи|выведи|отправь|раскрой|напечатай|пришли|покажите|выведите|отправьте)"
     rf"\s[^.\n]{{0,60}}?{_CREDENTIALS_I18N}",
@@ -127,16 +133,17 @@ _SECRET_WEAK_I18N = (
 )
 _COMMAND_I18N = (
     r"\bf[üu]hre\s+(?:\w+\s+){0,3}?(?:befehle?|kommandos?|skripte?)\s+aus\b",
-    r"\bex[ée]cute[rz]?\s+(?:\w+\s+){0,2}?(?:commandes?|scripts?)\s+suivante?s?",
-    r"\b(?:ejecuta|ejecute|execute|esegui|esegua)\s+(?:el|los|este|estos|o|os|este|estes|il|i"
-    r"|questo|questi)\s+(?:siguientes?\s+|seguintes?\s+|seguenti\s+)?(?:comandos?|comandi|scripts?)",
+    r"\b(?:exécute[rz]?|execute[rz])\s+(?:\w+\s+){0,2}?(?:commandes?|scripts?)\s+suivante?s?",
+    r"\b(?:ejecuta|ejecute|esegui|esegua)\s+(?:el|los|este|estos|il|i|questo|questi)\s+"
+    r"(?:siguientes?\s+|seguenti\s+)?(?:comandos?|comandi|scripts?)",
+    r"\bexecute (?:o|os|este|estes)\s+(?:seguintes?\s+)?(?:comandos?|scripts?)",
     r"(?:выполни|запусти)(?:те)?\s+(?:эту|эти|следующую|следующие|этот)\s+(?:команд[уы]|скрипт)",
     r"(?:运行|運行|执行|執行)(?:以下|下面|这个|這個|这条|這條)(?:的)?(?:命令|脚本|腳本|代码|代碼)",
     r"(?:次の|以下の)(?:コマンド|スクリプト)を実行",
     r"(?:다음|아래)(?:의)?\s*(?:명령|명령어|스크립트)(?:을|를)\s*실행",
 )
 
-OVERRIDE = _rx(
+_OVERRIDE_EN = (
     rf"\b(?:ignore|disregard|forget|override|bypass|discard)\s+(?:all\s+|any\s+)?(?:of\s+)?"
     rf"(?:the\s+|your\s+|my\s+|these\s+|those\s+)?{_PRIOR}\s+{_ORDERS}",
     r"\b(?:ignore|disregard|forget|override|bypass)\s+(?:the\s+|your\s+)?"
@@ -152,13 +159,13 @@ OVERRIDE = _rx(
     r"\bdo\s+anything\s+now\b",
     _LINE_START + r"(?:new|updated|real|actual|revised)\s+(?:system\s+)?instructions\s*:",
     r"<\|im_start\|>\s*system",
-    *_OVERRIDE_I18N,
 )
+OVERRIDE = _rx(*_OVERRIDE_EN, *_OVERRIDE_I18N)
 _TARGETS = (
     r"(?:(?:the|this|that|these|every|all|any|my|our)\s+)?"
     r"(?:prs?|pull\s+requests?|merge\s+requests?|changes?|diffs?|patch(?:es)?|commits?)"
 )
-APPROVAL = _rx(
+_APPROVAL_EN = (
     rf"\b(?:approve|merge|accept|lgtm|sign\s+off\s+on|auto-?merge)\s+{_TARGETS}\b",
     rf"\bmark\s+{_TARGETS}\s+as\s+(?:approved|safe|reviewed)",
     r"\b(?:respond|reply|answer|comment)\s+(?:only\s+)?with\s+[\"'“`]?(?:LGTM|approved?)\b",
@@ -166,38 +173,38 @@ APPROVAL = _rx(
     r"\b[^.\n]{0,60}?\b(?:issues?|problems?|vulnerabilit\w+|security|findings?|this|it|calls?"
     r"|code|changes?|lines?|functions?|risks?|eval|exec|requests?)\b",
     r"\b(?:is|has\s+been)\s+(?:pre-?approved|already\s+(?:reviewed|approved|audited))\b",
-    r"\b(?:has|have)\s+been\s+(?:audited|reviewed|approved|vetted)\s+already\b",
+    r"\bhas\s+been\s+(?:audited|reviewed|approved|vetted)\s+already\b",
     r"\b(?:skip|bypass)\s+(?:the\s+|any\s+)?(?:security\s+|code\s+)?(?:review|audit)\b",
-    r"\b(?:treat|consider)\s+(?:this|it|these|the)\s+(?:\w+\s+)?as\s+(?:already\s+)?"
+    r"\btreat\s+(?:this|it|these|the)\s+(?:\w+\s+)?as\s+(?:already\s+)?"
     r"(?:audited|approved|reviewed|safe|trusted|vetted)\b",
-    *_APPROVAL_I18N,
 )
+APPROVAL = _rx(*_APPROVAL_EN, *_APPROVAL_I18N)
 _CREDENTIAL_NOUNS = (
     r"(?:secrets?|tokens?|api[\s_-]?keys?|credentials|passwords?|env(?:ironment)?\s+var(?:iable)?s?"
     r"|\.env\b|GITHUB_TOKEN|private\s+keys?|ssh\s+keys?|access\s+keys?)"
 )
-SECRET_STRONG = _rx(
+_SECRET_STRONG_EN = (
     r"\b(?:reveal|print|output|show|display|dump|repeat|leak|share|tell\s+me)\s+(?:me\s+)?"
     r"(?:your|the)\s+(?:full\s+|entire\s+|original\s+)?(?:system\s+prompt|initial\s+prompt"
     r"|hidden\s+instructions|initial\s+instructions)",
     rf"\b(?:send|post|upload|exfiltrate|leak|forward|transmit)\s+(?:all\s+|any\s+|the\s+|your\s+)*"
     rf"(?:\w+\s+)?{_CREDENTIAL_NOUNS}[^.\n]{{0,60}}\bto\s+(?:https?://|\S+@|http|the\s+url|this\s+url)",
     r"\b(?:curl|wget)\b[^\n|]{0,200}?\$\{?\w*(?:TOKEN|SECRET|API_KEY|PASSWORD)\w*",
-    *_SECRET_STRONG_I18N,
 )
-SECRET_WEAK = _rx(
+SECRET_STRONG = _rx(*_SECRET_STRONG_EN, *_SECRET_STRONG_I18N)
+_SECRET_WEAK_EN = (
     rf"\b(?:reveal|print|output|show|display|dump|leak|send|post|upload|share|echo|include|paste|"
     r"list|tell\s+me)\s+(?:me\s+)?(?:all\s+|any\s+|the\s+|your\s+|every\s+)*"
     rf"(?:\w+\s+(?:of\s+(?:the\s+|your\s+|all\s+)?)?)?{_CREDENTIAL_NOUNS}",
-    *_SECRET_WEAK_I18N,
 )
-COMMAND = _rx(
+SECRET_WEAK = _rx(*_SECRET_WEAK_EN, *_SECRET_WEAK_I18N)
+_COMMAND_EN = (
     r"\b(?:curl|wget)\s+[^\n|;]{0,300}\|\s*(?:sudo\s+)?(?:ba|z)?sh\b",
     r"\b(?:run|execute)\s+(?:the\s+following|this|these)\s+(?:shell\s+)?(?:commands?|scripts?|code)",
     r"\b(?:run|execute)\s+`[^`\n]{1,200}`",
     r"\b(?:open\s+a\s+)?reverse\s+shell\b",
-    *_COMMAND_I18N,
 )
+COMMAND = _rx(*_COMMAND_EN, *_COMMAND_I18N)
 _AI_NAME = (
     r"(?:AI|A\.I\.|LLMs?|GPTs?(?:-?\d\w*)?|ChatGPT|Copilot|Claude|Gemini|Codex|Devin|Bard"
     r"|(?:large\s+)?language\s+models?|(?:AI|LLM|coding|autonomous|review)(?:[\s-]+\w+)??[\s-]+"
@@ -299,6 +306,9 @@ MD_REF_TITLE = re.compile(
     r"(\"[^\"\n]{1,500}\"|'[^'\n]{1,500}'|\([^()\n]{1,500}\))[ \t]*$",
     re.M,
 )
+# Each with a literal that every match holds, so a file without it is not searched.
+HIDDEN_GUARDED = ((HIDDEN[0], "<!--"), (HIDDEN[1], "]:"))
+MARKUP_TEXT = ((MD_ALT, "!["), (MD_TITLE, "]("), (MD_REF_TITLE, "]:"))
 TEXT_ATTR = re.compile(
     r"(?:^|\s)(?:alt|title|aria-label|aria-description|data-[\w-]{1,40})\s*=\s*"
     r"(\"[^\"]{1,2000}\"|'[^']{1,2000}')",
@@ -324,15 +334,19 @@ def _lower_literals(pattern: str) -> str:
 _HOT = (OVERRIDE, APPROVAL, SECRET_STRONG, SECRET_WEAK, COMMAND, AI_ADDRESS, DISCUSSION, URLISH)
 
 
+_FOLDABLE: set[re.Pattern[str]] = set(_HOT)  # and the halves of rule_patterns, once compiled
+
+
 @functools.cache
 def _folded(pattern: re.Pattern[str]) -> re.Pattern[str] | None:
-    if pattern not in _HOT:
+    if pattern not in _FOLDABLE:
         return None
     return re.compile(_lower_literals(pattern.pattern), pattern.flags & ~re.IGNORECASE)
 
 
-# The word every match of a request pattern (OVERRIDE ... COMMAND) starts with, lower case.
-# tests/checks/test_injection_patterns.py proves the list complete from the patterns themselves.
+# The word every match of a request pattern (OVERRIDE ... COMMAND) starts with, lower case:
+# one list for the English phrases, one for the other languages, each complete for its half.
+# tests/checks/test_injection_patterns.py proves both lists from the patterns themselves.
 REQUEST_WORDS = (
     *("ignore", "disregard", "forget", "override", "bypass", "discard", "you", "enter", "enable"),
     *("activate", "switch", "do", "new", "updated", "real", "actual", "revised", "<|im_start|>"),
@@ -340,134 +354,80 @@ REQUEST_WORDS = (
     *("comment", "never", "is", "has", "reveal", "print", "output", "show", "display", "dump"),
     *("repeat", "leak", "share", "tell", "send", "post", "upload", "exfiltrate", "forward"),
     *("transmit", "curl", "wget", "echo", "include", "paste", "list", "run", "execute", "open"),
-    "reverse",
-    # other languages (first words; CJK and Korean: the first characters)
-    *("accetta", "accetti", "aceita", "aceite", "acepta", "acepte", "affiche"),
-    *("akzeptiere", "approuve", "approva", "approvi", "aprobar", "aprova", "aprove"),
-    *("aprueba", "apruebe", "consider", "desconsidera", "desconsidere", "dime", "dimmi"),
-    *("drucke", "ejecuta", "ejecute", "envia", "envie", "envoie", "envía", "erwahne"),
-    *("erwähne", "esegua", "esegui", "esqueca", "esquece", "esqueça", "exécute", "fuhre"),
-    *("fusiona", "fusione", "fusionne", "führe", "genehmige", "gib", "have", "ignora"),
-    *("ignori", "imprima", "imprime", "inclua", "includi", "inclus", "incluye", "invia"),
-    *("melde", "mescle", "missachte", "montre", "mostra", "mostre", "muestra"),
-    *("nao aponte", "nao informe", "nao mencione", "nao relate", "nao reporte"),
-    *("nao sinalize", "ne mentionne", "ne rapporte", "ne releve", "ne relève"),
-    *("ne signale", "nenne", "no indiques", "no informes", "no marques", "no menciones"),
-    *("no reportes", "no senales", "no señales", "non indicare", "non menzionare"),
-    *("non riportare", "non segnalare", "non segnalate", "não aponte", "não informe"),
-    *("não mencione", "não relate", "não reporte", "não sinalize", "olvida", "olvide"),
-    *("omita", "omite", "oublie", "revela", "revele", "revèle", "rivela", "révele"),
-    *("révèle", "skip", "stampa", "trascura", "treat", "unisci", "valide", "vergessen"),
-    *("vergiss", "verrate", "zeige", "влей", "выведи", "выполни", "забудь", "запусти"),
-    *("игнорируй", "напечатай", "не обращай", "не отмечай", "не помечай", "не сообщай"),
-    *("не указывай", "не упоминай", "одобри", "отправь", "повтори", "покажи", "прими"),
-    *("пришли", "проигнорируй", "раскрой", "смерджи", "смержи", "утверди", "この", "これ"),
-    *(
-        "すべ",
-        "シス",
-        "トー",
-        "パス",
-        "上記",
-        "不用",
-        "不要",
-        "令牌",
-        "以下",
-        "以前",
-        "元の",
-        "先の",
-        "全て",
-        "前の",
-    ),
-    *(
-        "合併",
-        "合并",
-        "同意",
-        "告訴",
-        "告诉",
-        "執行",
-        "報告",
-        "密码",
-        "密碼",
-        "密鑰",
-        "密钥",
-        "展示",
-        "当該",
-        "忘掉",
-    ),
-    *(
-        "忘記",
-        "忘记",
-        "忽略",
-        "忽視",
-        "忽视",
-        "打印",
-        "执行",
-        "批准",
-        "指摘",
-        "接受",
-        "无视",
-        "无需",
-        "显示",
-        "最初",
-    ),
-    *(
-        "本p",
-        "本プ",
-        "本マ",
-        "本変",
-        "次の",
-        "泄露",
-        "洩露",
-        "無視",
-        "無需",
-        "环境",
-        "環境",
-        "秘密",
-        "言及",
-        "請勿",
-    ),
-    *(
-        "请勿",
-        "輸出",
-        "输出",
-        "运行",
-        "通过",
-        "通過",
-        "運行",
-        "重复",
-        "重複",
-        "顯示",
-        "기존",
-        "다음",
-        "모든",
-        "보고",
-    ),
-    *(
-        "본",
-        "비밀",
-        "시스",
-        "아래",
-        "앞",
-        "언급",
-        "원래",
-        "위",
-        "이",
-        "지적",
-        "토큰",
-        "해당",
-        "환경",
-    ),
+    *("reverse", "skip", "treat"),
 )
-REQUESTS = (OVERRIDE, APPROVAL, SECRET_STRONG, SECRET_WEAK, COMMAND)
+# Other languages: first words; in Chinese, Japanese and Korean the first characters. A word
+# outside the text's alphabet costs nothing: `str.find` of a wider character returns at once.
+REQUEST_WORDS_I18N = (
+    *("accepte", "accett", "aceit", "acept", "affiche", "akzeptiere", "approuve"),
+    *("approv", "aprobar", "aprov", "aprueb", "desconsider", "dimentic", "dimmi"),
+    *("drucke", "ejecut", "envia", "envie", "envoie", "envía", "erwahne", "erwähne"),
+    *("esegu", "esquec", "esqueça", "execute ", "executer", "executez", "exécute"),
+    *("fuhre", "fusion", "führe", "genehmige", "gib", "ignora", "ignore ", "ignorem"),
+    *("ignoren", "ignorer", "ignorez", "ignorier", "imprim", "inclua", "includi"),
+    *("incluye", "invia", "melde", "mescle", "missachte", "montre", "mostr", "muestr"),
+    *("nao ", "ne mentionne", "ne rapporte", "ne releve", "ne relève", "ne signale"),
+    *("nenne", "no indiques", "no informes", "no marques", "no menciones", "no reportes"),
+    *("no senales", "no señales", "non indicare", "non menzionare", "non riportare"),
+    *("non segnalare", "non segnalate", "não ", "olvid", "omita", "oublie", "revel"),
+    *("revèle", "rivela", "révele", "révèle", "stampa", "trascura", "unisci", "valider"),
+    *("validez", "vergessen", "vergiss", "verrate", "zeige", "влей", "выведи", "выполни"),
+    *("забудь", "запусти", "игнорируй", "напечатай", "не обращай", "не отмечай"),
+    *("не помечай", "не сообщай", "не указывай", "не упоминай", "одобри", "отправь"),
+    *("повтори", "покажи", "прими", "пришли", "проигнорируй", "раскрой", "смерджи"),
+    *("смержи", "утверди", "この", "これ", "すべ", "シス", "トー", "パス", "上記"),
+    *("不用", "不要", "令牌", "以下", "以前", "元の", "先の", "全て", "前の", "合併"),
+    *("合并", "同意", "告訴", "告诉", "執行", "報告", "密码", "密碼", "密鑰", "密钥"),
+    *("展示", "当該", "忘掉", "忘記", "忘记", "忽略", "忽視", "忽视", "打印", "执行"),
+    *("批准", "指摘", "接受", "无视", "无需", "显示", "最初", "本p", "本プ", "本マ"),
+    *("本変", "次の", "泄露", "洩露", "無視", "無需", "环境", "環境", "秘密", "言及"),
+    *("請勿", "请勿", "輸出", "输出", "运行", "通过", "通過", "運行", "重复", "重複"),
+    *("顯示", "기존", "다음", "모든", "보고", "본", "비밀", "시스", "아래", "앞", "언급"),
+    *("원래", "위", "이", "지적", "토큰", "해당", "환경"),
+)
+_REQUESTS_EN = (_OVERRIDE_EN, _APPROVAL_EN, _SECRET_STRONG_EN, _SECRET_WEAK_EN, _COMMAND_EN)
+_REQUESTS_I18N = (
+    _OVERRIDE_I18N,
+    _APPROVAL_I18N,
+    _SECRET_STRONG_I18N,
+    _SECRET_WEAK_I18N,
+    _COMMAND_I18N,
+)
+_RULES = (
+    "instruction-override",
+    "agent-approval-request",
+    "secret-exfiltration-request",
+    "secret-exfiltration-request",
+    "command-execution-request",
+)
+
+
+def _union(groups: tuple[tuple[str, ...], ...]) -> re.Pattern[str]:
+    """Patterns in one, for lower-cased text, and loosened so that what matches in a piece of a
+    file also matches in the whole file: a line start is not required (in a Python string the
+    phrase follows the quote, in a comment the code)."""
+    parts = [_lower_literals(part).replace(_LINE_START, "") for group in groups for part in group]
+    return re.compile("|".join(f"(?:{p})" for p in parts), re.MULTILINE)
 
 
 @functools.cache
 def _any_request() -> re.Pattern[str]:
-    """Every request pattern in one, for lower-cased text, and loosened so that what matches
-    in a piece of a file also matches in the whole file: a line start is not required (in a
-    Python string the phrase follows the quote, in a comment the code)."""
-    parts = [_lower_literals(p.pattern).replace(_LINE_START, "") for p in REQUESTS]
-    return re.compile("|".join(f"(?:{p})" for p in parts), re.MULTILINE)
+    return _union(_REQUESTS_EN)
+
+
+@functools.cache
+def _any_request_i18n() -> re.Pattern[str]:
+    return _union(_REQUESTS_I18N)
+
+
+def _found(lowered: str, words: tuple[str, ...], pattern: re.Pattern[str]) -> bool:
+    for word in words:
+        at = lowered.find(word)
+        while at >= 0:
+            if pattern.match(lowered, at):
+                return True
+            at = lowered.find(word, at + 1)
+    return False
 
 
 def may_request(lowered: str) -> bool:
@@ -475,16 +435,78 @@ def may_request(lowered: str) -> bool:
 
     Python's re tries every position of a text for a pattern that starts with `\b` (6 s on
     sqlalchemy's 24 MB); finding the first words with `str.find` and trying the patterns only
-    there is ten times faster, and as exact: every match starts with one of REQUEST_WORDS.
+    there is ten times faster, and as exact: every match starts with one of the listed words.
+    Each half is tried only with its own words: a hit of "is" or "do" (thousands in a big file)
+    then costs a match of the English patterns alone.
     """
-    pattern = _any_request()
-    for word in REQUEST_WORDS:
-        at = lowered.find(word)
-        while at >= 0:
-            if pattern.match(lowered, at):
-                return True
-            at = lowered.find(word, at + 1)
-    return False
+    return may_request_i18n(lowered) or may_request_english(lowered)
+
+
+def may_request_english(lowered: str) -> bool:
+    """Whether an English request pattern could match somewhere in this lower-cased text."""
+    return _found(lowered, REQUEST_WORDS, _any_request())
+
+
+def may_request_i18n(lowered: str) -> bool:
+    """Whether a request in another language could match somewhere in this lower-cased text.
+
+    Each `str.find` reads the whole text, so only the words that can be there are looked for:
+    the ASCII ones that begin a word of the text, and those of the scripts the text uses (one
+    search for any letter of a script decides for all of its words).
+    """
+    words = _present(lowered, _I18N_ASCII_WORDS)
+    if not lowered.isascii():
+        words += tuple(
+            w for script, group in _i18n_scripts() if script.search(lowered) for w in group
+        )
+    return _found(lowered, words, _any_request_i18n())
+
+
+_LETTERS = re.compile(r"[a-z]+")
+
+
+def _present(lowered: str, words: tuple[str, ...]) -> tuple[str, ...]:
+    """The words whose first word begins one of the text's words. Every ASCII word of the other
+    languages opens a pattern with `\\b`, so a match needs it at the start of a word: one pass
+    collecting the text's words replaces a `str.find` through the whole text per listed word
+    (those finds were half of this check's time)."""
+    found = sorted(set(_LETTERS.findall(lowered)))
+    present = []
+    for word in words:
+        head = word.split(" ", 1)[0]
+        at = bisect.bisect_left(found, head)
+        if at < len(found) and found[at].startswith(head):
+            present.append(word)
+    return tuple(present)
+
+
+_I18N_ASCII_WORDS = tuple(w for w in REQUEST_WORDS_I18N if w.isascii())
+_SCRIPTS = (
+    "[\u00c0-\u024f]",  # Latin letters with accents
+    "[\u0400-\u04ff]",  # Cyrillic
+    "[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]",  # kana and CJK ideographs
+    "[\u1100-\u11ff\u3130-\u318f\uac00-\ud7af]",  # Hangul
+)
+
+
+@functools.cache
+def _i18n_scripts() -> tuple[tuple[re.Pattern[str], tuple[str, ...]], ...]:
+    """(a letter of the script, the words holding one) for each script of the list."""
+    groups = []
+    for script in map(re.compile, _SCRIPTS):
+        words = tuple(w for w in REQUEST_WORDS_I18N if not w.isascii() and script.search(w))
+        groups.append((script, words))
+    return tuple(groups)
+
+
+@functools.cache
+def rule_patterns(i18n: bool) -> tuple[tuple[str, re.Pattern[str]], ...]:
+    """(rule, pattern) for the English half or the other languages' half, compiled on first use
+    (a segment without a word of another language never needs the second half)."""
+    groups = _REQUESTS_I18N if i18n else _REQUESTS_EN
+    compiled = tuple((rule, _rx(*group)) for rule, group in zip(_RULES, groups, strict=True))
+    _FOLDABLE.update(rx for _, rx in compiled)
+    return compiled
 
 
 def fold(text: str) -> str | None:
