@@ -16,14 +16,8 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import PurePosixPath
 
 from gates.checks.changes import ChangeCheckGate, FileChange
-from gates.checks.test_integrity_facts import (
-    MAX_NESTING,
-    ModuleFacts,
-    defined_names,
-    module_facts,
-    nesting,
-    parse,
-)
+from gates.checks.test_integrity_ast import MAX_NESTING, defined_names, nesting, parse
+from gates.checks.test_integrity_facts import ModuleFacts, module_facts
 from gates.checks.test_integrity_match import match
 from gates.checks.test_integrity_rules import (
     GATE,
@@ -96,7 +90,8 @@ def _judge_tests(
     for missing in matching.missing:
         path = missing.base.path
         counts = (len(base[path].tests), len(head[path].tests) if path in head else 0)
-        yield removed(missing, counts)
+        away = head[path].collected_away(missing.base.test) if path in head else None
+        yield removed(missing, counts, None if missing.lost_cases else away)
     added = {id(pair): added_claims(pair) for pair in matching.pairs}
     gained = Counter(text for texts in added.values() for text in texts)
     gained.update(s.text for new in matching.new for s in new.test.checks.claims)

@@ -25,9 +25,18 @@ def finding(rule: str, path: str, message: str, line: int | None) -> Finding:
     return Finding(GATE, "gates", rule, Severity.WARNING, path, message, line=line)
 
 
-def removed(missing: Missing, counts: tuple[int, int]) -> Finding:
+def removed(
+    missing: Missing, counts: tuple[int, int], away: tuple[str, int] | None = None
+) -> Finding:
+    """`away`: the function (name, head line) the test's body now lives in, uncollected."""
     test = missing.base.test
     path = missing.base.path
+    if away is not None:
+        message = (
+            f"{test.qualname} in {path} renamed to {away[0]}, which pytest does not collect "
+            f"({counts[0]} tests at base, {counts[1]} at head)"
+        )
+        return finding("test-removed", path, message, away[1])
     if missing.lost_cases:
         message = (
             f"{missing.lost_cases} of {test.cases} parametrized cases of {test.qualname} removed "
