@@ -11,7 +11,14 @@ import re
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-from gates.checks.checks_weakened_commands import GATES, LINT, TOOL_KINDS, Invocation
+from gates.checks.checks_weakened_commands import (
+    GATES,
+    LINT,
+    TESTS,
+    TOOL_KINDS,
+    Invocation,
+    named_kind,
+)
 from gates.checks.checks_weakened_step import (
     ACTIVE,
     DISABLED,
@@ -21,9 +28,10 @@ from gates.checks.checks_weakened_step import (
     script_steps,
     worst,
 )
+from gates.checks.checks_weakened_triggers import not_on_pull_requests
 from gates.checks.checks_weakened_yaml import LineMap, load_yaml
 
-_PR_TRIGGERS = frozenset({"pull_request", "pull_request_target", "push", "merge_group"})
+_CHECK_NAME = re.compile(r"test|check|ci\b|^ci|pytest|tox|nox")
 _FALSE_EXPR = re.compile(r"^\s*(false|0|''|\"\")\s*(&&.*)?$", re.IGNORECASE)
 
 
@@ -127,34 +135,40 @@ def workflow_steps(path: str, text: str) -> Iterator[CheckStep]:
     doc, lines = load_yaml(text)
     if not isinstance(doc, dict):
         return
-    triggers = _triggers(doc.get("on", doc.get(True)))
-    gated = not triggers or bool(triggers & _PR_TRIGGERS)
+    not_gating = not_on_pull_requests(doc.get("on", doc.get(True)))
     jobs = doc.get("jobs")
     for job_id, job in jobs.items() if isinstance(jobs, dict) else ():
         if not isinstance(job, dict):
             continue
         state, why = ACTIVE, ""
-        if not gated:
-            state, why = DISABLED, f"the workflow runs only on {', '.join(sorted(triggers))}"
+        if not_gating:
+            state, why = DISABLED, not_gating
         elif _always_false(job.get("if")):
             state, why = DISABLED, f"job {job_id} if: {_shown(job.get('if'))}"
         elif _truthy(job.get("continue-on-error")):
             state, why = IGNORED, f"job {job_id} continue-on-error: true"
         matrix = matrix_values(job.get("strategy"))
-        for step in _job_steps(path, str(job_id), job.get("steps"), lines, matrix):
+        steps = list(_job_steps(path, str(job_id), job.get("steps"), lines, matrix))
+        steps += _reusable_call(path, str(job_id), job.get("uses"), lines.get(id(job)))
+        for step in steps:
             yield worst(step, state, why)
+
+
+def _reusable_call(path: str, job_id: str, uses: object, line: int | None) -> list[CheckStep]:
+    """A job that calls a reusable workflow runs the check its file is named after
+    (`./.github/workflows/_tests.yml`, `org/ci/.github/workflows/lint.yml@v2`)."""
+    if not isinstance(uses, str):
+        return []
+    target = uses.split("@", 1)[0]
+    name = target.rsplit("/", 1)[-1].rsplit(".", 1)[0].strip("_-").lower()
+    kind = named_kind(name)
+    if not kind or (kind == TESTS and not _CHECK_NAME.search(name)):
+        return []
+    return [CheckStep(Invocation(kind, f"workflow:{target}", (), shown=uses), job_id, path, line)]
 
 
 def _shown(value: object) -> str:
     return str(value).lower() if isinstance(value, bool) else str(value)
-
-
-def _triggers(on: object) -> frozenset[str]:
-    if isinstance(on, str):
-        return frozenset({on})
-    if isinstance(on, (list, dict)):
-        return frozenset(str(t) for t in on)
-    return frozenset()
 
 
 def action_steps(path: str, text: str) -> Iterator[CheckStep]:

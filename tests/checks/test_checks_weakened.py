@@ -508,3 +508,35 @@ def test_excluded_paths_and_coverage_omit_count_unless_only_the_prs_new_files() 
         "lint-rules-loosened",
     ]
     assert _scan(("pyproject.toml", base, head), new_code) == []
+
+
+def test_trigger_filters_that_skip_python_changes_stop_the_workflow_gating() -> None:
+    from gates.checks.checks_weakened_triggers import glob, not_on_pull_requests
+
+    assert glob("**/*.py").fullmatch("module.py")
+    assert glob("**/*.py").fullmatch("src/pkg/module.py")
+    assert not glob("src/*").fullmatch("src/pkg/module.py")
+    assert not_on_pull_requests({"pull_request": {"paths-ignore": ["docs/**", "*.md"]}}) == ""
+    assert not_on_pull_requests({"pull_request": {"paths": ["src/**", "!src/**/*.py"]}}) != ""
+    assert "only when closed" in not_on_pull_requests({"pull_request": {"types": ["closed"]}})
+    assert "only to main" in not_on_pull_requests({"push": {"branches": ["main"]}})
+    assert not_on_pull_requests({"push": {"branches": ["**"]}}) == ""
+    head = _edit(WORKFLOW, "  pull_request:\n", "  pull_request:\n    paths-ignore: ['**/*.py']\n")
+    (found,) = _scan((".github/workflows/ci.yml", WORKFLOW, head))
+    assert found.rule == "check-step-disabled"
+    assert "paths-ignore: **/*.py" in found.message
+
+
+def test_a_reusable_test_workflow_call_is_a_check_step() -> None:
+    base = (
+        "on: pull_request\njobs:\n  tests:\n    uses: ./.github/workflows/_tests.yml\n"
+        "  build:\n    uses: org/shared/.github/workflows/build-dist.yml@v2\n"
+    )
+    renamed = base.replace("  tests:\n", "  test-suite:\n")
+    dropped = base.replace("  tests:\n    uses: ./.github/workflows/_tests.yml\n", "")
+    no_build = base.replace(
+        "  build:\n    uses: org/shared/.github/workflows/build-dist.yml@v2\n", ""
+    )
+    assert _scan((".github/workflows/ci.yml", base, renamed)) == []
+    assert _scan((".github/workflows/ci.yml", base, no_build)) == []
+    assert _rules(_scan((".github/workflows/ci.yml", base, dropped))) == ["check-step-removed"]
