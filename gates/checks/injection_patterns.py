@@ -213,16 +213,14 @@ _AI_NAME = (
 )
 # "KI-Assistent", "l'IA", "asistente de IA", "ии-ревьюер", "нейросеть", "Sprachmodell" ...
 _AI_NAME_I18N = (
-    r"(?:\b(?:KI|IA|ии)(?:-\w+)?|\b(?:assistente?|asistente|assistant|agente?|ассистент|агент"
+    r"(?:\b(?:KI|IA|ии)\b(?:-\w+)?|\b(?:assistente?|asistente|assistant|agente?|ассистент|агент"
     r"|бот|модель)\s+(?:de\s+|d'|di\s+)?(?:IA|KI|ии)\b|\bнейросеть|\bязыковая\s+модель"  # noqa: RUF001
     r"|\bsprachmodell|\bmod[èe]le\s+de\s+langage|\bmodelo\s+de\s+(?:lenguaje|linguagem)"
     r"|\bmodello\s+linguistico)"
 )
 # CJK and Korean write the role word right after the name ("AI助手", "AIレビュアーへ"), and may
 # close the address with a full-width colon.
-_AI_NAME_CJK = (
-    r"(?:AI|LLM|人工智能|人工知能|인공지능|大语言模型|大語言模型|大模型|言語モデル|언어\s*모델)"
-)
+_AI_NAME_CJK = r"(?<![a-z0-9_])(?:AI|LLM|人工智能|人工知能|인공지능|大语言模型|大語言模型|大模型|言語モデル|언어\s*모델)"
 # An AI mentioned anywhere (enough inside hidden text) ...
 AI = _rx(
     r"\b(?:AI|A\.I\.|LLMs?|GPTs?(?:-?\d\w*)?|ChatGPT|Copilot|Claude|Gemini|Codex|Devin|Bard)\b",
