@@ -86,6 +86,18 @@ RULES = _rules(
 
 _EVAL_SINKS = {"eval", "exec", "compile"}
 _STATIC_WRAPPERS = {"textwrap.dedent", "inspect.cleandoc"}  # literal in, literal out
+
+
+def _only_ast(call: ast.Call) -> bool:
+    """`compile(src, name, mode, ast.PyCF_ONLY_AST)` parses, as `ast.parse` does: no code object."""
+    flags = arg(call, 3, "flags")
+    return flags is not None and any(
+        isinstance(n, (ast.Name, ast.Attribute))
+        and (n.id if isinstance(n, ast.Name) else n.attr) == "PyCF_ONLY_AST"
+        for n in ast.walk(flags)
+    )
+
+
 _BUILTINS = {"builtins", "__builtins__"}
 _SHELL_ALWAYS = {
     "os.system",
@@ -353,7 +365,7 @@ class _Scanner:
             self.report("decoded-exec", f"`{name}` of decoded data", call)
         elif name != "compile":
             self.report("eval-nonliteral", f"`{name}` of a non-literal argument", call)
-        elif id(call) not in self._executed_compiles:  # else its exec/eval is the finding
+        elif id(call) not in self._executed_compiles and not _only_ast(call):
             self.report("compile-nonliteral", "`compile` of a non-literal source", call)
 
     def _static_source(self, node: ast.expr) -> bool:

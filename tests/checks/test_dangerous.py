@@ -253,6 +253,8 @@ def test_compile_of_runtime_source_is_reported(text: str) -> None:
         ("def f(m):\n    return m.compile(optimizer='adam')\n", []),
         ("def f(lines, compile):\n    return compile(lines)\n", []),
         ("compile = lambda xs: sorted(xs)\ndef f(xs):\n    return compile(xs)\n", []),
+        ("import ast\ndef f(s):\n    return compile(s, '<x>', 'exec', ast.PyCF_ONLY_AST)\n", []),
+        ("import ast\nf = lambda s: compile(s, 'x', 'exec', flags=ast.PyCF_ONLY_AST | 1)\n", []),
         # the code object runs in this file: the exec is the one finding
         ("def f(s):\n    exec(compile(s, '<x>', 'exec'))\n", [("eval-nonliteral", 2)]),
         ("def f(s):\n    c = compile(s, '<x>', 'exec')\n    exec(c)\n", [("eval-nonliteral", 3)]),
