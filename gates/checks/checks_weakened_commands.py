@@ -89,6 +89,7 @@ class Invocation:
     args: tuple[str, ...]
     targets: tuple[str, ...] = ()
     deselects: frozenset[str] = frozenset()
+    selects: frozenset[str] = frozenset()  # -k / -m that run only some tests
     threshold: float | None = None  # --cov-fail-under / coverage report --fail-under
     options: frozenset[str] = field(default_factory=frozenset)  # flags that matter, normalised
     shown: str = ""  # the command as written (after runners), for messages
@@ -253,6 +254,7 @@ def _build(kind: str, tool: str, args: tuple[str, ...]) -> Invocation:
         args=args,
         targets=targets_of(args),
         deselects=deselections(args) if kind == TESTS else frozenset(),
+        selects=selections(args) if kind == TESTS else frozenset(),
         threshold=_threshold(args),
         options=option_flags(args),
     )
@@ -319,6 +321,16 @@ def deselections(args: tuple[str, ...]) -> frozenset[str]:
     for flag in ("-k", "-m"):
         items |= {f"{flag[1]}:{' '.join(v.split())}" for v in _values(args, flag) if "not" in v}
     return frozenset(items)
+
+
+def selections(args: tuple[str, ...]) -> frozenset[str]:
+    """What a pytest command runs only: `k:EXPR` / `m:EXPR` without a `not` (`-m smoke`)."""
+    return frozenset(
+        f"{flag[1]}:{' '.join(v.split())}"
+        for flag in ("-k", "-m")
+        for v in _values(args, flag)
+        if "not" not in v.split()
+    )
 
 
 def _kept(entry: str) -> bool:

@@ -25,7 +25,7 @@ from gates.checks.checks_weakened_rules import (
     types_loosened,
 )
 from gates.checks.checks_weakened_step import ACTIVE, CheckStep
-from gates.checks.checks_weakened_stepdiff import counterpart
+from gates.checks.checks_weakened_stepdiff import counterpart, covers
 from gates.model import Finding
 
 _WORD = re.compile(r"[A-Za-z_][\w.:/\[\]-]*")
@@ -139,8 +139,10 @@ def deselection_findings(base: SideConfig, head: SideConfig) -> Iterator[Finding
                 f"pytest addopts in {where.path} leave out {_describe(item)} at head; not at base",
             )  # fmt: skip
     for step in runners:
-        if counterpart(step, base.steps) is None:
+        twin = counterpart(step, base.steps)
+        if twin is None:
             continue  # a new step: what it leaves out was never run by it
+        yield from _narrowed_to(step, twin, runners)
         for item in sorted(step.invocation.deselects - known):
             others = [s for s in runners if s is not step and item not in s.invocation.deselects]
             if not any(_selects(s, item) for s in others):
@@ -149,6 +151,33 @@ def deselection_findings(base: SideConfig, head: SideConfig) -> Iterator[Finding
                     f"`{step.command}` ({step.label}) leaves out {_describe(item)} at head; "
                     f"not at base",
                 )  # fmt: skip
+
+
+def _narrowed_to(step: CheckStep, twin: CheckStep, runners: list[CheckStep]) -> Iterator[Finding]:
+    """`-k login` / `-m smoke` added to a step that ran every test: only those run now,
+    unless another step runs the rest (no selector, or the same names with `not`)."""
+    for item in sorted(step.invocation.selects - twin.invocation.selects):
+        names = _names(item[2:])
+        others = [
+            s
+            for s in runners
+            if s is not step and covers(s.invocation.targets, step.invocation.targets)
+        ]
+        if any(_runs_rest(s, item[0], names) for s in others):
+            continue
+        yield finding(
+            TESTS_DESELECTED, step.path, step.line,
+            f"`{step.command}` ({step.label}) runs only {_describe(item)} at head; every "
+            f"test at base",
+        )  # fmt: skip
+
+
+def _runs_rest(step: CheckStep, flag: str, names: set[str]) -> bool:
+    if not any(i.startswith(f"{flag}:") for i in step.invocation.selects):
+        return True
+    return any(
+        i.startswith(f"{flag}:") and _names(i[2:]) & names for i in step.invocation.deselects
+    )
 
 
 def _describe(item: str) -> str:

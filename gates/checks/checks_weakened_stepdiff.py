@@ -86,7 +86,8 @@ def compare_steps(
 ) -> list[Finding]:
     """Findings for every base step that the head removed, disabled or made non-blocking.
     `floor` is the head's configured coverage threshold: a `--cov-fail-under` that moved
-    into the coverage config at the same value or higher is not lowered."""
+    into the coverage config, or onto another command, at the same value or higher is not
+    lowered."""
     out: list[Finding] = []
     groups: dict[tuple[str, str, str], list[tuple[CheckStep, CheckStep]]] = {}
     active_head = [h for h in head if h.state == ACTIVE]
@@ -101,7 +102,7 @@ def compare_steps(
         elif twin is not None and twin.state != ACTIVE and twin.why.startswith(_WHOLE_JOB):
             groups.setdefault((twin.path, twin.why, twin.state), []).append((step, twin))
         else:
-            out.extend(_judge(step, twin, active_head, floor))
+            out.extend(_judge(step, twin, active_head, best))
     out.extend(_group_finding(pairs) for pairs in groups.values())
     return out
 

@@ -540,3 +540,17 @@ def test_a_reusable_test_workflow_call_is_a_check_step() -> None:
     assert _scan((".github/workflows/ci.yml", base, renamed)) == []
     assert _scan((".github/workflows/ci.yml", base, no_build)) == []
     assert _rules(_scan((".github/workflows/ci.yml", base, dropped))) == ["check-step-removed"]
+
+
+def test_a_positive_selector_narrows_unless_another_step_runs_the_rest() -> None:
+    old = "--cov-fail-under=85 tests\n"
+    smoke = _edit(WORKFLOW, old, "--cov-fail-under=85 -m smoke tests\n")
+    (found,) = _scan((".github/workflows/ci.yml", WORKFLOW, smoke))
+    assert found.rule == "tests-deselected"
+    assert "runs only -m 'smoke'" in found.message
+    rest = _edit(
+        smoke,
+        "      - name: Tests\n",
+        "      - name: Rest\n        run: pytest -m 'not smoke' tests\n      - name: Tests\n",
+    )
+    assert _scan((".github/workflows/ci.yml", WORKFLOW, rest)) == []
