@@ -220,7 +220,10 @@ _AI_NAME_I18N = (
 )
 # CJK and Korean write the role word right after the name ("AI助手", "AIレビュアーへ"), and may
 # close the address with a full-width colon.
-_AI_NAME_CJK = r"(?<![a-z0-9_])(?:AI|LLM|人工智能|人工知能|인공지능|大语言模型|大語言模型|大模型|言語モデル|언어\s*모델)"
+_AI_NAME_CJK = (
+    r"(?<![a-z0-9_])(?:AI|LLM|人工智能|人工知能|인공지능"
+    r"|大语言模型|大語言模型|大模型|言語モデル|언어\s*모델)"
+)
 # An AI mentioned anywhere (enough inside hidden text) ...
 AI = _rx(
     r"\b(?:AI|A\.I\.|LLMs?|GPTs?(?:-?\d\w*)?|ChatGPT|Copilot|Claude|Gemini|Codex|Devin|Bard)\b",
