@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from gates.model import Finding, Severity
 from gates.text import one_line
 
@@ -30,5 +32,14 @@ def finding(
         path=path,
         message=one_line(message),
         line=line,
-        extra={"identity": one_line(message)},
+        extra={"identity": identity(message)},
     )
+
+
+_LINES = re.compile(r"\b(line|at) \d+(?:, \d+)*")
+
+
+def identity(message: str) -> str:
+    """The finding's identity for its fingerprint: its message without line numbers, so a
+    baselined finding keeps its identity when the file above it changes."""
+    return _LINES.sub(r"\1 N", one_line(message))

@@ -555,3 +555,11 @@ def test_a_positive_selector_narrows_unless_another_step_runs_the_rest() -> None
         "      - name: Rest\n        run: pytest -m 'not smoke' tests\n      - name: Tests\n",
     )
     assert _scan((".github/workflows/ci.yml", base, rest)) == []
+
+
+def test_a_findings_identity_does_not_hold_line_numbers() -> None:
+    from gates.checks.checks_weakened_report import identity
+
+    moved = identity("2 suppression comment(s) added to a.py: # noqa at 14, 15; base line 40")
+    assert moved == identity("2 suppression comment(s) added to a.py: # noqa at 3, 4; base line 9")
+    assert "line N" in moved
