@@ -237,7 +237,7 @@ def _suppression_finding(
         SUPPRESSIONS_ADDED,
         path,
         found[0][0],
-        f"{len(found)} suppression comment(s) added to {path} "
+        f"{len(found)} suppression comment{'s' if len(found) > 1 else ''} added to {path} "
         f"({'file changed' if existed else 'new file'}): {describe(found)}"
         + (why if blocking else ""),
         Severity.WARNING if blocking else Severity.NOTE,

@@ -299,7 +299,7 @@ def test_new_suppressions_are_counted_per_file_and_strings_are_not_markers() -> 
     assert found.rule == "suppressions-added"
     assert found.severity is Severity.NOTE
     assert found.line == 2
-    assert "2 suppression comment(s)" in found.message
+    assert "2 suppression comments added" in found.message
     assert "# noqa: SIM115 at 2" in found.message
 
 
