@@ -70,7 +70,7 @@ class ChecksWeakenedGate(ChangeCheckGate):
             int,
             5,
             check=_at_least_one,
-            help="new suppression comments in one PR above which they are warnings, not notes",
+            help="new suppression comments in existing files above which they are warnings",
         ),
     }
 

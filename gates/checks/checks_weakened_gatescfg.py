@@ -104,8 +104,19 @@ def _fail_on(
 ) -> Iterator[tuple[str, str, str]]:
     default = None if name in _STAGES else _default_fail_on(name)
     was, now = before.get("fail_on", default), after.get("fail_on", default)
-    if was in FAIL_ON_RANK and now in FAIL_ON_RANK and FAIL_ON_RANK[now] > FAIL_ON_RANK[was]:
+    before_rank, after_rank = _rank(was), _rank(now)
+    if before_rank is not None and after_rank is not None and after_rank > before_rank:
         yield GATES_LOOSENED, "fail_on", f"[{name}] fail_on raised from {was} to {now}"
+
+
+def _number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _rank(value: object) -> int | None:
+    """A `fail_on` value's rank; None for anything gates would refuse (its config check
+    reports that, not this gate)."""
+    return FAIL_ON_RANK.get(value) if isinstance(value, str) else None
 
 
 def _coverage_floors(
@@ -113,9 +124,9 @@ def _coverage_floors(
 ) -> Iterator[tuple[str, str, str]]:
     for key, default, higher_is_stricter in _COVERAGE_KEYS:
         was, now = before.get(key, default), after.get(key, default)
-        if not isinstance(was, (int, float)):
+        if not _number(was):
             continue
-        if not isinstance(now, (int, float)):
+        if not _number(now):
             yield COVERAGE_LOWERED, key, f"[coverage] {key} = {was:g} at base, unset at head"
         elif (now < was) if higher_is_stricter else (now > was):
             yield COVERAGE_LOWERED, key, f"[coverage] {key} {was:g} at base, {now:g} at head"

@@ -563,3 +563,11 @@ def test_a_findings_identity_does_not_hold_line_numbers() -> None:
     moved = identity("2 suppression comment(s) added to a.py: # noqa at 14, 15; base line 40")
     assert moved == identity("2 suppression comment(s) added to a.py: # noqa at 3, 4; base line 9")
     assert "line N" in moved
+
+
+def test_values_of_the_wrong_type_are_not_a_crash() -> None:
+    base = '[secrets]\nfail_on = "warning"\n\n[coverage]\nmin_total = 80\n'
+    head = '[secrets]\nfail_on = ["never"]\n\n[coverage]\nmin_total = true\n'
+    found = _scan((".gates.toml", base, head))
+    # min_total = true is no number: the floor is gone; the list is no fail_on at all
+    assert _rules(found) == ["coverage-threshold-lowered"]
