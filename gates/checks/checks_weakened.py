@@ -28,7 +28,7 @@ from gates.checks.checks_weakened_report import (
     SUPPRESSIONS_ADDED,
     finding,
 )
-from gates.checks.checks_weakened_rules import normalise_pattern
+from gates.checks.checks_weakened_rules import STRICT_FLAGS, normalise_pattern
 from gates.checks.checks_weakened_step import CheckStep
 from gates.checks.checks_weakened_stepdiff import compare_steps
 from gates.checks.checks_weakened_suppressions import Marker, describe, new_markers
@@ -87,12 +87,14 @@ class ChecksWeakenedGate(ChangeCheckGate):
         base = _side([(c.old_path, c.base) for c in config])
         head = _side([(c.path, c.head) for c in config])
         base.steps = _follow_renames(base.steps, changes)
-        _drop_fresh_exclusions(head, _fresh_paths(changes))
+        _drop_fresh_exclusions(head, _fresh_paths(changes), _fresh_modules(changes))
         # A task file deleted whole (Makefile, tox.ini, noxfile.py, pre-commit config) breaks
         # whatever still calls it, loudly; only a workflow or action deleted stops checks quietly.
         gone = {c.old_path for c in config if c.deleted and not _entry_point(c.old_path)}
         steps = [
-            f for f in compare_steps(base.steps, head.steps, floor(head)) if f.path not in gone
+            f
+            for f in compare_steps(base.steps, head.steps, floor(head), _strict(head))
+            if f.path not in gone
         ]
         findings += [
             *steps,
@@ -101,6 +103,10 @@ class ChecksWeakenedGate(ChangeCheckGate):
         ]
         findings.extend(_suppressions(changes, options, _newly_enforced(base, head)))
         return sorted(findings, key=lambda f: (f.path, f.line or 0, f.rule))
+
+
+def _strict(side: SideConfig) -> bool:
+    return side.mypy is not None and all(side.mypy.flags.get(f) for f in STRICT_FLAGS)
 
 
 def _follow_renames(steps: list[CheckStep], changes: Sequence[FileChange]) -> list[CheckStep]:
@@ -132,13 +138,39 @@ def _fresh_paths(changes: Sequence[FileChange]) -> Callable[[str], bool]:
     return test
 
 
-def _drop_fresh_exclusions(side: SideConfig, fresh: Callable[[str], bool]) -> None:
-    """The head side without exclusions of the PR's own new files (see `_fresh_paths`)."""
-    for tool in ("ruff", "flake8", "mypy"):
+def _fresh_modules(changes: Sequence[FileChange]) -> Callable[[str], bool]:
+    """Whether a mypy override's module pattern (`tests.test_bench.*`) names only modules the
+    PR adds: a new module's looser settings loosen nothing that was checked."""
+    touched = [c.path.removesuffix(".py") for c in changes if c.head is not None]
+    fresh = {
+        c.path.removesuffix(".py")
+        for c in changes
+        if c.head is not None and (c.base is None or c.base_path)
+    }
+
+    def test(module: str) -> bool:
+        stem = module.removesuffix(".*").replace(".", "/")
+        under = [p for p in touched if p.endswith(stem) or f"/{stem}/" in f"/{p}"]
+        return bool(stem) and bool(under) and all(p in fresh for p in under)
+
+    return test
+
+
+def _drop_fresh_exclusions(
+    side: SideConfig, fresh: Callable[[str], bool], fresh_module: Callable[[str], bool]
+) -> None:
+    """The head side without exclusions, per-file ignores and mypy overrides that concern
+    only the PR's own new files (see `_fresh_paths`): new code is reviewed as new code."""
+    for tool in ("ruff", "flake8"):
         rules = getattr(side, tool)
         if rules is not None:
             kept = frozenset(e for e in rules.exclude if not fresh(e))
-            setattr(side, tool, replace(rules, exclude=kept))
+            per_file = {p: codes for p, codes in rules.per_file.items() if not fresh(p)}
+            setattr(side, tool, replace(rules, exclude=kept, per_file=per_file))
+    if side.mypy is not None:
+        overrides = {m: t for m, t in side.mypy.overrides.items() if not fresh_module(m)}
+        excluded = frozenset(e for e in side.mypy.exclude if not fresh(e))
+        side.mypy = replace(side.mypy, exclude=excluded, overrides=overrides)
     if side.omit is not None:
         side.omit = replace(side.omit, value=frozenset(e for e in side.omit.value if not fresh(e)))
     side.steps = [_without_fresh_options(step, fresh) for step in side.steps]

@@ -10,6 +10,7 @@ step of the same kind runs on the same paths (or on all of them, or on two or mo
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 
 from gates.checks.checks_weakened_commands import COVERAGE_REPORT, GATES, TESTS, TYPES
 from gates.checks.checks_weakened_report import (
@@ -81,13 +82,25 @@ def _prefer_active(steps: Sequence[CheckStep], base: CheckStep) -> CheckStep:
     )
 
 
+@dataclass(frozen=True)
+class _Head:
+    """What the head sets outside a step that judging the step needs."""
+
+    floor: float | None  # the highest coverage threshold the head sets anywhere
+    strict: bool  # the head's mypy config is strict
+
+
 def compare_steps(
-    base: Sequence[CheckStep], head: Sequence[CheckStep], floor: float | None = None
+    base: Sequence[CheckStep],
+    head: Sequence[CheckStep],
+    floor: float | None = None,
+    strict_config: bool = False,
 ) -> list[Finding]:
     """Findings for every base step that the head removed, disabled or made non-blocking.
     `floor` is the head's configured coverage threshold: a `--cov-fail-under` that moved
     into the coverage config, or onto another command, at the same value or higher is not
-    lowered."""
+    lowered. `strict_config`: the head's mypy config is strict, so `--strict` dropped from a
+    command moved into the config."""
     out: list[Finding] = []
     groups: dict[tuple[str, str, str], list[tuple[CheckStep, CheckStep]]] = {}
     active_head = [h for h in head if h.state == ACTIVE]
@@ -102,7 +115,7 @@ def compare_steps(
         elif twin is not None and twin.state != ACTIVE and twin.why.startswith(_WHOLE_JOB):
             groups.setdefault((twin.path, twin.why, twin.state), []).append((step, twin))
         else:
-            out.extend(_judge(step, twin, active_head, best))
+            out.extend(_judge(step, twin, active_head, _Head(best, strict_config)))
     out.extend(_group_finding(pairs) for pairs in groups.values())
     return out
 
@@ -144,7 +157,7 @@ def _group_finding(pairs: list[tuple[CheckStep, CheckStep]]) -> Finding:
 
 
 def _judge(
-    step: CheckStep, twin: CheckStep | None, active: Sequence[CheckStep], floor: float | None
+    step: CheckStep, twin: CheckStep | None, active: Sequence[CheckStep], facts: _Head
 ) -> list[Finding]:
     if twin is not None and twin.state in (DISABLED, IGNORED):
         return [_state_finding(step, twin)]
@@ -157,7 +170,7 @@ def _judge(
     ):
         # `pytest` -> `pytest tests`: a bare run collects from testpaths or the root, which
         # is usually that folder; only a narrowing of named paths is judged.
-        return list(_flags_changed(step, twin, floor))
+        return list(_flags_changed(step, twin, facts))
     kin = [h for h in active if h.kind == step.kind]
     if any(covers(h.invocation.targets, step.invocation.targets) for h in kin):
         return []
@@ -203,10 +216,11 @@ def _narrowed(step: CheckStep, twin: CheckStep) -> Finding:
     )
 
 
-def _flags_changed(step: CheckStep, twin: CheckStep, floor: float | None) -> Iterator[Finding]:
+def _flags_changed(step: CheckStep, twin: CheckStep, facts: _Head) -> Iterator[Finding]:
     before, after = step.invocation.options, twin.invocation.options
     if step.kind == TYPES:
-        lost = sorted((before & _STRICTER) - after)
+        # `--strict` moved from the command into a strict mypy config is not lost
+        lost = [] if facts.strict else sorted((before & _STRICTER) - after)
         gained = sorted(o for o in after - before if o not in _STRICTER)
         changes = [f"{o} dropped" for o in lost] + [f"{o} added" for o in gained]
         if changes:
@@ -220,7 +234,7 @@ def _flags_changed(step: CheckStep, twin: CheckStep, floor: float | None) -> Ite
         changes = _gates_options(before, after)
         if changes:
             yield _flag_finding(GATES_LOOSENED, step, twin, changes)
-    yield from _threshold_changed(step, twin, floor)
+    yield from _threshold_changed(step, twin, facts.floor)
 
 
 def _flag_finding(rule: str, step: CheckStep, twin: CheckStep, changes: list[str]) -> Finding:

@@ -571,3 +571,23 @@ def test_values_of_the_wrong_type_are_not_a_crash() -> None:
     found = _scan((".gates.toml", base, head))
     # min_total = true is no number: the floor is gone; the list is no fail_on at all
     assert _rules(found) == ["coverage-threshold-lowered"]
+
+
+def test_strict_moved_into_the_config_and_overrides_for_new_modules() -> None:
+    make = "typecheck:\n\tmypy -p harbor --strict\n"
+    moved = [
+        ("Makefile", make, make.replace(" --strict", "")),
+        ("pyproject.toml", PYPROJECT.replace("strict = true\n", ""), PYPROJECT),
+    ]
+    assert _scan(*moved) == []
+    assert _rules(_scan(moved[0])) == ["type-checking-loosened"]
+    override = (
+        '\n[[tool.mypy.overrides]]\nmodule = "tests.test_bench"\ndisable_error_code = ["misc"]\n'
+    )
+    head = PYPROJECT + override
+    new_module = ("tests/test_bench.py", None, "def test_x():\n    pass\n")
+    old_module = ("tests/test_bench.py", "def test_x():\n    pass\n", "def test_x():\n    pass\n")
+    assert _scan(("pyproject.toml", PYPROJECT, head), new_module) == []
+    assert _rules(_scan(("pyproject.toml", PYPROJECT, head), old_module)) == [
+        "type-checking-loosened"
+    ]
