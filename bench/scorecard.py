@@ -1,10 +1,11 @@
 """Print every measured detector's precision and recall on its labelled corpus (tests/corpus).
 
-.venv/bin/python bench/scorecard.py [--verbose] [--markdown]
+.venv/bin/python bench/scorecard.py [--verbose] [--markdown] [--corpus PATH]
 
 The safety detectors, the integrity checks and the supply-chain checks each have a folder of
 labelled cases named after the gate; this scores them all with the same counting
-(gates.checks.corpus). `--markdown` prints the table for docs/scorecard.md.
+(gates.checks.corpus). `--markdown` prints the table for docs/scorecard.md. `--corpus PATH`
+scores another corpus root laid out the same way (bench/heldout: cases the detectors never saw).
 """
 
 from __future__ import annotations
@@ -43,8 +44,18 @@ def _plain(scores: list[Score], verbose: bool) -> None:
                 print(f"    {miss}")
 
 
+def _corpus(argv: list[str]) -> Path:
+    """The corpus root: tests/corpus unless `--corpus PATH` names another."""
+    if "--corpus" not in argv:
+        return CORPUS
+    at = argv.index("--corpus")
+    if at + 1 >= len(argv):
+        raise SystemExit("scorecard: --corpus needs a path")
+    return Path(argv[at + 1])
+
+
 def main(argv: list[str]) -> int:
-    scores = measure(CORPUS, corpus_checks(REGISTRY))
+    scores = measure(_corpus(argv), corpus_checks(REGISTRY))
     if "--markdown" in argv:
         _markdown(scores)
     else:
