@@ -172,6 +172,10 @@ def _judge(
         # is usually that folder; only a narrowing of named paths is judged.
         return list(_flags_changed(step, twin, facts))
     kin = [h for h in active if h.kind == step.kind]
+    # A bare run (no paths: pytest's testpaths) is kept by any step of its kind on named
+    # paths, as with its own twin above; a run on named paths needs them covered.
+    if kin and not step.invocation.targets:
+        return []
     if any(covers(h.invocation.targets, step.invocation.targets) for h in kin):
         return []
     if _parts_cover(kin, step):
