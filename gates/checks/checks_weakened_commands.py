@@ -34,7 +34,7 @@ TOOL_KINDS = {
 _RUNNERS = {
     ("uv", "run"), ("poetry", "run"), ("pipenv", "run"), ("pdm", "run"), ("rye", "run"),
     ("hatch", "run"), ("uvx",), ("pipx", "run"), ("env",), ("time",), ("nice",), ("exec",),
-    ("xvfb-run",), ("xvfb-run", "-a"), ("coverage", "run", "-m"), ("catchsegv",),
+    ("xvfb-run",), ("xvfb-run", "-a"), ("catchsegv",),
 }  # fmt: skip
 # Names of tox envs, nox sessions and make targets that run a given kind of check.
 _NAMED_KINDS = (
@@ -52,6 +52,9 @@ _RUNNER_VALUED = frozenset(
         "--env-file", "--index-url", "-e", "--env", "-n", "-s", "--spec", "-w", "-k",
     )
 )  # fmt: skip
+_COVERAGE_VALUED = frozenset(
+    ("--source", "--rcfile", "--data-file", "--include", "--omit", "--concurrency", "--context")
+)
 _EXPRESSION = re.compile(r"\$\{\{.*?\}\}|\$\{[^}]*\}|\$\([^)]*\)|\$\w+")
 _TOX_COMMANDS = frozenset({"run", "r", "run-parallel", "p", "exec", "e"})
 _MAKE_TEST = re.compile(r"^(test|tests|check|ci|coverage|cov|unit|integration)([-_].*)?$")
@@ -123,6 +126,8 @@ def _unwrap_once(argv: tuple[str, ...]) -> tuple[str, ...]:
     for runner in _RUNNERS:
         if tuple(_basename(w) for w in argv[: len(runner)]) == runner:
             return strip_assignments(_skip_options(argv[len(runner) :]))
+    if tuple(_basename(w) for w in argv[:2]) == ("coverage", "run"):
+        return _coverage_run(argv[2:])
     if argv and _basename(argv[0]) == "timeout":
         rest = [i for i, w in enumerate(argv[1:], 1) if not w.startswith("-")]
         return argv[rest[1] :] if len(rest) > 1 else argv
@@ -133,6 +138,16 @@ def _unwrap_once(argv: tuple[str, ...]) -> tuple[str, ...]:
     if len(argv) >= 2 and _is_python(argv[0]) and _basename(argv[1]) == "manage.py":
         return ("django-test", *argv[3:]) if argv[2:3] == ("test",) else argv
     return argv
+
+
+def _coverage_run(argv: tuple[str, ...]) -> tuple[str, ...]:
+    """`coverage run --source pkg/ -m pytest -q` -> `pytest -q` (a script path stays as is)."""
+    index = 0
+    while index < len(argv) and argv[index].startswith("-") and argv[index] != "-m":
+        index += 2 if argv[index] in _COVERAGE_VALUED else 1
+    if argv[index : index + 1] == ("-m",):
+        return argv[index + 1 :]
+    return argv[index:]
 
 
 def _skip_options(argv: tuple[str, ...]) -> tuple[str, ...]:
