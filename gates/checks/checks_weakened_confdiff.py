@@ -7,7 +7,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 
-from gates.checks.checks_weakened_commands import TESTS, deselections
+from gates.checks.checks_weakened_args import deselections
+from gates.checks.checks_weakened_commands import TESTS
 from gates.checks.checks_weakened_config import SideConfig
 from gates.checks.checks_weakened_report import (
     COVERAGE_LOWERED,

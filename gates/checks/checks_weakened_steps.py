@@ -13,13 +13,13 @@ from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 
+from gates.checks.checks_weakened_args import option_flags
 from gates.checks.checks_weakened_commands import (
     LINT,
     TYPES,
     Invocation,
     invocations,
     named_kind,
-    option_flags,
 )
 from gates.checks.checks_weakened_shell import Command, parse_script, tokens
 from gates.checks.checks_weakened_step import (
