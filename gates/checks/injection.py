@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import bisect
 import io
+import itertools
+import re
 import sys
 import tokenize
 from collections.abc import Iterator, Mapping
@@ -101,11 +103,12 @@ def _plan(source: Source) -> bool | None:
     lowered = pat.fold(source.text)
     if lowered is None or (_UNDOUBLES_BRACES and ("{{" in lowered or "}}" in lowered)):
         return True  # read in full, in every language
-    other_languages = pat.may_request_i18n(lowered)
+    words = pat.words_of(lowered)
+    other_languages = pat.may_request_i18n(lowered, words)
     markup = source.suffix not in _PYTHON  # Python is read as comments and strings
     if (
         other_languages
-        or pat.may_request_english(lowered)
+        or pat.may_request_english(lowered, words)
         or _hidden_spans(source.text, source.path, markup)
     ):
         return other_languages
@@ -197,7 +200,7 @@ def _scan_segment(path: str, segment: Segment, other_languages: bool = True) -> 
         span = _containing(hidden, start)
         if span is not None:
             if span not in names_ai:
-                names_ai[span] = bool(pat.AI.search(text, span[0], span[1]))
+                names_ai[span] = _names_ai(text[span[0] : span[1]])
             if not (_strong(rule, text, start) or names_ai[span]):
                 continue  # a mere "run `make`" in a comment must still name an AI
             rule = "hidden-instruction"
@@ -247,16 +250,42 @@ class _Cues:
     """
 
     def __init__(self, text: str, lowered: str | None) -> None:
-        self.address = [m.start() for m in pat.finditer(pat.AI_ADDRESS, text, lowered)]
+        wide = _wide(text)
+        self.address = _starts(pat.AI_ADDRESS, pat.AI_ADDRESS_WIDE, wide, text, lowered)
         rx, source = pat.searcher(pat.URLISH, text, lowered)
         blanked = rx.sub(lambda m: " " * len(m.group()), source)  # "example.com" is no cue
         again = blanked if lowered is not None else None  # still lower case, or not
-        self.discussion = [m.start() for m in pat.finditer(pat.DISCUSSION, blanked, again)]
+        self.discussion = _starts(pat.DISCUSSION, pat.DISCUSSION_WIDE, wide, blanked, again)
 
     @staticmethod
     def near(positions: list[int], lo: int, hi: int) -> bool:
         at = bisect.bisect_left(positions, lo)
         return at < len(positions) and positions[at] < hi
+
+
+def _wide(text: str) -> bool:
+    """Whether the text has a letter of the alphabets the *_WIDE patterns start with."""
+    return not text.isascii() and pat.WIDE.search(text) is not None
+
+
+def _starts(
+    narrow: re.Pattern[str], wide: re.Pattern[str], is_wide: bool, text: str, lowered: str | None
+) -> list[int]:
+    """Where the pattern matches, with its other-alphabet half where the text has that alphabet."""
+    found = [m.start() for m in pat.finditer(narrow, text, lowered)]
+    if is_wide:
+        found = sorted(found + [m.start() for m in pat.finditer(wide, text, lowered)])
+    return found
+
+
+def _names_ai(text: str) -> bool:
+    return bool(pat.AI.search(text)) or (_wide(text) and bool(pat.AI_WIDE.search(text)))
+
+
+def _addresses(text: str) -> bool:
+    return bool(pat.AI_ADDRESS.search(text)) or (
+        _wide(text) and bool(pat.AI_ADDRESS_WIDE.search(text))
+    )
 
 
 def _counts(rule: str, text: str, start: int, end: int, prose: bool, cues: _Cues) -> bool:
@@ -286,7 +315,7 @@ def _is_phrase_literal(text: str, start: int, end: int) -> bool:
     if len(text) > 2 * (end - start) + 16:
         return False
     rest = (text[:start] + text[end:]).strip(" .,;:!?\n\t")
-    return len(rest) <= 0.25 * (end - start) and not pat.AI_ADDRESS.search(text)
+    return len(rest) <= 0.25 * (end - start) and not _addresses(text)
 
 
 def _bounds(text: str, start: int, end: int) -> tuple[int, int]:
@@ -364,14 +393,17 @@ def _hidden_elements(text: str, markup: bool = True) -> list[tuple[int, int]]:
     for match in pat.CLOSE_TAG.finditer(text):
         closes.setdefault(match.group(1).lower(), []).append(match.end())
     spans = []
+    # Looked for once per text: most markup (an XSD's thousands of tags) has neither.
+    colours = pat.BACKGROUND.search(text) is not None
+    text_attrs = markup and pat.TEXT_ATTR.search(text) is not None
     for match in pat.OPEN_TAG.finditer(text):
         tag, attrs = match.group(1).lower(), match.group(2)
         collapsed = tag == "details" and not pat.OPEN_ATTR.search(attrs)
-        if collapsed or pat.INVISIBLE.search(attrs) or _same_colours(attrs):
+        if collapsed or pat.INVISIBLE.search(attrs) or (colours and _same_colours(attrs)):
             ends = closes.get(tag, [])
             at = bisect.bisect_right(ends, match.end())
             spans.append((match.start(), ends[at] if at < len(ends) else len(text)))
-        if markup:
+        if text_attrs:
             offset = match.start(2)
             spans += [
                 (offset + a.start(1), offset + a.end(1)) for a in pat.TEXT_ATTR.finditer(attrs)
@@ -417,7 +449,8 @@ def _containing(spans: list[tuple[int, int]], offset: int) -> tuple[int, int] | 
 
 def _addresses_ai(text: str) -> bool:
     """Hidden text that names an AI and tells it to do something."""
-    for match in pat.AI.finditer(text):
+    names = pat.AI.finditer(text)
+    for match in itertools.chain(names, pat.AI_WIDE.finditer(text) if _wide(text) else ()):
         if pat.IMPERATIVE.search(text, match.end(), match.end() + 100):
             return True
     return False

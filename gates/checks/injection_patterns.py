@@ -6,7 +6,6 @@ Every pattern is linear on hostile input: quantifiers over free text are bounded
 
 from __future__ import annotations
 
-import bisect
 import functools
 import re
 from collections.abc import Iterator
@@ -211,24 +210,29 @@ _AI_NAME = (
     r"(?:agents?|assistants?|reviewers?|models?|bots?|tools?)|assistants?|automated\s+reviewers?"
     r"|chat\s*bots?|agents?)"
 )
-# "KI-Assistent", "l'IA", "asistente de IA", "ии-ревьюер", "нейросеть", "Sprachmodell" ...
+# "KI-Assistent", "l'IA", "asistente de IA", "Sprachmodell" ...
 _AI_NAME_I18N = (
-    r"(?:\b(?:KI|IA|ии)\b(?:-\w+)?|\b(?:assistente?|asistente|assistant|agente?|ассистент|агент"
-    r"|бот|модель)\s+(?:de\s+|d'|di\s+)?(?:IA|KI|ии)\b|\bнейросеть|\bязыковая\s+модель"  # noqa: RUF001
-    r"|\bsprachmodell|\bmod[èe]le\s+de\s+langage|\bmodelo\s+de\s+(?:lenguaje|linguagem)"
-    r"|\bmodello\s+linguistico)"
+    r"(?:\b(?:KI|IA)\b(?:-\w+)?|\b(?:assistente?|asistente|assistant|agente?)\s+"
+    r"(?:de\s+|d'|di\s+)?(?:IA|KI)\b|\bsprachmodell|\bmod[èe]le\s+de\s+langage"
+    r"|\bmodelo\s+de\s+(?:lenguaje|linguagem)|\bmodello\s+linguistico)"
+)
+# ... and in other alphabets: "ии-ревьюер", "нейросеть". Patterns that may start with a letter
+# outside Latin-1 are kept apart (the *_WIDE ones) and searched only in text that has one:
+# Python's re skips quickly to a possible first letter only while every start is narrow.
+_AI_NAME_CYRILLIC = (
+    r"(?:\bии\b(?:-\w+)?|\b(?:ассистент|агент|бот|модель)\s+ии\b|\bнейросеть"  # noqa: RUF001
+    r"|\bязыковая\s+модель)"  # noqa: RUF001
 )
 # CJK and Korean write the role word right after the name ("AI助手", "AIレビュアーへ"), and may
 # close the address with a full-width colon.
 _AI_NAME_CJK = (
-    r"(?<![a-z0-9_])(?:AI|LLM|人工智能|人工知能|인공지능"
+    r"(?:(?<![a-z0-9_])(?:AI|LLM)(?=\s?[^\x00-\x7f])|人工智能|人工知能|인공지능"
     r"|大语言模型|大語言模型|大模型|言語モデル|언어\s*모델)"
 )
 # An AI mentioned anywhere (enough inside hidden text) ...
 AI = _rx(
     r"\b(?:AI|A\.I\.|LLMs?|GPTs?(?:-?\d\w*)?|ChatGPT|Copilot|Claude|Gemini|Codex|Devin|Bard)\b",
     _AI_NAME_I18N,
-    _AI_NAME_CJK + r"(?![a-z])",
     r"\b(?:language\s+model|AI\s+(?:agent|assistant|reviewer|model)s?|coding\s+agents?"
     r"|autonomous\s+agents?|assistants?|review\s+bots?|automated\s+reviewers?|chat\s*bots?)\b",
     r"\bagents?(?=\s*[:,]|\s+(?:reading|reviewing|working|processing|analy[sz]ing))",
@@ -243,7 +247,12 @@ AI_ADDRESS = _rx(
     rf"\b{_AI_NAME}\s+(?:should|must|shall|needs?\s+to|has\s+to)\b",
     r"@[\w-]*(?:ai|bot|gpt|copilot|claude|agent)[\w-]*\b",
     _AI_NAME_I18N + r"\s*[:,]",
-    _AI_NAME_CJK + r"[\w \-]{0,12}?\s*[:\uff1a]",
+)
+AI_WIDE = _rx(_AI_NAME_CYRILLIC, _AI_NAME_CJK + r"(?![a-z])")
+AI_ADDRESS_WIDE = _rx(_AI_NAME_CYRILLIC + r"\s*[:,]", _AI_NAME_CJK + r"[\w \-]{0,12}?\s*[:\uff1a]")
+# A letter of the alphabets the *_WIDE patterns start with.
+WIDE = re.compile(
+    r"[\u0400-\u04ff\u1100-\u11ff\u3040-\u30ff\u3130-\u318f\u3400-\u9fff\uac00-\ud7af]"
 )
 IMPERATIVE = _rx(
     r"\b(?:must|should|please|do\s+not|don't|never|always|ignore|approve|merge|run|execute|say"
@@ -257,8 +266,9 @@ DISCUSSION = _rx(
     r"\b(?:requests?|asks?|asking)\s+(?:(?:an?|the)\s+\w+\s+)?to\b",
     r"\bjailbreaks?\b|\b(?:phrases?|strings?|patterns?|payloads?|text)\s+like\b|\bwatch\s+(?:out\s+)?for\b",
     r"\bzum\s+beispiel\b|\bz\.\s?b\.|\bpar\s+exemple\b|\bpor\s+(?:ejemplo|exemplo)\b"
-    r"|\bper\s+esempio\b|\bнапример\b|例如|比如|例えば|예를\s*들어",  # noqa: RUF001
+    r"|\bper\s+esempio\b",
 )
+DISCUSSION_WIDE = _rx(r"\bнапример\b|例如|比如|例えば|예를\s*들어")  # noqa: RUF001
 # "never share your token", "the bot can approve the PR": statements, not requests.
 NOT_A_REQUEST = re.compile(
     r"\b(?:never|not|n't|no\s+one|nobody|can|cannot|will|may|could|would|might|must\s+not)\s+$",
@@ -292,6 +302,7 @@ INVISIBLE = re.compile(
     _F,
 )
 # The colour and background of a style attribute, to tell text painted in its background's colour.
+BACKGROUND = re.compile(r"background", _F)  # in every style that paints a colour behind text
 STYLE = re.compile(r"\bstyle\s*=\s*(\"[^\"]*\"|'[^']*')", _F)
 STYLE_COLOUR = re.compile(r"(?<![\w-])(background(?:-color)?|color)\s*:\s*([^;\"']+)", _F)
 # Text a reader of the rendered page does not see: Markdown image alt text, link and image titles
@@ -332,7 +343,10 @@ def _lower_literals(pattern: str) -> str:
 # Python's re skips ahead to a possible first character only in case-sensitive patterns, so the
 # hot patterns also exist in a case-sensitive form for text lowercased once: twice as fast.
 # Compiled on first use: every run imports this module, few have text to search.
-_HOT = (OVERRIDE, APPROVAL, SECRET_STRONG, SECRET_WEAK, COMMAND, AI_ADDRESS, DISCUSSION, URLISH)
+_HOT = (
+    *(OVERRIDE, APPROVAL, SECRET_STRONG, SECRET_WEAK, COMMAND, AI_ADDRESS, DISCUSSION, URLISH),
+    *(AI_ADDRESS_WIDE, DISCUSSION_WIDE),
+)
 
 
 _FOLDABLE: set[re.Pattern[str]] = set(_HOT)  # and the halves of rule_patterns, once compiled
@@ -434,53 +448,80 @@ def _found(lowered: str, words: tuple[str, ...], pattern: re.Pattern[str]) -> bo
 def may_request(lowered: str) -> bool:
     """Whether a request pattern could match somewhere in this lower-cased text.
 
-    Python's re tries every position of a text for a pattern that starts with `\b` (6 s on
+    Python's re tries every position of a text for a pattern that starts with `\\b` (6 s on
     sqlalchemy's 24 MB); finding the first words with `str.find` and trying the patterns only
     there is ten times faster, and as exact: every match starts with one of the listed words.
     Each half is tried only with its own words: a hit of "is" or "do" (thousands in a big file)
     then costs a match of the English patterns alone.
     """
-    return may_request_i18n(lowered) or may_request_english(lowered)
+    words = words_of(lowered)
+    return may_request_i18n(lowered, words) or may_request_english(lowered, words)
 
 
-def may_request_english(lowered: str) -> bool:
+def may_request_english(lowered: str, words: frozenset[str] | None = None) -> bool:
     """Whether an English request pattern could match somewhere in this lower-cased text."""
-    return _found(lowered, REQUEST_WORDS, _any_request())
+    present = _present(words_of(lowered) if words is None else words, _EN_AT_WORD_START)
+    return _found(lowered, present + _EN_ANYWHERE, _any_request())
 
 
-def may_request_i18n(lowered: str) -> bool:
+def may_request_i18n(lowered: str, words: frozenset[str] | None = None) -> bool:
     """Whether a request in another language could match somewhere in this lower-cased text.
 
     Each `str.find` reads the whole text, so only the words that can be there are looked for:
     the ASCII ones that begin a word of the text, and those of the scripts the text uses (one
     search for any letter of a script decides for all of its words).
     """
-    words = _present(lowered, _I18N_ASCII_WORDS)
+    present = _present(words_of(lowered) if words is None else words, _I18N_ASCII_WORDS)
     if not lowered.isascii():
-        words += tuple(
+        present += tuple(
             w for script, group in _i18n_scripts() if script.search(lowered) for w in group
         )
-    return _found(lowered, words, _any_request_i18n())
+    return _found(lowered, present, _any_request_i18n())
 
 
 _LETTERS = re.compile(r"[a-z]+")
 
 
-def _present(lowered: str, words: tuple[str, ...]) -> tuple[str, ...]:
-    """The words whose first word begins one of the text's words. Every ASCII word of the other
-    languages opens a pattern with `\\b`, so a match needs it at the start of a word: one pass
-    collecting the text's words replaces a `str.find` through the whole text per listed word
-    (those finds were half of this check's time)."""
-    found = sorted(set(_LETTERS.findall(lowered)))
-    present = []
+_NOT_A_LETTER = {i: " " for i in range(128) if not chr(i).isalpha()}
+
+
+def words_of(lowered: str) -> frozenset[str]:
+    """The text's words (runs of ASCII letters), collected in one pass for both halves. In an
+    ASCII text, blanking every other character and splitting does it twice as fast."""
+    if lowered.isascii():
+        return frozenset(lowered.translate(_NOT_A_LETTER).split())
+    return frozenset(_LETTERS.findall(lowered))
+
+
+def _present(words: frozenset[str], listed: tuple[str, ...]) -> tuple[str, ...]:
+    """The listed words whose first word begins one of the text's words. Their patterns open
+    with `\\b`, so a match needs them at the start of a word: one pass collecting the text's
+    words replaces a `str.find` through the whole text per listed word (those finds were most
+    of this check's time). Heads are indexed by their first two letters, so each distinct word
+    of the text costs one lookup."""
+    index = _heads(listed)
+    present: set[str] = set()
+    for token in words:
+        for head, word in index.get(token[:2], ()):
+            if token.startswith(head):
+                present.add(word)
+    return tuple(w for w in listed if w in present)
+
+
+@functools.cache
+def _heads(words: tuple[str, ...]) -> dict[str, tuple[tuple[str, str], ...]]:
+    """First two letters -> (first word, listed word) of the words that start with them."""
+    index: dict[str, list[tuple[str, str]]] = {}
     for word in words:
         head = word.split(" ", 1)[0]
-        at = bisect.bisect_left(found, head)
-        if at < len(found) and found[at].startswith(head):
-            present.append(word)
-    return tuple(present)
+        index.setdefault(head[:2], []).append((head, word))
+    return {key: tuple(pairs) for key, pairs in index.items()}
 
 
+# English words whose pattern does not need a word start: the line-start phrases ("new
+# instructions:" follows a quote or a comment mark) and the chat-template marker.
+_EN_ANYWHERE = ("new", "updated", "real", "actual", "revised", "<|im_start|>")
+_EN_AT_WORD_START = tuple(w for w in REQUEST_WORDS if w not in _EN_ANYWHERE)
 _I18N_ASCII_WORDS = tuple(w for w in REQUEST_WORDS_I18N if w.isascii())
 _SCRIPTS = (
     "[\u00c0-\u024f]",  # Latin letters with accents
@@ -511,9 +552,12 @@ def rule_patterns(i18n: bool) -> tuple[tuple[str, re.Pattern[str]], ...]:
 
 
 def fold(text: str) -> str | None:
-    """The text in lower case when that keeps every offset (it does not for a few letters
-    such as U+0130, which lower-case to two characters); None otherwise."""
+    """The text in lower case when that keeps every offset; None otherwise. U+0130 (Turkish
+    dotted I) lower-cases to two characters, so it becomes `i`, as `re.IGNORECASE` reads it:
+    a Turkish name in a big data file no longer sends the whole file down the slow path."""
     lowered = text.lower()
+    if len(lowered) != len(text):
+        lowered = text.replace("\u0130", "i").lower()
     return lowered if len(lowered) == len(text) else None
 
 
