@@ -10,6 +10,7 @@ from collections.abc import Iterator, Sequence
 from gates.checks.checks_weakened_args import deselections
 from gates.checks.checks_weakened_commands import TESTS
 from gates.checks.checks_weakened_config import SideConfig
+from gates.checks.checks_weakened_pyright import pyright_loosened
 from gates.checks.checks_weakened_report import (
     COVERAGE_LOWERED,
     LINT_LOOSENED,
@@ -220,6 +221,18 @@ def type_findings(base: SideConfig, head: SideConfig) -> Iterator[Finding]:
         )  # fmt: skip
 
 
+def pyright_findings(base: SideConfig, head: SideConfig) -> Iterator[Finding]:
+    if base.pyright is None or head.pyright is None:
+        return  # not configured at base, or dropped (mypy may have replaced it)
+    changes = pyright_loosened(base.pyright, head.pyright)
+    if changes:
+        where = head.pyright
+        yield finding(
+            TYPES_LOOSENED, where.path, where.line,
+            f"pyright checks loosened in {where.path}: {'; '.join(changes)}",
+        )  # fmt: skip
+
+
 def config_findings(base: SideConfig, head: SideConfig) -> Sequence[Finding]:
     return [
         *coverage_findings(base, head),
@@ -227,4 +240,5 @@ def config_findings(base: SideConfig, head: SideConfig) -> Sequence[Finding]:
         *deselection_findings(base, head),
         *lint_findings(base, head),
         *type_findings(base, head),
+        *pyright_findings(base, head),
     ]

@@ -17,6 +17,7 @@ from typing import Any
 
 import yaml
 
+from gates.checks.checks_weakened_pyright import PyrightRules, load_jsonc, pyright_rules
 from gates.checks.checks_weakened_rules import (
     LintRules,
     Located,
@@ -44,6 +45,7 @@ _ORDER = {
     "flake8": (".flake8", "setup.cfg", "tox.ini"),
     "mypy": ("mypy.ini", ".mypy.ini", "pyproject.toml", "setup.cfg"),
     "gates": (".gates.toml", "pyproject.toml"),
+    "pyright": ("pyrightconfig.json", "pyproject.toml"),
 }
 CONFIG_NAMES = frozenset(name for names in _ORDER.values() for name in names)
 
@@ -60,6 +62,7 @@ class SideConfig:
     flake8: LintRules | None = None
     mypy: TypeRules | None = None
     gates: Located | None = None  # the [tool.gates] table / .gates.toml
+    pyright: PyrightRules | None = None
     steps: list[CheckStep] = field(default_factory=list)
 
 
@@ -94,11 +97,17 @@ def read_side(files: Sequence[tuple[str, str]]) -> SideConfig:
     side.ruff = lint_rules("ruff", chosen["ruff"]) if "ruff" in chosen else None
     side.flake8 = lint_rules("flake8", chosen["flake8"]) if "flake8" in chosen else None
     side.mypy = type_rules(chosen["mypy"]) if "mypy" in chosen else None
+    pyright = chosen.get("pyright")
+    side.pyright = pyright_rules(pyright.value, pyright.path, pyright.line) if pyright else None
     return side
 
 
 def _tool_sections(found: _File) -> Iterator[tuple[str, Located]]:
-    if found.name.endswith(".toml"):
+    if found.name == "pyrightconfig.json":
+        doc = load_jsonc(found.text)
+        if doc is not None:
+            yield "pyright", Located(doc, found.path)
+    elif found.name.endswith(".toml"):
         yield from _toml_sections(found)
     else:
         yield from _ini_sections(found)
@@ -143,7 +152,7 @@ def _pyproject_sections(found: _File, tool: Mapping[str, Any]) -> Iterator[tuple
     if pytest:
         yield "pytest", Located(_argv(pytest.get("addopts", "")), found.path, line("addopts"))
         yield "markers", Located(_markers(pytest.get("markers")), found.path)
-    for name in ("ruff", "mypy", "gates"):
+    for name in ("ruff", "mypy", "gates", "pyright"):
         if name in tool and isinstance(tool[name], dict):
             yield name, Located(tool[name], found.path, line(f"[tool.{name}"))
 
@@ -221,7 +230,10 @@ def parse_error(path: str, text: str) -> str | None:
     """Why a config or CI file does not parse (None when it does, or is not one we parse)."""
     name = path.rsplit("/", 1)[-1]
     try:
-        if name.endswith(".toml"):
+        if name == "pyrightconfig.json":
+            if load_jsonc(text) is None:
+                return "not a JSON object"
+        elif name.endswith(".toml"):
             tomllib.loads(text)
         elif name.endswith((".yml", ".yaml")):
             yaml.safe_load(text)

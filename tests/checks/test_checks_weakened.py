@@ -591,3 +591,16 @@ def test_strict_moved_into_the_config_and_overrides_for_new_modules() -> None:
     assert _rules(_scan(("pyproject.toml", PYPROJECT, head), old_module)) == [
         "type-checking-loosened"
     ]
+
+
+def test_pyright_config_with_comments_compared_by_mode_and_rule_levels() -> None:
+    base = '{\n  // strict for the core\n  "typeCheckingMode": "strict",\n  "strict": ["src"],\n}\n'
+    basic = base.replace('"strict",\n  "strict"', '"basic",\n  "strict"')
+    rule_off = base.replace(
+        '"strict": ["src"],', '"strict": ["src"],\n  "reportUnknownMemberType": false,'
+    )
+    (found,) = _scan(("pyrightconfig.json", base, basic))
+    assert "typeCheckingMode strict -> basic" in found.message
+    (found,) = _scan(("pyrightconfig.json", base, rule_off))
+    assert "reportUnknownMemberType lowered" in found.message
+    assert _scan(("pyrightconfig.json", base, base.replace("core", "package core"))) == []
