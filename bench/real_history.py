@@ -1,7 +1,8 @@
 """Replay the change-judging gates over real projects' merged PRs, to find their false positives.
 
-    .venv/bin/python bench/real_history.py CLONE [CLONE ...] [--commits N] [--online]
-        [--gates-src DIR] [--out DIR] [--json FILE] [--labels FILE]
+    .venv/bin/python bench/real_history.py CLONE [CLONE ...] [--commits N] [--paths GLOBS]
+        [--online] [--gates-src DIR] [--out DIR] [--json FILE] [--labels FILE]
+    .venv/bin/python bench/real_history.py --rows RUN.json [--rows ...] --labels FILE
 
 Each CLONE is a full (non-bare) clone of a project nobody here wrote, e.g.
 `git clone /work/.mirror/pallets+click/repo /tmp/real_hist/click`. The script checks commits out
@@ -21,8 +22,9 @@ Sequential, one run at a time: the figures are the gates' findings and wall time
 Output: per commit, the new findings of the five gates (gate, rule, severity, path:line,
 message); then per gate the commits where it ran, its findings by rule and the median wall
 time; `--json` writes every row. `--labels FILE` (TOML: `[[label]]` tables with `commit`
-(a prefix), `gate`, `rule`, `verdict = "true" | "fp"`, optional `path`, `cause`, `reason`)
-adds true/false-positive counts and the rate of false positives per 100 commits, per gate.
+(a prefix), `gate`, `rule`, `verdict = "true" | "fp"`, optional `path`, `line`, `cause`,
+`reason`) adds true/false-positive counts and the rate of false positives per 100 commits, per
+gate.
 No timing is asserted: this is a benchmark.
 """
 
@@ -129,12 +131,14 @@ def default_branch(repo: Path) -> str:
         return git(repo, "rev-parse", "--abbrev-ref", "HEAD").strip()
 
 
-def interesting(path: str) -> bool:
-    return any(fnmatch.fnmatchcase(path, glob) for glob in INTERESTING)
+def interesting(path: str, globs: Sequence[str] = INTERESTING) -> bool:
+    return any(fnmatch.fnmatchcase(path, glob) for glob in globs)
 
 
-def first_parent_prs(repo: Path, ref: str, limit: int, scan: int = 3000) -> list[Commit]:
-    """The last `limit` first-parent commits of `ref` (not the root) touching INTERESTING."""
+def first_parent_prs(
+    repo: Path, ref: str, limit: int, globs: Sequence[str] = INTERESTING, scan: int = 3000
+) -> list[Commit]:
+    """The last `limit` first-parent commits of `ref` (not the root) touching `globs`."""
     picked: list[Commit] = []
     log = git(repo, "log", "--first-parent", f"-{scan}", "--format=%H%x00%P%x00%s", ref)
     for line in log.splitlines():
@@ -142,7 +146,7 @@ def first_parent_prs(repo: Path, ref: str, limit: int, scan: int = 3000) -> list
         if not parents:
             continue
         files = git(repo, "diff", "--name-only", "--no-renames", f"{sha}^1", sha).split()
-        if any(interesting(f) for f in files):
+        if any(interesting(f, globs) for f in files):
             picked.append(Commit(sha, pr_title(repo, sha, subject), tuple(files)))
             if len(picked) >= limit:
                 break
@@ -232,6 +236,7 @@ class Label:
     rule: str
     verdict: str
     path: str = ""
+    line: int = 0
     cause: str = ""
     reason: str = ""
 
@@ -241,6 +246,7 @@ class Label:
             and finding["gate"] == self.gate
             and finding["rule"] == self.rule
             and (not self.path or finding.get("path") == self.path)
+            and (not self.line or finding.get("line") == self.line)
         )
 
 
@@ -258,10 +264,12 @@ def label_of(labels: Sequence[Label], row: Row, finding: dict[str, object]) -> L
 def summary(
     rows: Sequence[Row], labels: Sequence[Label], gates: Sequence[str] = GATES
 ) -> list[str]:
-    """A markdown table: per gate, commits run, findings, labelled true / FP, FP per 100."""
+    """A markdown table: per gate, commits run, findings, labelled true / FP, FP findings per
+    100 commits and the commits with at least one FP (what a team would see as a wrong alarm)."""
     lines = [
-        "| gate | commits | ran | findings | blocking | true | FP | unlabelled | FP/100 | rules |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+        "| gate | commits | ran | findings | blocking | true | FP | unlabelled | FP/100 "
+        "| PRs with FP | rules |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
     ]
     for gate in gates:
         mine = [r for r in rows if gate in r.statuses]
@@ -271,9 +279,10 @@ def summary(
         rules = Counter(str(f["rule"]) for _, f in found)
         blocking = sum(1 for _, f in found if f["blocking"])
         rate = 100 * verdicts["fp"] / len(mine) if mine else 0.0
+        fp_prs = len({r.sha for r, f in found if _verdict(labels, r, f) == "fp"})
         lines.append(
             f"| {gate} | {len(mine)} | {ran} | {len(found)} | {blocking} | {verdicts['true']} "
-            f"| {verdicts['fp']} | {verdicts['?']} | {rate:.1f} | {_rules(rules)} |"
+            f"| {verdicts['fp']} | {verdicts['?']} | {rate:.1f} | {fp_prs} | {_rules(rules)} |"
         )
     return lines
 
@@ -323,7 +332,7 @@ def replay(repo: Path, args: argparse.Namespace, configs: tuple[Path, Path]) -> 
     ref = default_branch(repo)
     rows = []
     try:
-        for commit in first_parent_prs(repo, ref, args.commits):
+        for commit in first_parent_prs(repo, ref, args.commits, args.paths):
             rows.append(run_commit(repo, commit, GATES, configs[0], args.out, args.gates_src))
             print_row(rows[-1])
             if args.online and touches_manifest(commit):
@@ -348,8 +357,21 @@ def timing(rows: Iterable[Row]) -> str:
 
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("clones", nargs="+", type=Path, help="full clones to check out in")
+    parser.add_argument("clones", nargs="*", type=Path, help="full clones to check out in")
+    parser.add_argument(
+        "--rows",
+        type=Path,
+        action="append",
+        default=[],
+        help="a --json file of an earlier run: summarised (with --labels) instead of running",
+    )
     parser.add_argument("--commits", type=int, default=40, help="commits per project")
+    parser.add_argument(
+        "--paths",
+        type=lambda text: tuple(text.split(",")),
+        default=INTERESTING,
+        help="comma-separated globs a picked commit touches (default: tests, CI, packaging)",
+    )
     parser.add_argument("--online", action="store_true", help="also dependencies on PyPI")
     parser.add_argument("--gates-src", type=Path, default=ROOT, help="the gates to run")
     parser.add_argument("--out", type=Path, default=None, help="where reports go")
@@ -364,12 +386,13 @@ def main(argv: Sequence[str]) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     args.gates_src = args.gates_src.resolve()
     configs = (write_config(args.out, online=False), write_config(args.out, online=True))
-    rows: list[Row] = []
+    rows = [Row(**row) for path in args.rows for row in json.loads(path.read_text())]
     for clone in args.clones:
         rows += replay(clone.resolve(), args, configs)
     if args.json:
         args.json.write_text(json.dumps([asdict(r) for r in rows], indent=1) + "\n")
     labels = load_labels(args.labels)
+    rows = list({(r.project, r.sha, r.mode): r for r in rows}.values())  # runs may overlap
     offline = [r for r in rows if r.mode == "offline"]
     print("\n".join(["", *summary(offline, labels), "", timing(rows)]))
     online = [r for r in rows if r.mode == "online"]

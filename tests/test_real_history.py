@@ -84,5 +84,5 @@ def test_a_skipped_test_is_a_labelled_finding_and_the_branch_is_restored(
     table = real_history.summary(rows, loaded)
     ti = next(line for line in table if line.startswith("| test-integrity "))
     # 2 commits, ran on 1, 1 finding, labelled FP: 50 per 100 commits
-    assert ti.split(" | ")[1:9] == ["2", "1", "1", "1", "0", "1", "0", "50.0"]
+    assert ti.split(" | ")[1:10] == ["2", "1", "1", "1", "0", "1", "0", "50.0", "1"]
     assert real_history.false_positives(rows, loaded)[0] == "test-integrity: a reasoned skip"
