@@ -353,8 +353,13 @@ class _Scanner:
     def _eval(self, call: ast.Call, name: str) -> None:
         if name not in _EVAL_SINKS or name in self.defined:
             return
-        if isinstance(call.func, ast.Name) and self.names.values(call.func.id):
-            return  # `compile = lambda ...` in this file: not the builtin
+        func = call.func
+        if (
+            isinstance(func, ast.Name)
+            and self.names.values(func.id)
+            and self.names.qualname(func) == func.id
+        ):
+            return  # `compile = lambda ...` in this file: not the builtin (an alias of it is)
         code = arg(call, 0, "source")
         if code is None or self._static_source(code):
             return

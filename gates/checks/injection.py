@@ -343,7 +343,8 @@ def _is_quoted(text: str, start: int, end: int, prose: bool) -> bool:
     after = text[end : line_end if line_end >= 0 else end + _WINDOW]
     if prose:  # a citation may wrap: count the quotes of the whole paragraph
         head = text[_bounds(text, start, end)[0] : start]
-        opened = head.rstrip()[-1:] in pat.QUOTES or head.count('"') % 2 == 1
+        last = head.rstrip()[-1:]  # "" at a paragraph's start, which `in` would accept
+        opened = (last != "" and last in pat.QUOTES) or head.count('"') % 2 == 1
         return opened and any(q in text[end : end + _WINDOW] for q in pat.QUOTES)
     if not any(q in after for q in pat.QUOTES):
         return False

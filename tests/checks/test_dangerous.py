@@ -234,6 +234,7 @@ def test_parsing_emits_no_warnings() -> None:
         "from builtins import compile as cc\ndef f(s):\n    return cc(s, '<x>', 'exec')\n",
         "def f(s):\n    return compile(source=s, filename='<x>', mode='exec')\n",
         "def f(xs):\n    src = 'x = 0\\n'\n    src += xs\n    return compile(src, '<x>', 'exec')\n",
+        "import builtins\n_c = builtins.compile\ndef f(s):\n    return _c(s, '<x>', 'exec')\n",
     ],
 )
 def test_compile_of_runtime_source_is_reported(text: str) -> None:
