@@ -89,6 +89,12 @@ class Judging:
 Finish = Callable[[Gate, GateConfig, GateOutcome], GateResult]
 
 
+# Stages whose findings a PR must not silence quietly with a marker of its own: code that should
+# never land unreviewed, and the checks a PR weakens to turn CI green. A marker the PR adds there
+# is announced, or refused under `safety_pr_suppressions = false` in the base's config.
+PR_REVIEWED_STAGES = frozenset({Stage.SAFETY, Stage.INTEGRITY})
+
+
 def finisher(judging: Judging) -> Finish:
     """Steps 1 to 6 for the runner to apply to each gate's raw outcome."""
     return functools.partial(judge_gate, judging)
@@ -123,7 +129,7 @@ def mark_findings(
     """Steps 1 to 6, in order."""
     findings = identified(raw, lines, judging.path_map)
     findings = mark_suppressed(findings, lines, judging.today)
-    if gate.stage is Stage.SAFETY:
+    if gate.stage in PR_REVIEWED_STAGES:
         honour = judging.config.safety_pr_suppressions
         findings = review_pr_suppressions(findings, judging.diff, honour)
     findings = mark_baselined(findings, judging.baseline)

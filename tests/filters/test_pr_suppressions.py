@@ -62,3 +62,25 @@ def test_markers_already_in_the_base_still_apply_in_strict_mode(repo: Repo) -> N
         "suppression-refused",
         "suppression-added-to-safety",
     }
+
+
+def test_integrity_findings_are_reviewed_like_safety_ones(repo: Repo) -> None:
+    """A PR that weakens a test and silences that finding in the same change is refused."""
+    repo.write(".gates.toml", "safety_pr_suppressions = false\n")
+    repo.write("tests/test_calc.py", "def test_add():\n    assert 1 + 1 == 2\n")
+    base = repo.commit("base")
+    repo.write(
+        "tests/test_calc.py",
+        "import pytest\n\n\n"
+        "@pytest.mark.skip  # gates: ignore[test-skipped] flaky\n"
+        "def test_add():\n    assert 1 + 1 == 2\n",
+    )
+    repo.commit("pr")
+    result = gates_run(
+        str(repo.path), "--base", base, "--stages", "test-integrity", "--config-from", "base"
+    )
+    assert result.returncode == 1, result.stderr
+    report = json.loads((repo.path / "reports/gates.json").read_text())
+    [finding] = report["gates"][0]["findings"]
+    assert finding["rule"] == "test-skipped"
+    assert finding["suppressed"] is None and finding["extra"]["suppression_refused"] == "4"
