@@ -294,10 +294,31 @@ def _counts(rule: str, text: str, start: int, end: int, prose: bool, cues: _Cues
         text, max(0, start - 30), start
     ):
         return False
-    lo, hi = _bounds(text, start, end)
-    if _Cues.near(cues.discussion, lo, hi):
+    ranges = _cue_ranges(text, start, end)
+    if any(_Cues.near(cues.discussion, lo, hi) for lo, hi in ranges):
         return False
-    return _strong(rule, text, start) or _Cues.near(cues.address, lo, hi)
+    return _strong(rule, text, start) or any(_Cues.near(cues.address, lo, hi) for lo, hi in ranges)
+
+
+_LIST_ITEM = re.compile(r"[ \t]*(?:[-*+]|\d{1,3}[.)])[ \t]")
+
+
+def _cue_ranges(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Where a cue counts for a match: its paragraph; but in a list, only its own item and the
+    words that lead into the list ("phrases such as:"), since each item of a changelog or a
+    to-do list is a statement of its own ("- Faster header detection." excuses no other)."""
+    lo, hi = _bounds(text, start, end)
+    line = text.rfind("\n", lo, start) + 1
+    if not _LIST_ITEM.match(text, line, start):
+        return [(lo, hi)]
+    following = _LIST_ITEM_START.search(text, end, hi)
+    item = (line, following.start() if following else hi)
+    first = _LIST_ITEM_START.search(text, max(lo - 1, 0), hi)
+    lead_end = first.start() if first and first.start() < line else line
+    return [item, (lo, lead_end)] if lead_end > lo else [item]
+
+
+_LIST_ITEM_START = re.compile(r"(?:^|(?<=\n))[ \t]*(?:[-*+]|\d{1,3}[.)])[ \t]", re.M)
 
 
 _STRUCTURED = (".json", ".yaml", ".yml", ".toml", ".ini", ".cfg", ".conf", ".env", ".properties")

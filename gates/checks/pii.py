@@ -75,7 +75,8 @@ _RIGHT = r"(?![\w/=-]|[.:]\d)"
 _PHONE_INTL = re.compile(r"(?<![\w.+/=-])(\+[1-9]\d{0,2}(?:[ .-]?\(?\d{1,5}\)?){1,6})" + _RIGHT)
 _PHONE_NANP = re.compile(_LEFT + r"((?:\(\d{3}\) ?|\d{3}([-. ]))\d{3}([-. ])\d{4})" + _RIGHT)
 _PHONE_TRUNK = re.compile(_LEFT + r"(0[1-9]\d{0,4}(?:[ /-]\d{2,8}){1,4})" + _RIGHT)
-_SSN = re.compile(_LEFT + r"(\d{3}([- ])\d{2}\2\d{4})" + _RIGHT)
+# Dashed, an SSN may follow `=` or `:` too (`ssn=...` in a log line); bare, it needs context.
+_SSN = re.compile(r"(?<![\w.+/-])" + r"(\d{3}([- ])\d{2}\2\d{4})" + _RIGHT)
 _SSN_BARE = re.compile(_LEFT + r"(\d{9})" + _RIGHT)
 _SSN_CONTEXT = re.compile(r"(?i)\bssn\b|social[ _-]?security|\bssn_|_ssn\b")
 # A card may follow `=` or `:` (`card=4...`, `pan:5...` in logs and query strings); what the key
@@ -271,6 +272,41 @@ def _named_otherwise(line: str, start: int) -> bool:
     return bool(words & _OTHER_NUMBER_WORDS) and not words & _CARD_WORDS
 
 
+_TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)*\|?\s*$")
+_DELIMITED = {".csv": ",", ".tsv": "\t"}
+
+
+def _column_names_other(source: Source, hit: _Hit) -> bool:
+    """A number in a table whose column header names another kind of number: `invoice_number`
+    over a CSV column, `Serial number` over a Markdown table's."""
+    header = _column_header(source, hit.line, hit.start)
+    if header is None:
+        return False
+    words = {w.lower() for w in _KEY_WORD.findall(header)}
+    return bool(words & _OTHER_NUMBER_WORDS) and not words & _CARD_WORDS
+
+
+def _column_header(source: Source, number: int, start: int) -> str | None:
+    lines = source.lines
+    line = lines[number - 1]
+    delimiter = _DELIMITED.get(source.suffix)
+    if delimiter is not None and number > 1:
+        return _cell(lines[0], delimiter, line[:start].count(delimiter))
+    if "|" not in line[:start]:
+        return None
+    for at in range(number - 2, max(number - 200, 0), -1):  # the rule under the table's header
+        if _TABLE_RULE.match(lines[at]):
+            return _cell(lines[at - 1], "|", line[:start].count("|")) if at > 0 else None
+        if "|" not in lines[at]:
+            return None
+    return None
+
+
+def _cell(row: str, delimiter: str, index: int) -> str | None:
+    cells = row.split(delimiter)
+    return cells[index] if index < len(cells) else None
+
+
 def _cards(line: str, number: int) -> Iterator[_Hit]:
     for pattern in (_CARD, _CARD_BARE):
         for match in pattern.finditer(line):
@@ -353,6 +389,7 @@ class PiiGate(SensitiveCheckGate):
                 hits += _cards(line, number)
             if digits >= FEWEST_IBAN_DIGITS:
                 hits += _ibans(line, number)
+        hits = [h for h in hits if h.rule != CARD or not _column_names_other(source, h)]
         return [self._finding(source, lines[hit.line - 1], hit) for hit in _overlapping(hits)]
 
     def _finding(self, source: Source, text: str, hit: _Hit) -> Finding:

@@ -212,3 +212,16 @@ def test_every_issuer_grouping(body: str, groups: tuple[int, ...]) -> None:
         at += size
     for sep in (" ", "-"):
         assert rules(f"card on file: {sep.join(parts)}\n", "notes.md") == ["pii-card-number"]
+
+
+def test_ssn_after_equals_in_a_log_line() -> None:
+    assert rules(f"WARN kyc failed user=77 ssn={SSN} reason=mismatch\n", "kyc.log") == ["pii-ssn"]
+
+
+def test_a_column_header_naming_another_number_says_it_is_no_card() -> None:
+    number = _luhn_complete("451817560480635")
+    assert rules(f"invoice_number,tracking\n{number},{number}\n", "ship.csv") == []
+    assert rules(f"name,card\nAna,{number}\n", "pay.csv") == ["pii-card-number"]
+    table = f"| device | Serial number |\n| --- | --- |\n| Router | {number} |\n"
+    assert rules(table, "devices.md") == []
+    assert rules(table.replace("Serial number", "Card"), "devices.md") == ["pii-card-number"]
