@@ -107,10 +107,17 @@ def _runs(line: str) -> Iterator[tuple[str, int, int]]:
 
 
 def _is_legit_joiner(line: str, start: int, end: int) -> bool:
-    """ZWJ/ZWNJ between two emoji or two non-Latin letters is how those are written."""
-    if any(c not in _JOINERS for c in line[start:end]) or start == 0 or end >= len(line):
+    """ZWJ/ZWNJ between two emoji or two non-Latin letters is how those are written, and so is
+    one right after a virama (Malayalam chillu letters, Devanagari half forms), even at a
+    word's end."""
+    if any(c not in _JOINERS for c in line[start:end]) or start == 0:
         return False
-    before, after = line[start - 1], line[end]
+    before = line[start - 1]
+    if unicodedata.category(before) == "Mn" and "VIRAMA" in unicodedata.name(before, ""):
+        return True
+    if end >= len(line):
+        return False
+    after = line[end]
     if _is_pictographic(before) and _is_pictographic(after):
         return True
     return all(c.isalpha() or unicodedata.category(c) == "Mn" for c in (before, after)) and (

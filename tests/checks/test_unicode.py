@@ -207,3 +207,9 @@ def test_a_name_of_look_alikes_from_two_other_scripts_is_confusable() -> None:
     coptic_c, coptic_o, cyrillic_r, cyrillic_u = "\u2ca5", "\u2c9f", "\u0440", "\u0443"
     problem = identifier_problem(coptic_c + coptic_o + cyrillic_r + cyrillic_u)
     assert problem and problem[0] == "unicode-confusable" and "'copy'" in problem[1]
+
+
+def test_a_joiner_after_a_virama_ends_a_word_legitimately() -> None:
+    malayalam = "\u0d28\u0d3f\u0d19\u0d4d\u0d19\u0d33\u0d4d\u200d"  # a chillu at the word's end
+    assert scan(f'{{"title": "{malayalam}"}}\n', "ml.json") == []
+    assert scan("admin\u200d\n", "a.txt") == [("unicode-zero-width", 1, 6, 7)]
