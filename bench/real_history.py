@@ -22,9 +22,9 @@ Sequential, one run at a time: the figures are the gates' findings and wall time
 Output: per commit, the new findings of the five gates (gate, rule, severity, path:line,
 message); then per gate the commits where it ran, its findings by rule and the median wall
 time; `--json` writes every row. `--labels FILE` (TOML: `[[label]]` tables with `commit`
-(a prefix), `gate`, `rule`, `verdict = "true" | "fp"`, optional `path`, `line`, `cause`,
-`reason`) adds true/false-positive counts and the rate of false positives per 100 commits, per
-gate.
+(a prefix), `gate`, `rule`, `verdict = "true" | "fp"`, optional `path`, `line`, `message`
+(a substring), `cause`, `reason`; the first label that matches wins) adds true/false-positive
+counts and the rate of false positives per 100 commits, per gate.
 No timing is asserted: this is a benchmark.
 """
 
@@ -39,7 +39,7 @@ import sys
 import tempfile
 import time
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -106,6 +106,7 @@ class Row:
     mode: str
     wall_s: float
     statuses: dict[str, str] = field(default_factory=dict)
+    durations: dict[str, float] = field(default_factory=dict)
     findings: list[dict[str, object]] = field(default_factory=list)
     problem: str = ""
 
@@ -203,6 +204,7 @@ def read_report(data: dict[str, object], gates: Sequence[str], row: Row) -> None
         if gate.get("name") not in gates:
             continue
         row.statuses[gate["name"]] = gate["status"]
+        row.durations[gate["name"]] = float(gate.get("duration_s") or 0.0)
         if gate["status"] == "error":
             row.problem += f"{gate['name']} error: {str(gate.get('detail', ''))[:200]} "
         for finding in gate.get("findings", []):
@@ -237,6 +239,7 @@ class Label:
     verdict: str
     path: str = ""
     line: int = 0
+    message: str = ""
     cause: str = ""
     reason: str = ""
 
@@ -247,6 +250,7 @@ class Label:
             and finding["rule"] == self.rule
             and (not self.path or finding.get("path") == self.path)
             and (not self.line or finding.get("line") == self.line)
+            and self.message in str(finding["message"])
         )
 
 
@@ -344,14 +348,28 @@ def replay(repo: Path, args: argparse.Namespace, configs: tuple[Path, Path]) -> 
     return rows
 
 
-def timing(rows: Iterable[Row]) -> str:
+def timing(rows: Sequence[Row]) -> list[str]:
+    """The wall time of a whole `gates run` per commit, then each gate's own time where it ran."""
     walls = sorted(r.wall_s for r in rows if r.mode == "offline")
     if not walls:
-        return "no run"
-    p90 = walls[min(len(walls) - 1, int(0.9 * len(walls)))]
+        return ["no run"]
+    lines = [f"wall time per commit (five gates, offline): {_spread(walls)}, over {len(walls)}"]
+    for gate in GATES:
+        took = sorted(
+            r.durations.get(gate, 0.0)
+            for r in rows
+            if r.mode == "offline" and r.statuses.get(gate) not in (None, "skip", "skipped")
+        )
+        if took:
+            lines.append(f"  {gate}: {_spread(took)}, over {len(took)} commits it ran on")
+    return lines
+
+
+def _spread(values: Sequence[float]) -> str:
+    p90 = values[min(len(values) - 1, int(0.9 * len(values)))]
     return (
-        f"wall time per commit (five gates, offline): median {statistics.median(walls):.2f} s, "
-        f"p90 {p90:.2f} s, max {walls[-1]:.2f} s, total {sum(walls):.0f} s over {len(walls)}"
+        f"median {statistics.median(values):.2f} s, p90 {p90:.2f} s, max {values[-1]:.2f} s, "
+        f"total {sum(values):.0f} s"
     )
 
 
@@ -394,7 +412,7 @@ def main(argv: Sequence[str]) -> int:
     labels = load_labels(args.labels)
     rows = list({(r.project, r.sha, r.mode): r for r in rows}.values())  # runs may overlap
     offline = [r for r in rows if r.mode == "offline"]
-    print("\n".join(["", *summary(offline, labels), "", timing(rows)]))
+    print("\n".join(["", *summary(offline, labels), "", *timing(rows)]))
     online = [r for r in rows if r.mode == "online"]
     if online:
         print("\nonline (dependencies on PyPI, manifest commits):")
