@@ -1,7 +1,7 @@
 """Replay the change-judging gates over real projects' merged PRs, to find their false positives.
 
-    .venv/bin/python bench/real_history.py CLONE [CLONE ...] [--commits N] [--paths GLOBS]
-        [--online] [--gates-src DIR] [--out DIR] [--json FILE] [--labels FILE]
+    .venv/bin/python bench/real_history.py CLONE [CLONE ...] [--commits N] [--skip N]
+        [--paths GLOBS] [--online] [--gates-src DIR] [--out DIR] [--json FILE] [--labels FILE]
     .venv/bin/python bench/real_history.py --rows RUN.json [--rows ...] --labels FILE
 
 Each CLONE is a full (non-bare) clone of a project nobody here wrote, e.g.
@@ -137,9 +137,15 @@ def interesting(path: str, globs: Sequence[str] = INTERESTING) -> bool:
 
 
 def first_parent_prs(
-    repo: Path, ref: str, limit: int, globs: Sequence[str] = INTERESTING, scan: int = 3000
+    repo: Path,
+    ref: str,
+    limit: int,
+    globs: Sequence[str] = INTERESTING,
+    skip: int = 0,
+    scan: int = 3000,
 ) -> list[Commit]:
-    """The last `limit` first-parent commits of `ref` (not the root) touching `globs`."""
+    """The last `limit` first-parent commits of `ref` (not the root) touching `globs`, after
+    the `skip` newest such commits (an earlier run's)."""
     picked: list[Commit] = []
     log = git(repo, "log", "--first-parent", f"-{scan}", "--format=%H%x00%P%x00%s", ref)
     for line in log.splitlines():
@@ -149,9 +155,9 @@ def first_parent_prs(
         files = git(repo, "diff", "--name-only", "--no-renames", f"{sha}^1", sha).split()
         if any(interesting(f, globs) for f in files):
             picked.append(Commit(sha, pr_title(repo, sha, subject), tuple(files)))
-            if len(picked) >= limit:
+            if len(picked) >= skip + limit:
                 break
-    return picked
+    return picked[skip:]
 
 
 def pr_title(repo: Path, sha: str, subject: str) -> str:
@@ -336,7 +342,7 @@ def replay(repo: Path, args: argparse.Namespace, configs: tuple[Path, Path]) -> 
     ref = default_branch(repo)
     rows = []
     try:
-        for commit in first_parent_prs(repo, ref, args.commits, args.paths):
+        for commit in first_parent_prs(repo, ref, args.commits, args.paths, args.skip):
             rows.append(run_commit(repo, commit, GATES, configs[0], args.out, args.gates_src))
             print_row(rows[-1])
             if args.online and touches_manifest(commit):
@@ -384,6 +390,7 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
         help="a --json file of an earlier run: summarised (with --labels) instead of running",
     )
     parser.add_argument("--commits", type=int, default=40, help="commits per project")
+    parser.add_argument("--skip", type=int, default=0, help="newest picked commits to pass over")
     parser.add_argument(
         "--paths",
         type=lambda text: tuple(text.split(",")),

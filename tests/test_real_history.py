@@ -55,6 +55,8 @@ def test_picks_first_parent_commits_that_touch_tests_or_ci(
     assert [c.sha for c in picked] == [shas["merge"], shas["skip"]]
     assert picked[0].subject == "Merge pull request #9: Add CI"
     assert picked[0].files == (".github/workflows/ci.yml",)
+    later = real_history.first_parent_prs(repo.path, "main", 5, skip=1)
+    assert [c.sha for c in later] == [shas["skip"]]
 
 
 def test_a_skipped_test_is_a_labelled_finding_and_the_branch_is_restored(
