@@ -22,7 +22,7 @@ DISABLE_CHECKS = "agent-disable-checks"
 PROTECTED_BRANCH = "agent-protected-branch"
 EXFILTRATION = "agent-exfiltration"
 REMOTE_SCRIPT = "agent-remote-script"
-SECRET = "agent-config-secret"  # noqa: S105 (a rule id)
+CREDENTIAL = "agent-config-secret"
 PERMISSIONS = "agent-permissions-broad"
 UNPINNED = "mcp-unpinned-package"
 INSECURE_URL = "mcp-insecure-url"
@@ -38,7 +38,7 @@ SEVERITY = {
     PROTECTED_BRANCH: Severity.ERROR,
     EXFILTRATION: Severity.ERROR,
     REMOTE_SCRIPT: Severity.ERROR,
-    SECRET: Severity.ERROR,
+    CREDENTIAL: Severity.ERROR,
     PERMISSIONS: Severity.ERROR,
     UNPINNED: Severity.WARNING,
     INSECURE_URL: Severity.ERROR,

@@ -21,12 +21,12 @@ from urllib.parse import urlsplit
 
 from gates.checks.agent_config_directives import DIRECTIVES, directive_at
 from gates.checks.agent_config_hits import (
+    CREDENTIAL,
     EXFILTRATION,
     INSECURE_URL,
     INVALID,
     PERMISSIONS,
     REMOTE_SCRIPT,
-    SECRET,
     UNKNOWN_HOST,
     UNPINNED,
     Hit,
@@ -43,7 +43,7 @@ from gates.text import one_line, reveal_invisible
 JSONC_PREFIXES = (".vscode/", ".gemini/")
 SHOWN = 80
 
-_LOOPBACK = frozenset({"localhost", "127.0.0.1", "::1", "0.0.0.0"})  # noqa: S104 (hosts read, not bound)
+_LOOPBACK = frozenset({"localhost", "127.0.0.1", "::1", "0.0.0.0"})  # noqa: S104  # nosec B104
 _EXACT_VERSION = re.compile(r"^v?\d+(?:\.\d+){1,3}(?:[-+][\w.+-]+)?$")
 _COMMIT = re.compile(r"^[0-9a-f]{7,40}$")
 _SHELLS = frozenset({"bash", "sh", "zsh", "dash", "ksh", "fish"})
@@ -606,10 +606,10 @@ def secrets(path: str, text: str, data: object, locate: _Locator) -> list[Hit]:
     `headers` keys it did not recognise. Only masked values leave this function."""
     hits = [
         Hit(
-            SECRET,
+            CREDENTIAL,
             f.line,
             f"{f.message} (in an agent config every clone shares)",
-            f"{SECRET}:{f.snippet_hash or f.message}",
+            f"{CREDENTIAL}:{f.snippet_hash or f.message}",
             column=f.column,
             snippet_hash=f.snippet_hash,
         )
@@ -661,11 +661,11 @@ def _named_secret(where: str, key: str, value: str, line: int, lines: Sequence[s
     hidden = masked_line(text, at, at + len(bare), masked) if at >= 0 else masked
     shown_key = one_line(reveal_invisible(key), 60)
     return Hit(
-        SECRET,
+        CREDENTIAL,
         line,
         f"{shown_key} in the {where} is a literal secret: {masked}; load it "
         "from the environment or an input prompt, and rotate it",
-        f"{SECRET}:{where}:{key}:{masked}",
+        f"{CREDENTIAL}:{where}:{key}:{masked}",
         column=at + 1 if at >= 0 else None,
         snippet_hash=snippet_hash((hidden,), 1, 1),
     )

@@ -19,13 +19,13 @@ from gates.checks.changes import ChangeCheckGate, FileChange
 from gates.checks.test_integrity_ast import MAX_NESTING, defined_names, nesting, parse
 from gates.checks.test_integrity_facts import ModuleFacts, module_facts
 from gates.checks.test_integrity_match import match
+from gates.checks.test_integrity_pragmas import no_cover
 from gates.checks.test_integrity_rules import (
     GATE,
     SKIP_ADDED,
     added_claims,
     compare,
     ignored,
-    no_cover,
     removed,
 )
 from gates.model import Finding, Severity, Stage

@@ -1,4 +1,4 @@
-"""The test-integrity rules: one test at base against the same test at head, and the pragmas.
+"""The test-integrity rules: one test at base against the same test at head.
 
 Every rule compares position-free facts, so a test that only moved is silent, and every finding
 says what changed, base against head, in one line at the head line that did it.
@@ -6,7 +6,6 @@ says what changed, base against head, in one line at the head line that did it.
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Iterator
 
@@ -18,7 +17,6 @@ from gates.model import Finding, Severity
 
 GATE = "test-integrity"
 SKIP_ADDED = " added: "  # between a skip marker and the tests it skips, in messages
-_NO_COVER = re.compile(r"#\s*pragma:\s*no\s*cover", re.IGNORECASE)
 
 
 def finding(rule: str, path: str, message: str, line: int | None) -> Finding:
@@ -204,28 +202,3 @@ def _widened(base: Checks, head: Checks, test: str, path: str) -> Iterator[Findi
     for spot in _new_spots(tuple(broad_before), tuple(broad_now)):
         message = f"{test}: `{was.label}` at base widened to `{spot.label}`"
         yield finding("raises-widened", path, message, spot.line)
-
-
-def no_cover(
-    path: str, base_lines: tuple[str, ...], head_lines: tuple[str, ...]
-) -> Iterator[Finding]:
-    """`# pragma: no cover` lines at head beyond those at base (a line that kept its pragma but
-    was edited is not new: the count did not grow)."""
-    before = [line.strip() for line in base_lines if _NO_COVER.search(line)]
-    now = [(n, line.strip()) for n, line in enumerate(head_lines, 1) if _NO_COVER.search(line)]
-    excess = len(now) - len(before)
-    if excess <= 0:
-        return
-    left = Counter(before)
-    for number, text in now:
-        if left[text] > 0:
-            left[text] -= 1
-            continue
-        if excess <= 0:
-            return
-        excess -= 1
-        message = (
-            f"`# pragma: no cover` added in {path} ({len(before)} at base, {len(now)} at head): "
-            "this code is no longer measured"
-        )
-        yield finding("no-cover-added", path, message, number)

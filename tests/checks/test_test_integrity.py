@@ -492,6 +492,34 @@ def test_no_cover_pragmas_added_in_any_python_file() -> None:
     ]
 
 
+def test_a_pragma_named_in_a_string_or_docstring_excludes_nothing() -> None:
+    base = 'def f():\n    """Returns 1."""\n    return 1\n'
+    head = (
+        'def f():\n    """Never add `# pragma: no cover` here."""\n'
+        '    return "x  # pragma: no cover"\n'
+    )
+
+    assert scan(change("src/f.py", base, head)) == []
+
+
+def test_a_pragma_on_a_usual_idiom_is_a_note_elsewhere_a_warning() -> None:
+    base = "import sys\n\nif sys.version_info >= (3, 11):\n    A = 1\nelse:\n    A = 2\n"
+    idioms = base.replace("else:", "else:  # pragma: no cover")
+    typing = "from typing import TYPE_CHECKING\n\nif TYPE_CHECKING:  # pragma: no cover\n    pass\n"
+    handler = "try:\n    run()\nexcept OSError:  # pragma: no cover\n    log()\n"
+
+    severities = [
+        [f.severity for f in scan(change("src/m.py", b, h))]
+        for b, h in (
+            (base, idioms),
+            ("", typing),
+            ("try:\n    run()\nexcept OSError:\n    log()\n", handler),
+        )
+    ]
+
+    assert severities == [[Severity.NOTE], [Severity.NOTE], [Severity.WARNING]]
+
+
 def test_a_pragma_that_moved_with_its_code_is_not_added() -> None:
     main = 'if __name__ == "__main__":  # pragma: no cover\n    main()\n'
     base = "def main():\n    pass\n\n\n" + main

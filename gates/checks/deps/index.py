@@ -184,7 +184,7 @@ class HttpIndex:
         request = urllib.request.Request(url, headers={"Accept": "application/json"})  # noqa: S310
         try:
             # gates: ignore[network-egress-dynamic] the index that config or PIP_INDEX_URL names
-            with urllib.request.urlopen(request, timeout=self.timeout_s) as reply:  # noqa: S310
+            with urllib.request.urlopen(request, timeout=self.timeout_s) as reply:  # noqa: S310  # nosec B310
                 body = reply.read(MAX_ANSWER_BYTES + 1)
         except urllib.error.HTTPError as exc:
             if exc.code in (404, 410):
