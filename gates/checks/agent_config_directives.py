@@ -55,6 +55,12 @@ _PROTECTED = rf"{_Q}(?:origin/)?(?:main|master|trunk|production|prod)\b{_Q}(?![/
 _NOT_A_BRANCH = r"(?!\s+(?:repo|repository|remote|fork|project|site|page|docs|module|package))"
 _TESTS = r"(?:unit\s+)?(?:tests?|test\s+suite|specs?)\b"
 _BROKEN = r"(?:failing|broken|flaky|red|problematic)"
+# What a test does that a shortcut answers by dropping it: "if a test is flaky, delete it".
+_TROUBLE = (
+    r"fail\w*|flak\w*|broken|breaks?|red|times?\s+out|hangs?|(?:does\s+not|doesn'?t|won'?t)\s+pass"
+    r"|not\s+passing"
+)
+_DROP_VERB = r"delet(?:e|ing)|remov(?:e|ing)|skip(?:ping)?|disabl(?:e|ing)|xfail|drop(?:ping)?"
 _SKIP_MARKER = (
     r"(?:pytest\.mark\.(?:skip|xfail)\b|unittest\.skip\b|\bxit\b|\bxdescribe\b|\b(?:it|test|describe)"
     r"\.skip\(|@Disabled\b|@Ignore\b|\bt\.Skip\(|#\[ignore\])"
@@ -67,7 +73,9 @@ _SUPPRESS = (
     r"|@ts-nocheck|@ts-expect-error|//\s*nolint|@SuppressWarnings|#\[allow\()"
 )
 _COMPLAINS = re.compile(
-    r"\b(?:errors?|complain\w*|fail\w*|warnings?|red|silence|quiet|make\s+\w+\s+pass)\b", _F
+    r"\b(?:errors?|complain\w*|fail\w*|warnings?|red|silence|quiet|make\s+\w+\s+pass|flag\w*"
+    r"|trips?|yells?|stays?\s+green|goes\s+green)\b",
+    _F,
 )
 _DOCS_ONLY = re.compile(r"\b(?:docs?|documentation|readme|typos?|changelog|comments?)\b", _F)
 _SENSITIVE = (
@@ -107,10 +115,18 @@ DIRECTIVES: tuple[Directive, ...] = (
             rf"|{_BROKEN}\s+)*{_TESTS}(?!\s+(?:marked|tagged|that\s+need|requiring|with\s+-m))",
             rf"\b(?:delete|remove|comment\s+out|drop|disable)\s+(?:the\s+|any\s+|those\s+|that\s+)?"
             rf"{_BROKEN}\s+{_TESTS}",
-            r"\b(?:delete|remove|comment\s+out|disable)\s+(?:the\s+|that\s+)?tests?\s+(?:if|when)"
-            r"\s+(?:it|they)\s+fails?",
-            r"\btests?\b[^.;\n]{0,80}\bfail\w*[^.;\n]{0,40}\b(?:just\s+)?(?:delete|remove|comment\s+out"
-            r"|skip|disable)\s+(?:it|them)\b",
+            rf"\b(?:delete|remove|comment\s+out|disable|drop)\s+(?:the\s+|that\s+|any\s+|every\s+"
+            rf"|all\s+)?(?:unit\s+)?tests?\s+(?:if|when|whenever|that|which)\s+(?:it\s+|they\s+)?"
+            rf"(?:keeps?\s+|still\s+|is\s+|are\s+)?(?:{_TROUBLE})",
+            rf"\btests?\b[^.;\n]{{0,80}}\b(?:{_TROUBLE})[^.;\n]{{0,40}}\b(?:just\s+|simply\s+)?"
+            rf"(?:{_DROP_VERB})\s+(?:it|them|the\s+tests?|that\s+test)\b",
+            rf"\btests?\b[^.;\n]{{0,80}}\b(?:{_TROUBLE})[^.;\n]{{0,40}}\bcomment(?:ing)?\s+(?:it|them)"
+            r"\s+out\b",
+            rf"{_BROKEN}\s+{_TESTS}[^.;\n]{{0,40}}\b(?:just\s+|simply\s+)?(?:{_DROP_VERB})\s+(?:it|them)\b",
+            r"\b(?:delete|remove|comment\s+out|drop)\s+(?:the\s+|any\s+)?(?:failing|broken)\s+"
+            r"assert(?:ions?|s)?\b",
+            r"\b(?:delete|remove|comment\s+out|drop)\s+(?:the\s+|any\s+)?assert(?:ions?|s)?\b"
+            r"(?=[^.;\n]{0,60}\b(?:fail\w*|broken|red|flaky|pass\w*))",
             r"\b(?:überspring\w*|ignorier\w*|deaktivier\w*|lösch\w*)\b[^.\n]{0,30}\btests?\b",
             r"\btests?\b[^.\n]{0,30}\b(?:überspringen|ignorieren|deaktivieren|löschen)\b",
             r"\b(?:ignore[rz]?|saute[rz]?|désactive[rz]?|supprime[rz]?)\s+(?:les\s+|des\s+)?tests\b",
@@ -118,6 +134,10 @@ DIRECTIVES: tuple[Directive, ...] = (
             r"\s+(?:las\s+|los\s+)?(?:pruebas|tests)\b",
             r"\b(?:pule|pular|ignore|ignorar|desative|desativar|remova|remover|apague)\s+(?:os\s+)?"
             r"testes\b",
+            r"\b(?:salta\w*|ignora\w*|disattiva\w*|elimina\w*|cancella\w*|commenta\w*)\s+(?:i\s+|tutti\s+i"
+            r"\s+)?test\b|\btest\b[^.\n]{0,40}\b(?:eliminal[oi]|cancellal[oi]|saltal[oi]|disattival[oi])\b",
+            r"\b(?:пропус\w*|удал\w*|отключ\w*|закомментир\w*|игнорир\w*)\s+(?:\w+\s+)?тест\w*"
+            r"|\bтест\w*[^.\n]{0,30}\b(?:пропускать|удалять|отключать|игнорировать)\b",  # noqa: RUF001
             r"跳过(?:所有|失败的)?(?:的)?测试|(?:删除|注释掉|禁用)(?:失败的)?测试",
             r"テストを(?:スキップ|無効に|削除)",
         ),
@@ -140,7 +160,7 @@ DIRECTIVES: tuple[Directive, ...] = (
         SKIP_TESTS,
         _rx(
             rf"\b(?:mark|decorate|tag|annotate)\s+(?:them|it|the\s+test|(?:the\s+)?{_BROKEN}\s+tests?)"
-            rf"\s+(?:with|as)\s+{_Q}(?:@?pytest\.mark\.(?:skip|xfail)\b|skip(?:ped)?\b|xfail\b"
+            rf"(?:\s+(?:with|as))?\s+{_Q}(?:@?pytest\.mark\.(?:skip|xfail)\b|skip(?:ped)?\b|xfail\b"
             r"|@Disabled|@Ignore|todo\b)",
             rf"{_SKIP_MARKER}",
         ),
@@ -157,11 +177,27 @@ DIRECTIVES: tuple[Directive, ...] = (
             r"\b(?:skip|bypass|disable|ignore|turn\s+off|get\s+(?:past|around)|circumvent)\s+"
             r"(?:the\s+|all\s+|any\s+)?(?:git\s+|pre-commit\s+|commit\s+|lint(?:ing)?\s+|husky\s+"
             r"|ci\s+|status\s+)*(?:hooks?|linters?|lint\s+checks?|type\s*check(?:s|er|ing)?|checks)\b",
-            r"\b(?:lower|reduce|decrease|drop)\s+(?:the\s+)?(?:coverage\s+)?(?:threshold|floor"
-            r"|minimum|fail_under|fail-under|--cov-fail-under)",
+            rf"\b(?:lower|reduce|decrease|drop|relax|loosen)\s+(?:the\s+|our\s+|its\s+)?(?:{_Q}coverage{_Q}"
+            rf"\s+|test\s+)?{_Q}(?:thresholds?|floor|minimum|min(?:imum)?[_-]coverage|requirement|target"
+            rf"|fail_under|fail-under|--cov-fail-under|--fail-under|coverage\s+(?:gate|bar))",
+            rf"\b(?:set|change)\s+{_Q}(?:fail_under|fail-under|--cov-fail-under|--fail-under)"
+            rf"(?:{_Q}\s*(?:=|to)\s*|=){_Q}0\b",
             r"\bcontinue-on-error:\s*true\b",
         ),
         "tells the agent to bypass hooks or checks",
+    ),
+    Directive(
+        DISABLE_CHECKS,
+        _rx(
+            rf"\b(?:raise|increase|bump)\s+(?:the\s+)?{_Q}(?:max[-_ ]?(?:line[-_ ]?length"
+            r"|complexity|args|statements|branches|warnings|locals)|line[-_ ]length\s+limit"
+            r"|complexity\s+limit)",
+            r"\badd\s+(?:it|them|the\s+(?:rule|code|error|file|module|path)s?|that\s+\w+)\s+to\s+"
+            rf"(?:the\s+)?{_Q}(?:per-file-ignores|extend-ignore|ignore|ignores|disable|exclude|omit"
+            r"|baseline)\b",
+        ),
+        "tells the agent to loosen a checker's configuration until it stops complaining",
+        needs=_COMPLAINS,
     ),
     Directive(
         DISABLE_CHECKS,
@@ -250,20 +286,26 @@ DIRECTIVES: tuple[Directive, ...] = (
     ),
 )
 
-_NEGATION_BEFORE = re.compile(
+_NEGATION_WORDS = (
     r"\b(?:never|don'?t|do\s+not|does\s+not|doesn'?t|must\s+not|mustn'?t|should\s+not|shouldn'?t"
     r"|cannot|can'?t|avoid|instead\s+of|rather\s+than|no|not|forbid\w*|prohibit\w*|nie|niemals|nicht"
-    r"|keine?|jamais|pas|ne|n'|nunca|jamás|não|ni)\b|不要|不得|禁止|切勿|别|不能|不可|请勿|避免",
-    _F,
+    r"|keine?|jamais|pas|ne|n'|nunca|jamás|não|ni|mai|non|никогда|не|нельзя|запрещено)\b"
+    r"|不要|不得|禁止|切勿|别|不能|不可|请勿|避免|绝不|决不|不许|不准|严禁|勿"
 )
+# A word joined by a hyphen is part of a name (`--no-verify`, `non-critical`), not a negation.
+_NEGATION_BEFORE = re.compile(rf"(?<![-\w])(?:{_NEGATION_WORDS})(?!-)", _F)
 _NEGATION_AFTER = re.compile(
     r"^[^.;\n]{0,60}?(?:\b(?:is|are)\s+(?:not\s+(?:allowed|permitted)|forbidden|prohibited"
-    r"|disallowed|blocked|disabled|rejected)|\bnot\s+allowed|しないで|しない|禁止)",
+    r"|disallowed|blocked|disabled|rejected)|\bnot\s+allowed|しないで|しない|禁止|してはいけない"
+    r"|してはならない|厳禁)",
     _F,
 )
 
 
 _CLAUSE_END = re.compile(r"[,;:(\u3001\uff0c\uff1b]")
+# A negation word right after the verb it bans: German and Dutch put it there ("Lösche die
+# Tests nicht"), as Japanese puts its しないで.
+_NEGATION_NEXT = re.compile(r"\s*(?:nicht|nie|niemals|niet|nooit)\b", _F)
 _LEAD = re.compile(r"^[\W_]*(?:(?:important|note|rule|nb)\W+)?", _F)
 # A cross or stop sign opening a list item: the "❌ Force push to main" of a list of don'ts.
 _BAN_MARK = re.compile(r"^[\s>*_-]*(?:\u274c|\U0001f6ab|\u26d4|\u2717|\u2718|\u00d7|:x:|:no_entry)")
@@ -278,8 +320,8 @@ BAN_CONTEXT = re.compile(
 )
 _OPENING_BAN = re.compile(
     r"(?:please\s+|you\s+(?:must|should|shall)\s+|agents?\s+(?:must|should|shall)\s+)?"
-    r"(?:never|don'?t|do\s+not|must\s+not|avoid|no|not|nie|niemals|nicht|ne|jamais|nunca|no|não)\b"
-    r"|不要|不得|禁止|切勿|请勿|别|避免",
+    r"(?:never|don'?t|do\s+not|must\s+not|avoid|no|not|nie|niemals|nicht|ne|jamais|nunca|no|não|non"
+    r"|mai|никогда|не|нельзя)\b|不要|不得|禁止|切勿|请勿|别|避免|绝不|决不|严禁",
     _F,
 )
 
@@ -298,6 +340,8 @@ def negated(sentence: str, start: int, end: int) -> bool:
     clause = max((m.end() for m in _CLAUSE_END.finditer(sentence, 0, start)), default=0)
     if _NEGATION_BEFORE.search(sentence, clause, start):
         return True
+    if _negated_inside(sentence, start, end) or _NEGATION_NEXT.match(sentence, end):
+        return True
     lead = _LEAD.match(sentence)
     opening = lead.end() if lead else 0
     if opening < start and _OPENING_BAN.match(sentence, opening):
@@ -305,6 +349,15 @@ def negated(sentence: str, start: int, end: int) -> bool:
     if _HOW_TO.fullmatch(sentence, opening, start):
         return True
     return bool(_NEGATION_AFTER.search(sentence[end:]))
+
+
+def _negated_inside(sentence: str, start: int, end: int) -> bool:
+    """A negation inside the match, in the clause that ends it: where the verb comes last
+    ("Tests niemals überspringen", "Тесты не удалять", "If a test fails, do not delete it",
+    "fix it instead of deleting it"). One in an earlier clause of the match ("if a test is not
+    passing, delete it") is the condition, not a ban."""
+    clause = max((m.end() for m in _CLAUSE_END.finditer(sentence, start, end)), default=start)
+    return bool(_NEGATION_BEFORE.search(sentence, clause, end))
 
 
 def directive_at(directive: Directive, sentence: str) -> int | None:
