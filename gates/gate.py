@@ -69,6 +69,10 @@ class GateTraits:
       does not run it on the base again.
     - `cacheable = False`: its outcome depends on the world, not on the tree (advisories, timings).
     - `opt_in`: enabled only when its config table is present (it costs minutes).
+    - `rules`: the rule ids the gate makes up itself (its detectors' ids, a tool gate's own
+      verdicts such as ruff's `format`), each documented in `gates/docs/<stage>.md` so every
+      report can link it (tests/test_rule_docs.py enumerates them). A tool's own ids (ruff's
+      `E501`) are not listed: they link to the tool's pages.
     """
 
     cost_model: CostModel | None = None
@@ -78,6 +82,7 @@ class GateTraits:
     compare_base: bool = True
     cacheable: bool = True
     opt_in: bool = False
+    rules: frozenset[str] = frozenset()
 
 
 DEFAULT_TRAITS = GateTraits()

@@ -54,6 +54,7 @@ from gates.filters.baseline import Baseline, fixed_entries, mark_baselined
 from gates.filters.changed_lines import is_new, mark_new
 from gates.filters.dedupe import merge_duplicates
 from gates.filters.encodable import encodable_findings, encodable_results
+from gates.filters.markers import NOTICE_RULES as MARKER_NOTICES
 from gates.filters.markers import MarkerReview, review_markers, suppression_counts
 from gates.filters.suppressions import mark_suppressed, review_pr_suppressions
 from gates.gate import Gate, GateOutcome
@@ -71,6 +72,9 @@ from gates.model import (
 from gates.sources import read_lines, snippet_hash
 
 Lines = Callable[[str], tuple[str, ...]]
+# Every rule id of a run notice (gate "gates"), each documented in gates/docs/notices.md: the
+# marker review's, a fixed baseline's (run_notices) and a changed config's (gates.app).
+NOTICE_RULES = MARKER_NOTICES | {"baseline-fixed", "config-changed"}
 
 
 @dataclass(frozen=True)

@@ -26,8 +26,9 @@ if TYPE_CHECKING:
 REPOSITORY_URL = "https://github.com/gates/gates"
 DOCS_URL = f"{REPOSITORY_URL}/blob/main/gates/docs"
 RULES_INDEX_URL = f"{REPOSITORY_URL}/blob/main/docs/rules.md"  # lists every stage's file
-# The stages' files in the order their rules take precedence when two share an id.
-_STAGE_FILES = ("safety", "integrity", "security", "quality", "size")
+# The stages' files in the order their rules take precedence when two share an id, then the
+# run's own notices (gate "gates").
+_STAGE_FILES = ("safety", "integrity", "security", "quality", "size", "notices")
 
 _HEADING = re.compile(r"^(#{1,6})[ \t]+(.+?)[ \t]*#*[ \t]*$")
 _FENCE = re.compile(r"^[ \t]{0,3}(```+|~~~+)")

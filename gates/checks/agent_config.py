@@ -89,7 +89,8 @@ class AgentConfigGate(ChangeCheckGate):
         "files that steer AI agents and MCP servers: hidden text, shortcuts, unpinned servers"
     )
     default_fail_on = "warning"
-    traits = GateTraits(cost_model=(0.1, 0.05))  # starting includes importing detect-secrets
+    # Starting includes importing detect-secrets.
+    traits = GateTraits(cost_model=(0.1, 0.05), rules=frozenset(SEVERITY))
     options: Mapping[str, Option] = {
         "review_note": Option(
             bool, True, help="a note for every changed agent file that has no finding of its own"

@@ -25,6 +25,7 @@ from gates.checks.checks_weakened_gatescfg import gates_findings
 from gates.checks.checks_weakened_report import (
     CONFIG_UNPARSED,
     GATE,
+    RULES,
     SUPPRESSIONS_ADDED,
     finding,
 )
@@ -64,6 +65,7 @@ class ChecksWeakenedGate(ChangeCheckGate):
 
     name = GATE
     stage = Stage.INTEGRITY
+    traits = replace(ChangeCheckGate.traits, rules=RULES)
     description = "checks weakened: thresholds lowered, rules loosened, CI steps removed or ignored"
     options: Mapping[str, Option] = {
         "max_new_suppressions": Option(

@@ -18,6 +18,20 @@ FAILURE_IGNORED = "check-failure-ignored"
 TESTS_DESELECTED = "tests-deselected"
 SUPPRESSIONS_ADDED = "suppressions-added"
 CONFIG_UNPARSED = "config-unparsed"
+RULES = frozenset(
+    {
+        COVERAGE_LOWERED,
+        LINT_LOOSENED,
+        TYPES_LOOSENED,
+        GATES_LOOSENED,
+        STEP_REMOVED,
+        STEP_DISABLED,
+        FAILURE_IGNORED,
+        TESTS_DESELECTED,
+        SUPPRESSIONS_ADDED,
+        CONFIG_UNPARSED,
+    }
+)
 
 
 def finding(

@@ -171,7 +171,7 @@ _TERM_SIGNALS = {"signal.SIGTERM", "signal.SIGINT", "signal.SIGHUP", "signal.SIG
 
 class DangerousCodeGate(TextCheckGate):
     name = "dangerous-code"
-    traits = GateTraits(cost_model=(0.0, 0.22))
+    traits = GateTraits(cost_model=(0.0, 0.22), rules=frozenset(RULES))
     stage = Stage.SAFETY
     description = "dangerous Python constructs (eval, shell, pickle, egress, ...) found on the AST"
     default_fail_on = "warning"

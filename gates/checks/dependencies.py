@@ -34,7 +34,7 @@ from gates.checks.deps.index import (
     RecordedIndex,
     parse_date,
 )
-from gates.checks.deps.judge import judge
+from gates.checks.deps.judge import RULES, judge
 from gates.checks.deps.sides import manifest_kind
 from gates.gate import GateContext, GateOutcome, GateTraits, Option
 from gates.model import Finding, Stage
@@ -76,7 +76,7 @@ class DependenciesGate(ChangeCheckGate):
     default_timeout_s = 120.0
     default_fail_on = "warning"
     # The index's answers change by the day: the same files may be judged otherwise tomorrow.
-    traits = GateTraits(cost_model=(1.0, 0.0), cacheable=False)
+    traits = GateTraits(cost_model=(1.0, 0.0), cacheable=False, rules=RULES)
     options: Mapping[str, Option] = {
         "online": Option(
             str,

@@ -69,7 +69,7 @@ class Segment:
 
 class PromptInjectionGate(TextCheckGate):
     name = "prompt-injection"
-    traits = GateTraits(cost_model=(0.0, 0.12))
+    traits = GateTraits(cost_model=(0.0, 0.12), rules=frozenset(RULES))
     stage = Stage.SAFETY
     description = "instructions planted for AI agents and reviewers, visible or hidden"
     default_fail_on = "warning"

@@ -360,7 +360,7 @@ def _digits(line: str) -> int:
 
 class PiiGate(SensitiveCheckGate):
     name = "pii"
-    traits = GateTraits(cost_model=(0.0, 0.045))
+    traits = GateTraits(cost_model=(0.0, 0.045), rules=frozenset(_SEVERITY))
     description = "e-mail addresses, phone numbers, US SSNs, card numbers, IBANs (validated)"
     options: Mapping[str, Option] = {
         "allowed_domains": Option(

@@ -560,7 +560,8 @@ def _overlaps(a: _Hit, b: _Hit) -> bool:
 
 class SecretsGate(SensitiveCheckGate):
     name = "secrets"
-    traits = GateTraits(cost_model=(0.1, 0.13))  # starting includes importing detect-secrets
+    # Starting includes importing detect-secrets.
+    traits = GateTraits(cost_model=(0.1, 0.13), rules=frozenset(_LABELS))
     description = (
         "cloud keys, vendor tokens, private keys, JWTs, passwords (detect-secrets + own rules)"
     )

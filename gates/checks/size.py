@@ -23,6 +23,7 @@ from gates.checks.size_io import (
     read_blobs,
 )
 from gates.checks.size_rules import (
+    RULES,
     Judge,
     SizeOptions,
     Sizes,
@@ -58,7 +59,7 @@ class SizeGate:
     tool = "gates"
     scope = Scope.CHANGED
     # It measures the base itself (before -> after): compare mode need not run it there.
-    traits = GateTraits(cost_model=(0.05, 0.02), compare_base=False)
+    traits = GateTraits(cost_model=(0.05, 0.02), compare_base=False, rules=RULES)
     description = "file size budgets, function and class length, PR size, large and binary files"
     default_timeout_s = 120.0
     default_fail_on = "error"

@@ -21,6 +21,18 @@ from gates.model import Finding, Severity, Table
 from gates.paths import matches
 
 TABLE_ROWS = 10
+RULES = frozenset(
+    {
+        "budget-bytes",
+        "budget-lines",
+        "large-file",
+        "binary-file",
+        "function-length",  # f"{kind}-length" for each kind of size_defs.Definition
+        "class-length",
+        "pr-lines",
+        "pr-files",
+    }
+)
 
 
 @dataclass(frozen=True)

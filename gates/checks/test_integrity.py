@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import replace
 from pathlib import PurePosixPath
 
 from gates.checks.changes import ChangeCheckGate, FileChange
@@ -22,6 +23,7 @@ from gates.checks.test_integrity_match import match
 from gates.checks.test_integrity_pragmas import no_cover
 from gates.checks.test_integrity_rules import (
     GATE,
+    RULES,
     SKIP_ADDED,
     added_claims,
     compare,
@@ -47,6 +49,7 @@ class TestIntegrityGate(ChangeCheckGate):
 
     name = GATE
     stage = Stage.INTEGRITY
+    traits = replace(ChangeCheckGate.traits, rules=RULES)
     description = "tests removed, skipped or weakened by the PR (base vs head, on the AST)"
 
     def wants(self, path: str) -> bool:

@@ -17,6 +17,18 @@ from gates.model import Finding, Severity
 
 GATE = "test-integrity"
 SKIP_ADDED = " added: "  # between a skip marker and the tests it skips, in messages
+RULES = frozenset(
+    {
+        "test-removed",
+        "test-skipped",
+        "assertion-removed",
+        "assertion-vacuous",
+        "tolerance-loosened",
+        "raises-widened",
+        "no-cover-added",  # gates.checks.test_integrity_pragmas
+        "syntax-error",  # a file that does not parse (gates.checks.test_integrity)
+    }
+)
 
 
 def finding(rule: str, path: str, message: str, line: int | None) -> Finding:

@@ -336,7 +336,7 @@ def deceptive_identifiers(gate: str, source: Source) -> list[Finding]:
 
 class HiddenUnicodeGate(TextCheckGate):
     name = "hidden-unicode"
-    traits = GateTraits(cost_model=(0.0, 0.05))
+    traits = GateTraits(cost_model=(0.0, 0.05), rules=frozenset(_SEVERITY))
     description = "bidi controls, zero-width and tag characters, look-alike identifiers"
 
     def scan(self, source: Source, options: Mapping[str, object]) -> list[Finding]:

@@ -79,6 +79,17 @@ def _safety_notice(path: str, marker: Marker, rules: str, refused: bool) -> Find
 
 
 Places = AbstractSet[tuple[str, int]]
+# The rule ids of this module's notices (documented in gates/docs/notices.md).
+NOTICE_RULES = frozenset(
+    {
+        "suppression-refused",
+        "suppression-added-to-safety",
+        "suppression-without-reason",
+        "suppression-bad-expiry",
+        "suppression-expired",
+        "suppression-unused",
+    }
+)
 
 
 def _judge(

@@ -80,7 +80,13 @@ class BenchmarkGate:
     # It runs the project's benchmarks and measures the base itself, in the same job; a
     # timing is a measurement of this machine now, not of the tree; it costs minutes, so it
     # runs only when [tool.gates.benchmark] is configured.
-    traits = GateTraits(runs_project_code=True, compare_base=False, cacheable=False, opt_in=True)
+    traits = GateTraits(
+        runs_project_code=True,
+        compare_base=False,
+        cacheable=False,
+        opt_in=True,
+        rules=frozenset({"benchmark-regression", "benchmark-budget", "benchmark-budget-unmatched"}),
+    )
     options: Mapping[str, Option] = {
         "tests": Option(list, [], item=str, help="pytest paths or node ids of the benchmarks"),
         "marker": Option(str, "", help="pytest marker expression selecting the benchmarks"),

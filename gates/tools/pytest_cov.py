@@ -86,7 +86,16 @@ class CoverageGate:
     default_fail_on = "error"
     # It runs the project's tests, and measures the base's total itself (compare mode would
     # run them twice).
-    traits = GateTraits(runs_project_code=True, compare_base=False)
+    traits = GateTraits(
+        runs_project_code=True,
+        compare_base=False,
+        rules=frozenset(
+            {
+                *("test-failed", "test-error"),  # gates.tools.junit
+                *("no-tests", "uncovered-lines", "total-dropped", "min-total", "min-diff"),
+            }
+        ),
+    )
     options: Mapping[str, Option] = {
         "min_total": Option(
             (int, float), None, check=_percent, help="absolute floor for total coverage %"

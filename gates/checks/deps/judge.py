@@ -24,6 +24,19 @@ MAX_LOOKUPS = 60
 LOOKUP_THREADS = 8
 SETTLED_DAYS = 365
 ESTABLISHED_RELEASES = 5
+RULES = frozenset(
+    {
+        "typosquat",
+        "misleading-name",
+        "not-on-index",
+        "new-project",
+        "single-release",
+        "index-unchecked",
+        "direct-url",
+        "new-index",
+        "manifest-unreadable",
+    }
+)
 
 
 def judge(
