@@ -2,15 +2,28 @@
 
 from __future__ import annotations
 
+import ast
 import json
+import re
 import subprocess
 import sys
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from conftest import Repo
 
+from gates import semgrep_docs
+from gates.app import RunRequest, run
 from gates.checks import dangerous, injection
+from gates.checks.base import Source
+from gates.checks.changes import ChangeCheckGate
+from gates.checks.corpus import Case, corpus_checks, corpus_folders, load_cases
+from gates.gate import traits_of
+from gates.judge import NOTICE_RULES
 from gates.model import Finding, Severity
+from gates.registry import REGISTRY
 from gates.rule_docs import (
     DOCS_URL,
     RULES_INDEX_URL,
@@ -24,6 +37,7 @@ from gates.rule_docs import (
     rule_doc,
     rule_doc_url,
 )
+from gates.runner import NoProgress
 
 SAMPLE = """# Sample rules
 
@@ -263,3 +277,154 @@ def test_a_findings_tool_picks_the_page_whatever_its_gate_is_called() -> None:
     renamed = found.replace(gate="lint")
     assert finding_doc_url(renamed) == "https://docs.astral.sh/ruff/rules/line-too-long/"
     assert rule_doc_url("lint", "E501", name="line-too-long") is None
+
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _assert_documented(rule: str, gate: str) -> None:
+    doc = rule_doc(rule, gate)
+    assert doc is not None, f"{gate}: rule {rule!r} has no `### `{rule}`` heading in gates/docs"
+    assert doc.markdown.strip(), f"{gate}/{rule}: the heading has no text under it"
+    assert re.fullmatch(rf"{re.escape(DOCS_URL)}/\w+\.md#[\w-]+", doc.url), doc.url
+    assert rule_doc_url(gate, rule) == doc.url  # what every report links
+
+
+@pytest.mark.parametrize("name", sorted(REGISTRY))
+def test_every_rule_a_gate_declares_has_a_doc_with_an_anchor(name: str) -> None:
+    gate = REGISTRY[name]
+    rules = traits_of(gate).rules
+    if gate.tool == "gates":  # an in-process check: every id it reports is gates' own
+        assert rules, f"{name} declares no rule ids (GateTraits.rules)"
+    for rule in sorted(rules):
+        _assert_documented(rule, name)
+
+
+def _corpus_cases() -> Iterator[tuple[Case, str]]:
+    for root in (ROOT / "tests/corpus", ROOT / "bench/heldout"):
+        for folder in corpus_folders(root):
+            for case in load_cases(folder, folder.name):
+                yield case, str(folder.relative_to(ROOT))
+
+
+def _scan(case: Case) -> list[Finding]:
+    check = corpus_checks(REGISTRY)[case.gate]
+    options = {**{k: o.default for k, o in check.options.items()}, **case.options}
+    if isinstance(check, ChangeCheckGate):
+        return check.scan_changes(case.files, options)
+    return check.scan(Source(case.path, case.text), options)
+
+
+def test_every_rule_the_corpora_report_is_declared_by_its_gate() -> None:
+    """A detector cannot report an id its gate does not declare (and so has no doc for)."""
+    reported: dict[str, set[str]] = {}
+    undeclared: set[str] = set()
+    for case, where in _corpus_cases():
+        for found in _scan(case):
+            assert found.gate == case.gate, f"{where}: {case.name!r} reported as {found.gate}"
+            reported.setdefault(case.gate, set()).add(found.rule)
+            if found.rule not in traits_of(REGISTRY[case.gate]).rules:
+                undeclared.add(f"{where}: {case.gate}/{found.rule} ({case.name!r})")
+    assert not undeclared, sorted(undeclared)
+    # every gate with a corpus reported something: the check above was not vacuous
+    assert set(reported) == {case.gate for case, _ in _corpus_cases()}
+    assert sum(len(rules) for rules in reported.values()) >= 60
+
+
+def test_every_shipped_semgrep_rule_has_a_doc_written_from_its_yaml() -> None:
+    shipped = semgrep_docs.shipped_rules()
+    written = sorted(
+        m
+        for f in (ROOT / "gates/rules").glob("*.yml")
+        for m in re.findall(r"^  - id: (\S+)$", f.read_text("utf-8"), re.MULTILINE)
+    )
+    assert sorted(r.id for r in shipped) == written
+    assert len(written) >= 30
+    for rule in shipped:
+        _assert_documented(rule.id, "semgrep")
+        doc = rule_doc(rule.id, "semgrep")
+        assert doc is not None and doc.stage == "security"
+        assert rule.message in " ".join(doc.markdown.split())
+    security = (ROOT / "gates/docs/security.md").read_text("utf-8")
+    block = semgrep_docs.render(shipped)
+    assert block in security, "gates/docs/security.md is stale: python -m gates.semgrep_docs"
+
+
+def test_the_semgrep_block_is_replaced_between_its_markers() -> None:
+    text = f"# T\n\n{semgrep_docs.BEGIN}\nold\n{semgrep_docs.END}\nafter\n"
+    assert semgrep_docs.with_block(text, "NEW") == "# T\n\nNEW\nafter\n"
+    with pytest.raises(ValueError, match="no block between"):
+        semgrep_docs.with_block("# T\n", "NEW")
+
+
+def _notice_rules_in(path: Path) -> Iterator[str]:
+    """Rule ids of the notices a module makes: `Finding(gate="gates", rule="...")` and the
+    marker review's `_notice(path, marker, "rule-id", ...)`."""
+    for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+        if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Name):
+            continue
+        keywords = {k.arg: k.value for k in node.keywords}
+        gate, rule = keywords.get("gate"), keywords.get("rule")
+        if node.func.id == "Finding" and isinstance(gate, ast.Constant) and gate.value == "gates":
+            if isinstance(rule, ast.Constant):  # else a helper's parameter: its calls are seen
+                yield str(rule.value)
+        elif node.func.id == "_notice":
+            assert isinstance(node.args[2], ast.Constant), f"{path}: rule is not a literal"
+            yield str(node.args[2].value)
+
+
+def test_every_run_notice_is_declared_and_documented() -> None:
+    made = {rule for path in (ROOT / "gates").rglob("*.py") for rule in _notice_rules_in(path)}
+    assert len(made) >= 8
+    assert made <= NOTICE_RULES, sorted(made - NOTICE_RULES)
+    for rule in sorted(NOTICE_RULES):
+        _assert_documented(rule, "gates")
+        doc = rule_doc(rule, "gates")
+        assert doc is not None and doc.stage == "notices"
+
+
+def test_a_pr_that_breaks_every_size_budget_reports_exactly_the_declared_rules(
+    repo: Repo,
+) -> None:
+    repo.write(
+        "pyproject.toml",
+        '[tool.gates.size]\nbudgets = [{ glob = "*.py", max_bytes = 400, max_lines = 10 }]\n'
+        "max_function_lines = 3\nmax_class_lines = 3\nmax_pr_lines = 5\nmax_pr_files = 2\n"
+        "max_file_bytes = 2048\n",
+    )
+    base = repo.commit("base")
+    body = "".join(f"    x{i} = {i}\n" for i in range(20))
+    repo.write("mod.py", f"def f():\n{body}\n\nclass C:\n    def g(self):\n    {body}")
+    repo.write("big.txt", "a" * 4096)
+    repo.write("tool.bin", b"\x7fELF\x00" + b"x" * 10)
+    repo.commit("pr")
+    request = RunRequest(path=repo.path, base=base, stages=("size",), env={})
+    (gate,) = run(request, {"size": REGISTRY["size"]}, NoProgress(), threading.Event()).report.gates
+    assert {f.rule for f in gate.findings} == traits_of(REGISTRY["size"]).rules
+
+
+_RULE_ARGUMENT = {"finding": 0, "_finding": 0, "_Hit": 0, "_verdict": 0, "Finding": 2}
+
+
+def _literal_rule_ids(path: Path) -> Iterator[str]:
+    """String literals a module passes as a finding's rule: `rule="..."`, `Finding(gate, tool,
+    "rule", ...)` and the gates' own helpers (`finding("rule", ...)`, `_Hit("rule", ...)`)."""
+    for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
+        name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
+        values = [k.value for k in node.keywords if k.arg == "rule"]
+        if name in _RULE_ARGUMENT and len(node.args) > _RULE_ARGUMENT[name]:
+            values.append(node.args[_RULE_ARGUMENT[name]])
+        yield from (
+            v.value for v in values if isinstance(v, ast.Constant) and isinstance(v.value, str)
+        )
+
+
+def test_every_rule_id_written_in_gates_code_is_declared() -> None:
+    """The tool gates and the size gate have no corpus: their literal ids are checked here."""
+    declared = NOTICE_RULES.union(*(traits_of(gate).rules for gate in REGISTRY.values()))
+    written = {rule for path in (ROOT / "gates").rglob("*.py") for rule in _literal_rule_ids(path)}
+    assert {"format", "decode-error", "no-tests", "pr-lines", "typosquat"} <= written
+    assert written <= declared, sorted(written - declared)
