@@ -339,8 +339,9 @@ class _Scanner:
             check(call, name)
 
     def _builtin_via_getattr(self, call: ast.Call) -> str | None:
-        """`getattr(builtins, "ex" + "ec")(...)`: a builtin fetched by a (computed) name."""
-        func = call.func
+        """`getattr(builtins, "ex" + "ec")(...)`: a builtin fetched by a (computed) name, called
+        at once or through a name bound to it (`run = getattr(builtins, name)`)."""
+        func = self.names.unique(call.func)
         if not (isinstance(func, ast.Call) and self.names.call_name(func) == "getattr"):
             return None
         if len(func.args) < 2 or self.names.qualname(func.args[0]) not in _BUILTINS:

@@ -179,29 +179,64 @@ class Names:
             if node.id in self.aliases:
                 return self.aliases[node.id]
             values = self.values(node.id)
-            if len(values) == 1 and isinstance(values[0], (ast.Call, ast.Attribute)):
+            if len(values) == 1 and isinstance(values[0], _ALIASING):
                 return self.qualname(values[0], depth + 1) or node.id
             return node.id.removeprefix("builtins.")
         if isinstance(node, ast.Attribute):
             base = self.qualname(node.value, depth + 1)
             return f"{base}.{node.attr}" if base else None
         if isinstance(node, ast.Call):
-            func = self.qualname(node.func, depth + 1)
-            imported = _imported_module(func, node)
-            if imported:
-                return imported  # __import__("os").system is os.system
-            return f"{func}()" if func else None
+            return self._call_qualname(node, depth)
+        if isinstance(node, ast.Subscript):
+            return self._item_qualname(node, depth)
         return None
+
+    def _call_qualname(self, node: ast.Call, depth: int) -> str | None:
+        func = self.qualname(node.func, depth + 1)
+        imported = _imported_module(func, node)
+        if imported:
+            return imported  # __import__("os").system is os.system
+        if func == "getattr" and len(node.args) >= 2 and _text(node.args[1]) is not None:
+            base = self.qualname(node.args[0], depth + 1)  # getattr(os, "system") is os.system
+            return f"{base}.{_text(node.args[1])}" if base else None
+        return f"{func}()" if func else None
+
+    def _item_qualname(self, node: ast.Subscript, depth: int) -> str | None:
+        """A module's namespace read as a dict is the module: `vars(builtins)["eval"]`,
+        `builtins.__dict__["eval"]` and `__builtins__["eval"]` (a dict outside __main__)."""
+        key = _text(node.slice)
+        if key is None:
+            return None
+        container = node.value
+        if isinstance(container, ast.Call) and self.qualname(container.func, depth + 1) == "vars":
+            if len(container.args) != 1:
+                return None
+            container = container.args[0]
+        base = self.qualname(container, depth + 1)
+        if base is not None and base.endswith(".__dict__"):
+            base = base.removesuffix(".__dict__")
+        elif container is node.value and base != "__builtins__":
+            return None
+        return f"{base}.{key}" if base else None
 
     def _local_qualname(self, name: str, depth: int) -> str | None:
         values = self.local[name]
-        if len(values) == 1 and isinstance(values[0], (ast.Call, ast.Attribute)):
+        if len(values) == 1 and isinstance(values[0], _ALIASING):
             return self.qualname(values[0], depth + 1)
         return None
 
     def call_name(self, call: ast.Call) -> str:
         name = self.qualname(call.func) or ""
-        return name.removeprefix("builtins.")
+        return name.removeprefix("builtins.").removeprefix("__builtins__.")
+
+
+# A name bound once to one of these is another name for what it holds: `run = subprocess.run`,
+# `f = getattr(builtins, "eval")`, `_eval = eval`, `e = vars(builtins)["eval"]`.
+_ALIASING = (ast.Call, ast.Attribute, ast.Name, ast.Subscript)
+
+
+def _text(node: ast.expr) -> str | None:
+    return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
 
 
 def _imported_module(func: str | None, call: ast.Call) -> str | None:

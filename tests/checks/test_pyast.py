@@ -5,7 +5,9 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
-from gates.checks.pyast import import_aliases, statements, walk_scope
+import pytest
+
+from gates.checks.pyast import Names, import_aliases, scope_assignments, statements, walk_scope
 
 SOURCE = """
 import os
@@ -60,3 +62,39 @@ def test_statements_reach_every_block_and_never_an_expression() -> None:
     assert not [n for n in found if isinstance(n, ast.expr)]
     aliases = import_aliases(tree)  # in a match case and in a try: still imports
     assert aliases == {"os": "os", "p": "pickle", "run": "subprocess.run"}
+
+
+ALIASES = """
+import builtins, os, re
+from myapp import defaults
+run = exec
+ev = getattr(builtins, "eval")
+sy = getattr(os, "system")
+ex = vars(builtins)["exec"]
+co = builtins.__dict__["compile"]
+bi = __builtins__["eval"]
+rc = re.compile
+key = settings["eval"]
+other = vars(defaults)["get_" + name]
+"""
+
+
+@pytest.mark.parametrize(
+    ("name", "resolved"),
+    [
+        ("run", "exec"),
+        ("ev", "builtins.eval"),
+        ("sy", "os.system"),
+        ("ex", "builtins.exec"),
+        ("co", "builtins.compile"),
+        ("bi", "__builtins__.eval"),
+        ("rc", "re.compile"),
+        ("key", "key"),  # an item of a plain dict names nothing
+        ("other", "other"),  # a computed key names nothing
+    ],
+)
+def test_a_name_bound_once_resolves_to_what_it_aliases(name: str, resolved: str) -> None:
+    tree = ast.parse(ALIASES)
+    module = scope_assignments(ast.walk(tree))
+    names = Names(import_aliases(tree), module, module)
+    assert names.qualname(ast.Name(id=name)) == resolved
