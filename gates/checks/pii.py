@@ -12,6 +12,7 @@ the ISO example IBANs, NANP's fictional 555 numbers) are not personal data and s
 
 from __future__ import annotations
 
+import csv
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -79,6 +80,10 @@ _PHONE_TRUNK = re.compile(_LEFT + r"(0[1-9]\d{0,4}(?:[ /-]\d{2,8}){1,4})" + _RIG
 _SSN = re.compile(r"(?<![\w.+/-])" + r"(\d{3}([- ])\d{2}\2\d{4})" + _RIGHT)
 _SSN_BARE = re.compile(_LEFT + r"(\d{9})" + _RIGHT)
 _SSN_CONTEXT = re.compile(r"(?i)\bssn\b|social[ _-]?security|\bssn_|_ssn\b")
+# A key that names an SSN says what the 9 digits after its `=` or `:` are (`ssn=412639051`).
+_SSN_KEYED = re.compile(
+    r"(?i)(?:\bssn|_ssn|social[ _-]?security[\w-]*)[\"']?\s*[=:]\s*[\"']?(\d{9})" + _RIGHT
+)
 # A card may follow `=` or `:` (`card=4...`, `pan:5...` in logs and query strings); what the key
 # says then decides (see _named_otherwise).
 _CARD_LEFT = r"(?<![\w.+/-])"
@@ -258,7 +263,7 @@ def _ssns(line: str, number: int) -> Iterator[_Hit]:
         if ssn_valid(digits) and digits not in EXAMPLE_VALUES:
             yield _Hit(SSN, number, match.start(1), match.end(1), mask(match.group(1)))
     if _SSN_CONTEXT.search(line):
-        for match in _SSN_BARE.finditer(line):
+        for match in (*_SSN_BARE.finditer(line), *_SSN_KEYED.finditer(line)):
             digits = match.group(1)
             if ssn_valid(digits) and digits not in EXAMPLE_VALUES:
                 yield _Hit(SSN, number, match.start(1), match.end(1), mask(digits))
@@ -273,7 +278,7 @@ def _named_otherwise(line: str, start: int) -> bool:
 
 
 _TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)*\|?\s*$")
-_DELIMITED = {".csv": ",", ".tsv": "\t"}
+_DELIMITED = {".csv": ",;\t|", ".tsv": "\t"}  # a .csv may be written with any of these
 
 
 def _column_names_other(source: Source, hit: _Hit) -> bool:
@@ -289,10 +294,12 @@ def _column_names_other(source: Source, hit: _Hit) -> bool:
 def _column_header(source: Source, number: int, start: int) -> str | None:
     lines = source.lines
     line = lines[number - 1]
-    delimiter = _DELIMITED.get(source.suffix)
-    if delimiter is not None and number > 1:
-        return _cell(lines[0], delimiter, line[:start].count(delimiter))
-    if "|" not in line[:start]:
+    delimiters = _DELIMITED.get(source.suffix)
+    if delimiters is not None and number > 1:
+        delimiter = max(delimiters, key=lines[0].count)  # the header's own, as csv.Sniffer does
+        index = len(_fields(line[:start], delimiter)) - 1
+        return _cell_at(_fields(lines[0], delimiter), index)
+    if "|" not in line:
         return None
     for at in range(number - 2, max(number - 200, 0), -1):  # the rule under the table's header
         if _TABLE_RULE.match(lines[at]):
@@ -303,8 +310,19 @@ def _column_header(source: Source, number: int, start: int) -> str | None:
 
 
 def _cell(row: str, delimiter: str, index: int) -> str | None:
-    cells = row.split(delimiter)
-    return cells[index] if index < len(cells) else None
+    return _cell_at(row.split(delimiter), index)
+
+
+def _cell_at(cells: list[str], index: int) -> str | None:
+    return cells[index] if 0 <= index < len(cells) else None
+
+
+def _fields(row: str, delimiter: str) -> list[str]:
+    """A CSV row's fields, quotes honoured: `Bob,"Acme, Inc",` is three fields, not four."""
+    try:
+        return next(csv.reader([row], delimiter=delimiter), None) or [""]
+    except csv.Error:
+        return row.split(delimiter)
 
 
 def _cards(line: str, number: int) -> Iterator[_Hit]:

@@ -225,3 +225,27 @@ def test_a_column_header_naming_another_number_says_it_is_no_card() -> None:
     table = f"| device | Serial number |\n| --- | --- |\n| Router | {number} |\n"
     assert rules(table, "devices.md") == []
     assert rules(table.replace("Serial number", "Card"), "devices.md") == ["pii-card-number"]
+
+
+def test_nine_digits_after_a_key_naming_an_ssn_are_one() -> None:
+    digits = SSN.replace("-", "")
+    assert rules(f"applicant=7 ssn={digits} ok\n", "kyc.log") == ["pii-ssn"]
+    assert rules(f"SSN:{digits}\n", "ticket.txt") == ["pii-ssn"]
+    assert rules(f"ssn_check=skipped batch={digits}\n", "app.log") == []
+
+
+def test_a_csv_header_is_read_with_its_own_delimiter_and_quotes() -> None:
+    number = _luhn_complete("451817560480635")
+    assert rules(f"invoice_number;amount\n{number};12,00\n", "inv.csv") == []
+    assert rules(f"customer;payment\nAna;{number}\n", "pay.csv") == ["pii-card-number"]
+    assert rules(f'name,address,tracking\nAna,"Main St 5, Oslo",{number}\n', "s.csv") == []
+    assert rules(f'name,address,card\nAna,"Main St 5, Oslo",{number}\n', "s.csv") == [
+        "pii-card-number"
+    ]
+
+
+def test_a_markdown_table_without_outer_pipes_has_columns_too() -> None:
+    number = _luhn_complete("451817560480635")
+    table = f"Serial number | Site\n--- | ---\n{number} | FRA-2\n"
+    assert rules(table, "inventory.md") == []
+    assert rules(table.replace("Serial number", "Card"), "inventory.md") == ["pii-card-number"]
