@@ -315,7 +315,19 @@ def _cue_ranges(text: str, start: int, end: int) -> list[tuple[int, int]]:
     item = (line, following.start() if following else hi)
     first = _LIST_ITEM_START.search(text, max(lo - 1, 0), hi)
     lead_end = first.start() if first and first.start() < line else line
-    return [item, (lo, lead_end)] if lead_end > lo else [item]
+    if text[lo:lead_end].strip():
+        return [item, (lo, lead_end)]
+    lead = _lead_paragraph(text, lo)
+    return [item, lead] if lead else [item]
+
+
+def _lead_paragraph(text: str, lo: int) -> tuple[int, int] | None:
+    """The paragraph that leads into a list opening its own paragraph: a blank line often
+    stands between "phrases such as:" and the list it introduces. Only one ending in a colon."""
+    if not text.startswith("\n\n", lo) or not text[:lo].rstrip().endswith(":"):
+        return None
+    start = max(text.rfind("\n\n", max(0, lo - _WINDOW), lo), lo - _WINDOW, 0)
+    return (start, lo)
 
 
 _LIST_ITEM_START = re.compile(r"(?:^|(?<=\n))[ \t]*(?:[-*+]|\d{1,3}[.)])[ \t]", re.M)
