@@ -60,6 +60,12 @@ _TROUBLE = (
     r"fail\w*|flak\w*|broken|breaks?|red|times?\s+out|hangs?|(?:does\s+not|doesn'?t|won'?t)\s+pass"
     r"|not\s+passing"
 )
+_LOWER = r"(?:lower|reduce|decrease|drop|relax|loosen)"
+# A coverage floor by its config names: pytest-cov, coverage.py, tox/CI spellings.
+_COVERAGE_LIMIT = (
+    r"fail_under|fail-under|--cov-fail-under|--fail-under|min(?:imum)?[_-]coverage"
+    r"|minimum\s+coverage|coverage\s+(?:minimum|floor)"
+)
 _DROP_VERB = r"delet(?:e|ing)|remov(?:e|ing)|skip(?:ping)?|disabl(?:e|ing)|xfail|drop(?:ping)?"
 _SKIP_MARKER = (
     r"(?:pytest\.mark\.(?:skip|xfail)\b|unittest\.skip\b|\bxit\b|\bxdescribe\b|\b(?:it|test|describe)"
@@ -177,9 +183,9 @@ DIRECTIVES: tuple[Directive, ...] = (
             r"\b(?:skip|bypass|disable|ignore|turn\s+off|get\s+(?:past|around)|circumvent)\s+"
             r"(?:the\s+|all\s+|any\s+)?(?:git\s+|pre-commit\s+|commit\s+|lint(?:ing)?\s+|husky\s+"
             r"|ci\s+|status\s+)*(?:hooks?|linters?|lint\s+checks?|type\s*check(?:s|er|ing)?|checks)\b",
-            rf"\b(?:lower|reduce|decrease|drop|relax|loosen)\s+(?:the\s+|our\s+|its\s+)?(?:{_Q}coverage{_Q}"
-            rf"\s+|test\s+)?{_Q}(?:thresholds?|floor|minimum|min(?:imum)?[_-]coverage|requirement|target"
-            rf"|fail_under|fail-under|--cov-fail-under|--fail-under|coverage\s+(?:gate|bar))",
+            rf"\b{_LOWER}\s+(?:the\s+|our\s+|its\s+)?{_Q}(?:thresholds?|floor|{_COVERAGE_LIMIT})",
+            rf"\b{_LOWER}\s+(?:the\s+|our\s+|its\s+)?(?:{_Q}coverage{_Q}|test\s+coverage)\s+"
+            r"(?:thresholds?|floor|minimum|requirements?|target|gate|bar|limit)",
             rf"\b(?:set|change)\s+{_Q}(?:fail_under|fail-under|--cov-fail-under|--fail-under)"
             rf"(?:{_Q}\s*(?:=|to)\s*|=){_Q}0\b",
             r"\bcontinue-on-error:\s*true\b",
