@@ -52,7 +52,8 @@ def render_plain(doc: RuleDoc) -> str:
     """The section as it is written (Markdown reads as plain text), under a line naming where
     it lives, and the link to it."""
     kind = "gate" if _gate_rules(doc) or doc.gate == doc.rule else f"rule of gate {doc.gate}"
-    where = f"{kind}, {doc.stage} stage" if doc.gate else f"{doc.stage} stage"
+    stage = "a notice of the run" if doc.stage == "notices" else f"{doc.stage} stage"
+    where = f"{kind}, {stage}" if doc.gate else stage
     lines = [f"{doc.rule} ({where})", "", doc.markdown.strip(), ""]
     rules = _gate_rules(doc)
     if rules:

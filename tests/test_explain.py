@@ -50,6 +50,13 @@ def test_a_gate_name_prints_its_section_and_rules() -> None:
     assert "Rules: test-failed, test-error, no-tests" in done.stdout
 
 
+def test_a_run_notice_says_it_is_one() -> None:
+    done = explain("suppression-unused")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("suppression-unused (rule of gate gates, a notice of the run)\n")
+    assert done.stdout.rstrip().endswith("/gates/docs/notices.md#suppression-unused")
+
+
 def test_gate_slash_rule_picks_that_gates_rule() -> None:
     assert explain("coverage/test-failed").stdout.startswith("test-failed (rule of gate coverage")
     assert explain("benchmark/test-failed").returncode == 2
