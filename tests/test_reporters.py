@@ -86,7 +86,8 @@ def test_a_finding_without_a_line_has_no_double_space() -> None:
     from gates.reporters.markdown import finding_line
 
     line = finding_line(Finding("size", "gates", "pr-lines", Severity.WARNING, "", "too big"))
-    assert line.startswith("- 🟠 `pr-lines` too big") and "  " not in line
+    assert line.startswith("- 🟠 [`pr-lines`](") and "size.md#pr-lines) too big" in line
+    assert "  " not in line
 
 
 def test_terminal_progress_shows_no_counts_and_the_end_counts_after_the_merge() -> None:
