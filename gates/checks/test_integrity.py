@@ -62,8 +62,7 @@ class TestIntegrityGate(ChangeCheckGate):
     ) -> list[Finding]:
         del options
         findings: list[Finding] = []
-        for change in changes:
-            findings.extend(no_cover(change.path, change.base_lines, change.head_lines))
+        findings.extend(no_cover(changes, is_test_file))
         tests = [c for c in changes if is_test_file(c.path) or is_test_file(c.old_path)]
         base, head, notes = _read_sides(tests)
         findings.extend(notes)

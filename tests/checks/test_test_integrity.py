@@ -528,6 +528,49 @@ def test_a_pragma_that_moved_with_its_code_is_not_added() -> None:
     assert scan(change("cli.py", base, head)) == []
 
 
+def test_a_pragma_in_a_test_file_is_not_reported_and_one_in_product_code_is() -> None:
+    base = "def test_hook():\n    assert call() == 1\n"
+    stub = "def impl():  # pragma: no cover\n    pass\n\n\n"
+    route = "def handler():\n    raise AssertionError  # pragma: no cover\n"
+
+    findings = scan(
+        change("tests/test_hooks.py", base, stub + base),
+        change("tests/conftest.py", "", route),
+        change("src/hooks.py", "", route),
+    )
+
+    assert [(f.rule, f.path, f.line) for f in findings] == [("no-cover-added", "src/hooks.py", 2)]
+
+
+def test_a_pragma_on_an_import_under_type_checking_is_a_note() -> None:
+    block = "import typing\n\nif typing.TYPE_CHECKING:\n    import ssl  # pragma: no cover\n"
+    nested = block + "    if x:\n        import os  # pragma: no cover\n"
+    after = block + "\nimport json  # pragma: no cover\n"
+
+    severities = [
+        [(f.line, f.severity) for f in scan(change("src/m.py", "", h))]
+        for h in (block, nested, after)
+    ]
+
+    assert severities == [
+        [(4, Severity.NOTE)],
+        [(4, Severity.NOTE), (6, Severity.NOTE)],
+        [(4, Severity.NOTE), (6, Severity.WARNING)],
+    ]
+
+
+def test_a_pragma_moved_from_another_file_of_the_pr_is_not_added() -> None:
+    code = "def load():\n    if lib is None:  # pragma: no cover\n        return None\n"
+    reworded = code.replace("no cover", "no cover - callers guard it")
+    extra = "def other():  # pragma: no cover\n    return 1\n"
+
+    moved = scan(change("src/_compat.py", code, None), change("src/util.py", "", reworded))
+    one_more = scan(change("src/_compat.py", code, None), change("src/util.py", "", code + extra))
+
+    assert moved == []
+    assert [(f.path, f.line) for f in one_more] == [("src/util.py", 4)]
+
+
 def test_a_file_that_does_not_parse_gets_a_note_and_its_tests_are_not_called_removed() -> None:
     findings = scan(change("tests/test_calc.py", CALC, "def test_add(:\n"))
 
