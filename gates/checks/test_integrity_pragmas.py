@@ -70,8 +70,8 @@ def no_cover(changes: Sequence[FileChange], is_test: Callable[[str], bool]) -> I
     base = {c.path: pragma_lines(c.base_lines) for c in changes}
     head = {c.path: pragma_lines(c.head_lines) for c in changes}
     moved: Counter[str] = Counter()
-    for path, lines in base.items():
-        gone = Counter(_code(t) for _, t in lines) - Counter(_code(t) for _, t in head[path])
+    for path, found in base.items():
+        gone = Counter(_code(t) for _, t in found) - Counter(_code(t) for _, t in head[path])
         moved.update(gone)
     for change in changes:
         if is_test(change.path):
