@@ -321,6 +321,36 @@ def test_a_marker_moved_to_another_file_is_not_new() -> None:
     assert _scan(("a.py", "import b\n" + line, "import b\n"), ("b.py", None, line)) == []
 
 
+def test_a_new_marker_is_reported_in_its_own_file_not_where_an_old_one_sits() -> None:
+    """The old pooled count blamed b.py's unchanged marker (the later file in sorted order)
+    for the one a.py gained; the finding must point at a.py and its line."""
+    old = "value = compute()  # type: ignore[attr-defined]\n"
+    a_base = "import os\n\nname = os.name\n"
+    a_head = "import os\n\nname = os.name  # type: ignore[attr-defined]\n"
+    b_base = "import a\n" + old + "other = 1  # type: ignore[attr-defined]\n"
+    b_head = b_base.replace("import a", "import a as _a")
+    (found,) = _scan(("a.py", a_base, a_head), ("b.py", b_base, b_head))
+    assert (found.path, found.line) == ("a.py", 3)
+    # of two markers of one kind in a file, the one on the changed line is the new one
+    c_base = "x = f()  # noqa: E501\ny = 2\n"
+    c_head = "x = f()  # noqa: E501\ny = g()  # noqa: E501\n"
+    (found,) = _scan(("c.py", c_base, c_head))
+    assert (found.path, found.line) == ("c.py", 2)
+
+
+def test_a_moved_marker_is_matched_by_its_line_before_any_other_removal() -> None:
+    """a.py's marker moved to b.py; c.py's is new: the move is matched by its line text, so
+    the finding is c.py's even though b.py sorts first."""
+    moved = "value = compute()  # type: ignore[attr-defined]\n"
+    fresh = "name = os.name  # type: ignore[attr-defined]\n"
+    findings = _scan(
+        ("a.py", "import b\n" + moved, "import b\n"),
+        ("b.py", "import c\n", "import c\n" + moved),
+        ("c.py", "import os\n", "import os\n" + fresh),
+    )
+    assert [(f.path, f.line) for f in findings] == [("c.py", 2)]
+
+
 # --- end to end ------------------------------------------------------------------------------
 
 
