@@ -16,6 +16,18 @@ gate would pass on the rest. Its findings are new when the base did not have the
 
 zizmor's own ignore comments are not honoured by default: a PR could add one to silence its
 own finding; `# gates: ignore[rule] reason` is the reviewed way.
+
+A finding's identity (what "the base had it too" compares) is zizmor's symbolic location, not
+the text of its line: the audit, the file, the route of keys to it (`jobs/test/steps/...`), its
+annotation and fragment, with what a harmless edit changes taken out. An action's ref goes
+(a Dependabot bump of `actions/checkout@<sha> # v4.1.1` leaves its unpinned or artipacked
+finding old), and a step is named by its `id`, its action (without the ref) or its `name`,
+counted among the job's steps of that label, not by its index (a step added above it moves
+the index). The job id stays: a new job that copies an old job's checkout is a new problem.
+A cache-poisoning finding is the job's (a publishing job restores a cache), so its identity
+stops at the job: swapping `setup-python`'s pip cache for `setup-uv`'s leaves it old, while a
+second caching step in that job, or a new caching job, is still new (findings with the same
+identity are counted).
 """
 
 from __future__ import annotations
@@ -28,6 +40,8 @@ import shutil
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
+
+import yaml
 
 from gates.gate import GateContext, GateOutcome, GateTraits, Option, Scope
 from gates.model import Finding, Severity, Stage
@@ -66,14 +80,16 @@ def severity_of(severity: str, confidence: str) -> Severity:
 
 def parse_zizmor_json(text: str, root: Path, gate: str = "workflow-security") -> list[Finding]:
     """Parse `zizmor --format json` (v1): a list of findings. Raises ValueError on anything
-    else, so output that is not zizmor's report is an error rather than a clean pass."""
+    else, so output that is not zizmor's report is an error rather than a clean pass.
+    The audited files are read again under root, only to name steps (see the docstring)."""
     data = json.loads(text)
     if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
         raise ValueError("zizmor JSON output is not a list of findings")
-    return [_finding(item, root, gate) for item in data]
+    documents = _Documents(root)
+    return [_finding(item, root, gate, documents) for item in data]
 
 
-def _finding(item: Mapping[str, Any], root: Path, gate: str) -> Finding:
+def _finding(item: Mapping[str, Any], root: Path, gate: str, documents: _Documents) -> Finding:
     determinations = item.get("determinations") or {}
     severity = str(determinations.get("severity") or "Unknown")
     confidence = str(determinations.get("confidence") or "Unknown")
@@ -87,12 +103,15 @@ def _finding(item: Mapping[str, Any], root: Path, gate: str) -> Finding:
         extra["persona"] = str(determinations["persona"]).lower()
     if item.get("ignored") is True:
         extra["zizmor_ignored"] = "yes"
+    path = relative(root, _input_path(symbolic.get("key")))
+    rule = str(item.get("ident") or "zizmor")
+    extra["identity"] = identity(symbolic, documents.load(path), rule)
     return Finding(
         gate=gate,
         tool="zizmor",
-        rule=str(item.get("ident") or "zizmor"),
+        rule=rule,
         severity=severity_of(severity, confidence),
-        path=relative(root, _input_path(symbolic.get("key"))),
+        path=path,
         # Only the first line of a span: zizmor points at a whole job or step by its key, and
         # a PR that edits inside an old job has not caused that job's old problem.
         line=line,
@@ -102,6 +121,110 @@ def _finding(item: Mapping[str, Any], root: Path, gate: str) -> Finding:
         help_uri=str(item["url"]) if item.get("url") else None,
         extra=extra,
     )
+
+
+# `owner/repo[/path]@ref`: the ref is what a version bump changes.
+_ACTION_REF = re.compile(r"(?<![\w.-])([\w.-]+/[\w./-]+)@[\w./-]+")
+
+
+# Audits whose problem is the job's, not the step's it points at (see the module docstring).
+_JOB_LEVEL = frozenset({"cache-poisoning"})
+
+
+def without_ref(text: str) -> str:
+    """`actions/checkout@v4` -> `actions/checkout`, anywhere in a text; a `docker://` image's
+    tag and a local `./action` have no `owner/repo@` and are kept."""
+    return _ACTION_REF.sub(r"\1", text)
+
+
+def identity(symbolic: Mapping[str, Any], document: object, audit: str = "") -> str:
+    """A finding's identity from its symbolic location (see the module docstring)."""
+    parts = _route(symbolic)
+    if audit in _JOB_LEVEL and "steps" in parts:
+        parts = parts[: parts.index("steps")]
+    route = _route_labels(parts, document)
+    annotation = " ".join(str(symbolic.get("annotation") or "").split())
+    fragment = _fragment(symbolic.get("feature_kind"))
+    return "\x1f".join((route, without_ref(annotation), without_ref(fragment)))
+
+
+def _route(symbolic: Mapping[str, Any]) -> list[object]:
+    """`{"route": {"route": [{"Key": "jobs"}, {"Index": 0}]}}` -> ["jobs", 0]."""
+    route = symbolic.get("route")
+    steps = route.get("route") if isinstance(route, dict) else None
+    parts: list[object] = []
+    for step in steps if isinstance(steps, list) else []:
+        if isinstance(step, dict) and len(step) == 1:
+            parts.append(next(iter(step.values())))
+        else:
+            parts.append(str(step))
+    return parts
+
+
+def _route_labels(parts: list[object], document: object) -> str:
+    """The route as text, a step's index replaced by its label (its index when the file cannot
+    be read, e.g. a parser test without the workflow)."""
+    labels: list[str] = []
+    node = document
+    for position, part in enumerate(parts):
+        is_step = isinstance(part, int) and position > 0 and parts[position - 1] == "steps"
+        if is_step and isinstance(node, list) and 0 <= int(str(part)) < len(node):
+            labels.append(step_label(node, int(str(part))))
+        else:
+            labels.append(str(part))
+        node = _child(node, part)
+    return "/".join(labels)
+
+
+def _child(node: object, part: object) -> object:
+    if isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+        return node[part]
+    if isinstance(node, dict):
+        return node.get(part)
+    return None
+
+
+def step_label(steps: Sequence[object], index: int) -> str:
+    """`id:build`, `uses:actions/checkout`, `name:Test` or `run`, then `#n` when an earlier
+    step of the same list has the same label: an index that does not move when another kind
+    of step is added or removed above it. The action comes before the name: a bump leaves
+    it, while the name is free text."""
+    label = _label(steps[index])
+    earlier = sum(1 for step in steps[:index] if _label(step) == label)
+    return f"{label}#{earlier}" if earlier else label
+
+
+def _label(step: object) -> str:
+    if not isinstance(step, dict):
+        return "step"
+    for key in ("id", "uses", "name"):
+        value = step.get(key)
+        if isinstance(value, str | int | float) and str(value).strip():
+            text = " ".join(str(value).split())
+            return f"{key}:{without_ref(text) if key == 'uses' else text}"
+    return "run" if "run" in step else "step"
+
+
+class _Documents:
+    """The audited files' YAML, read once each; None for one that cannot be read."""
+
+    def __init__(self, root: Path) -> None:
+        self._root = root
+        self._cache: dict[str, object] = {}
+
+    def load(self, path: str) -> object:
+        if path not in self._cache:
+            self._cache[path] = self._read(path)
+        return self._cache[path]
+
+    def _read(self, path: str) -> object:
+        target = safe_path(self._root, path) if path else None
+        if target is None or not target.is_file():
+            return None
+        try:
+            return yaml.safe_load(target.read_text(encoding="utf-8", errors="replace"))
+        except (yaml.YAMLError, OSError, RecursionError, ValueError):
+            return None
 
 
 def _primary(locations: Sequence[Any]) -> Mapping[str, Any]:
