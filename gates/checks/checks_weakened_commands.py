@@ -43,8 +43,19 @@ TOOL_KINDS = {
 _RUNNERS = {
     ("uv", "run"), ("poetry", "run"), ("pipenv", "run"), ("pdm", "run"), ("rye", "run"),
     ("hatch", "run"), ("uvx",), ("pipx", "run"), ("env",), ("time",), ("nice",), ("exec",),
-    ("xvfb-run",), ("xvfb-run", "-a"), ("catchsegv",),
+    ("xvfb-run",), ("xvfb-run", "-a"), ("catchsegv",), ("xargs",), ("uv", "tool", "run"),
+    ("hatch", "env", "run"), ("command",), ("nohup",), ("stdbuf",), ("sudo",),
 }  # fmt: skip
+# Options of one runner that take a value, besides the common ones below: `xargs -0 -n 1 -P 4
+# pytest` feeds paths to pytest, which still runs the tests.
+_OWN_VALUED = {
+    "xargs": frozenset(
+        ("-a", "--arg-file", "-d", "--delimiter", "-E", "-I", "-L", "-P", "--max-procs")
+    ),
+    "env": frozenset(("-u", "--unset", "-C", "--chdir")),
+    "sudo": frozenset(("-u", "--user", "-g", "--group", "-C", "-D", "--chdir", "-h")),
+    "hatch": frozenset(("--env",)),
+}
 # Names of tox envs, nox sessions and make targets that run a given kind of check.
 _NAMED_KINDS = (
     (re.compile(r"lint|flake8|ruff|style|pylint|pre-?commit|check-?format"), LINT),
@@ -110,9 +121,11 @@ def unwrap(argv: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def _unwrap_once(argv: tuple[str, ...]) -> tuple[str, ...]:
-    for runner in _RUNNERS:
+    argv = _hatch_globals(argv)
+    for runner in sorted(_RUNNERS, key=len, reverse=True):
         if tuple(_basename(w) for w in argv[: len(runner)]) == runner:
-            return strip_assignments(_skip_options(argv[len(runner) :]))
+            valued = _OWN_VALUED.get(runner[0], frozenset())
+            return strip_assignments(_skip_options(argv[len(runner) :], valued))
     if tuple(_basename(w) for w in argv[:2]) == ("coverage", "run"):
         return _coverage_run(argv[2:])
     if argv and _basename(argv[0]) == "timeout":
@@ -137,12 +150,24 @@ def _coverage_run(argv: tuple[str, ...]) -> tuple[str, ...]:
     return argv[index:]
 
 
-def _skip_options(argv: tuple[str, ...]) -> tuple[str, ...]:
-    """A runner's own options before the command: `uvx --with tox-uv tox` -> `tox`."""
+def _skip_options(argv: tuple[str, ...], valued: frozenset[str] = frozenset()) -> tuple[str, ...]:
+    """A runner's own options before the command: `uvx --with tox-uv tox` -> `tox`; hatch's
+    matrix selectors (`+py=3.12`) too."""
     index = 0
-    while index < len(argv) and argv[index].startswith("-"):
-        index += 2 if argv[index] in _RUNNER_VALUED else 1
+    while index < len(argv) and (
+        argv[index].startswith("-") or re.match(r"^\+\w[\w-]*=", argv[index])
+    ):
+        index += 2 if argv[index] in _RUNNER_VALUED or argv[index] in valued else 1
     return argv[index:]
+
+
+def _hatch_globals(argv: tuple[str, ...]) -> tuple[str, ...]:
+    """`hatch -e test run pytest` -> `hatch run pytest`: hatch's own options come before its
+    subcommand, where the runner table does not look."""
+    if not argv or _basename(argv[0]) != "hatch":
+        return argv
+    rest = _skip_options(argv[1:], _OWN_VALUED["hatch"])
+    return (argv[0], *rest)
 
 
 def _module_of(argv: tuple[str, ...]) -> tuple[str, ...] | None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import shlex
 import textwrap
 
+import pytest
 from conftest import Repo
 
 from gates.app import RunRequest, run
@@ -436,6 +438,34 @@ def test_commands_are_unwrapped_from_runners_and_interpreters() -> None:
     ]
     assert seen("tox -e docs") == []
     assert seen("tox -e ${{env.PY}}-mypy") == [("types", "tox:${{env.PY}}-mypy", ())]
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "xargs -0 uv run --no-sync pytest --",
+        "xargs -n 1 -P 4 -a files.txt python -m pytest -q",
+        "env -u CI -C sub pytest",
+        "hatch -e test run +py=3.12 pytest",
+        "hatch env run -e test -- python -m pytest",
+        "sudo -E uv tool run pytest",
+        "stdbuf -oL nohup command pytest",
+    ],
+)
+def test_a_wrapped_pytest_is_still_pytest(command: str) -> None:
+    """xargs, env, sudo and hatch's own options (some take a value) stand before the tool."""
+    from gates.checks.checks_weakened_commands import invocations
+
+    assert [(i.kind, i.tool) for i in invocations(tuple(shlex.split(command)))] == [
+        ("tests", "pytest")
+    ]
+
+
+def test_xargs_running_another_tool_runs_no_check() -> None:
+    from gates.checks.checks_weakened_commands import invocations
+
+    assert invocations(("xargs", "-0", "-n", "1", "echo", "pytest")) == []
+    assert invocations(("xargs", "-I", "{}", "rm", "{}")) == []
 
 
 def test_tox_factor_conditions_and_env_defaults_are_read_as_commands() -> None:
