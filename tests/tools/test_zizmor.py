@@ -25,6 +25,8 @@ from gates.tools.zizmor import (
     failure_reason,
     parse_zizmor_json,
     severity_of,
+    step_label,
+    without_ref,
 )
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "zizmor"
@@ -411,3 +413,191 @@ def test_a_workflow_reached_through_a_linked_folder_is_not_audited(
     (repo.path / ".github" / "workflows").symlink_to(outside)
     outcome = WorkflowSecurityGate().run(context(repo, (".github/workflows/x.yml",)))
     assert outcome.status is Status.SKIPPED and outcome.findings == ()
+
+
+# A finding's identity: what a harmless edit changes is left out, what a PR adds is not -------
+
+TESTS = """\
+name: Tests
+on:
+  push:
+    branches: [main]
+  pull_request:
+jobs:
+  tests:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@b4ffde65f46336ab88eb53be808477a3936bae11 # v4.1.1
+      - uses: actions/setup-python@0a5c61591373683505ea898e09a3ea4f39ef2b9c # v5.0.0
+        with:
+          python-version: "3.12"
+      - run: tox -e py
+"""
+BUMPED = TESTS.replace(
+    "actions/checkout@b4ffde65f46336ab88eb53be808477a3936bae11 # v4.1.1",
+    "actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683 # v4.2.2",
+).replace(
+    "actions/setup-python@0a5c61591373683505ea898e09a3ea4f39ef2b9c # v5.0.0",
+    "actions/setup-python@0b93645e9fea7318ecaed2b359559ac225c90a2b # v5.3.0",
+)
+LINT_JOB = """\
+  lint:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@b4ffde65f46336ab88eb53be808477a3936bae11 # v4.1.1
+      - run: ruff check
+"""
+PUBLISH = """\
+name: Publish
+on:
+  push:
+    tags: ['*']
+permissions: {}
+jobs:
+  build:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683 # v4.2.2
+        with:
+          persist-credentials: false
+      - uses: actions/setup-python@0b93645e9fea7318ecaed2b359559ac225c90a2b # v5.3.0
+        with:
+          python-version: '3.x'
+          cache: pip
+      - run: python -m build
+"""
+UV = """\
+      - uses: astral-sh/setup-uv@f0ec1fc3b38f5e7cd731bb6ce540c5af426746bb # v6.1.0
+        with:
+          enable-cache: true
+"""
+
+
+def judged(repo: Repo, base_text: str, head_text: str, place: str) -> GateResult:
+    repo.write(place, base_text)
+    base = repo.commit("base")
+    repo.write(place, head_text)
+    repo.commit("pr")
+    return run_gate(repo, base)
+
+
+def verdicts(result: GateResult) -> set[tuple[str, int | None, bool]]:
+    return {(f.rule, f.line, f.new) for f in result.findings}
+
+
+def test_a_pin_bump_and_a_step_added_above_leave_old_findings_old(repo: Repo) -> None:
+    """Dependabot rewrites the `uses:` line of a step zizmor flagged; another step above
+    moves its index. Neither is the PR's problem."""
+    head = BUMPED.replace("    steps:\n", "    steps:\n      - run: echo start\n")
+    result = judged(repo, TESTS, head, ".github/workflows/tests.yml")
+    assert result.status is Status.PASS, result.detail
+    assert verdicts(result) == {("excessive-permissions", 7, False), ("artipacked", 11, False)}
+
+
+def test_a_new_job_copying_an_old_ones_checkout_is_new_at_its_own_lines(repo: Repo) -> None:
+    """The new job comes first and its checkout is the old one's text: the new findings are
+    the new job's, not the old job's identical lines further down."""
+    head = TESTS.replace("jobs:\n", "jobs:\n" + LINT_JOB)
+    result = judged(repo, TESTS, head, ".github/workflows/tests.yml")
+    assert result.status is Status.FAIL, result.detail
+    # With two jobs and no permissions block, zizmor also flags the workflow (line 1).
+    assert verdicts(result) == {
+        ("excessive-permissions", 1, True),
+        ("excessive-permissions", 7, True),
+        ("artipacked", 10, True),
+        ("excessive-permissions", 12, False),
+        ("artipacked", 15, False),
+    }
+
+
+def test_an_action_unpinned_in_a_bump_is_new(repo: Repo) -> None:
+    head = BUMPED.replace(
+        "actions/setup-python@0b93645e9fea7318ecaed2b359559ac225c90a2b # v5.3.0",
+        "actions/setup-python@v5",
+    )
+    result = judged(repo, TESTS, head, ".github/workflows/tests.yml")
+    assert result.status is Status.FAIL, result.detail
+    assert ("unpinned-uses", 11, True) in verdicts(result)
+    assert ("artipacked", 10, False) in verdicts(result)
+
+
+def test_a_job_whose_cache_moves_to_another_action_keeps_its_old_finding(repo: Repo) -> None:
+    """cache-poisoning is the publishing job's: swapping pip's cache for uv's is not new."""
+    swapped = PUBLISH.replace("          cache: pip\n", "").replace(
+        "      - run:", UV + "      - run:"
+    )
+    result = judged(repo, PUBLISH, swapped, ".github/workflows/publish.yml")
+    assert result.status is Status.PASS, result.detail
+    assert verdicts(result) == {("cache-poisoning", 16, False)}
+
+
+def test_a_second_cache_in_a_publishing_job_is_new(repo: Repo) -> None:
+    head = PUBLISH.replace("      - run:", UV + "      - run:")
+    result = judged(repo, PUBLISH, head, ".github/workflows/publish.yml")
+    assert [f.new for f in result.findings if f.rule == "cache-poisoning"].count(True) == 1
+    assert result.status is Status.FAIL, result.detail
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("actions/checkout@v4", "actions/checkout"),
+        (
+            "github/codeql-action/init@1b168cd39490f61582a9beae412bb7057a6b2c4e",
+            "github/codeql-action/init",
+        ),
+        (
+            "uses actions/cache@v3 and pypa/gh-action-pypi-publish@release/v1",
+            "uses actions/cache and pypa/gh-action-pypi-publish",
+        ),
+        ("docker://alpine:3.20", "docker://alpine:3.20"),
+        ("./.github/actions/setup", "./.github/actions/setup"),
+        ("github.event.pull_request.title", "github.event.pull_request.title"),
+        ("user@example.com", "user@example.com"),
+    ],
+)
+def test_without_ref(text: str, expected: str) -> None:
+    assert without_ref(text) == expected
+
+
+def test_a_step_is_named_by_id_then_action_then_name_and_counted() -> None:
+    steps: list[object] = [
+        {"uses": "actions/checkout@v4"},
+        {"name": "Build", "run": "make"},
+        {"id": "hash", "name": "hash", "run": "sha256sum"},
+        {"uses": "actions/checkout@v3", "name": "Other checkout"},
+        {"run": "echo a"},
+        {"run": "echo b"},
+        "not a step",
+    ]
+    labels = [step_label(steps, i) for i in range(len(steps))]
+    assert labels == [
+        "uses:actions/checkout",
+        "name:Build",
+        "id:hash",
+        "uses:actions/checkout#1",
+        "run",
+        "run#1",
+        "step",
+    ]
+
+
+def test_identity_without_the_file_falls_back_to_the_index() -> None:
+    """The parser run on captured output, away from the workflows: the route keeps indices."""
+    findings = parse_zizmor_json((GOLDEN / "pr_workflows.json").read_text(), Path("/nowhere"))
+    artipacked = next(f for f in findings if f.rule == "artipacked")
+    assert artipacked.extra["identity"].split("\x1f")[0] == "jobs/preview/steps/0"
+
+
+def test_identity_names_the_step_from_the_workflow(tmp_path: Path) -> None:
+    for name, place in PLACES.items():
+        (tmp_path / place).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / place).write_text(fixture(name), encoding="utf-8")
+    findings = parse_zizmor_json((GOLDEN / "pr_workflows.json").read_text(), tmp_path)
+    by_key = {(f.path, f.rule): f.extra["identity"] for f in findings}
+    unpinned = by_key[(".github/workflows/pr-target.yml", "unpinned-uses")]
+    assert unpinned.split("\x1f") == [
+        "jobs/preview/steps/uses:actions/checkout/uses",
+        "action is not pinned to a hash (required by blanket policy)",
+        "actions/checkout",
+    ]
