@@ -83,6 +83,14 @@ class Reader:
             ),
         )
 
+    def helper_weight(self, name: str) -> tuple[int, int]:
+        """What helper `name` asserts: (per compared element, per statement)."""
+        weights = []
+        for literals in (True, False):
+            self._literals = literals
+            weights.append(self._helper(name))
+        return weights[0], weights[1]
+
     def _count(self, body: list[ast.stmt], literals: bool) -> int:
         self._literals = literals
         return sum(self._strength(stmt, 1) for stmt in _reachable(body))
@@ -188,6 +196,11 @@ def _canonical(node: ast.AST) -> tuple[str, list[ast.expr]] | None:
 
 def _is_none(node: ast.AST) -> bool:
     return isinstance(node, ast.Constant) and node.value is None
+
+
+def claims_of(node: ast.AST) -> tuple[Spot, ...]:
+    """The assertions in a function's body (a helper's, compared between base and head)."""
+    return tuple(spot for _, _, spot in _claim_items(getattr(node, "body", [])))
 
 
 def _claim_items(body: list[ast.stmt]) -> Iterator[tuple[str, list[ast.expr], Spot]]:

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 
 from gates.checks.test_integrity_asserts import Checks
 from gates.checks.test_integrity_forms import Spot
+from gates.checks.test_integrity_helpers import helper_losses
 from gates.checks.test_integrity_match import Missing, Pair
 from gates.checks.test_integrity_tolerance import Tolerance
 from gates.model import Finding, Severity
@@ -81,7 +82,9 @@ def compare(pair: Pair, elsewhere: Counter[str]) -> Iterator[Finding]:
     moved = sum(1 for spot in gone if elsewhere[spot.text] > 0)
     split = bool(gone) and moved == len(gone)  # every assertion it lost is in another test now
     if not (vacuous or split) and _fewer(pair, moved):
-        yield _fewer_assertions(pair, gone)
+        scale = head.cases / base.cases if head.cases > base.cases else 1
+        shared = helper_losses(base, head, path, scale)
+        yield from shared if shared else [_fewer_assertions(pair, gone)]
     elif not vacuous:
         yield from _narrowed(base.checks, head.checks, head.qualname, path)
     yield from _tolerances(base.checks, head.checks, head.qualname, path)

@@ -749,10 +749,31 @@ def test_a_helper_emptied_weakens_the_unchanged_tests_that_call_it() -> None:
         check_page(render("home"))
     """
     head = base.replace('        assert "</html>" in html\n', "")
+    two = (
+        textwrap.dedent(base).lstrip("\n")
+        + 'def test_about(render):\n    check_page(render("about"))\n'
+    )
+    lost = two.replace('    assert "</html>" in html\n', "")
+    own_loss = lost.replace('    check_page(render("about"))', '    render("about")')
 
     findings = scan(change("tests/test_page.py", base, head))
+    once = scan(change("tests/test_page.py", two, lost))
+    both = scan(change("tests/test_page.py", two, own_loss))
 
-    assert [(f.rule, f.line) for f in findings] == [("assertion-removed", 5)]
+    assert summary(findings) == [
+        (
+            "assertion-removed",
+            "tests/test_page.py",
+            1,
+            "helper check_page in tests/test_page.py checks less: 2 assertions at base, 1 at "
+            "head; gone: assert '</html>' in html (every test that calls it checks less)",
+        )
+    ]
+    assert [(f.line, f.message[:24]) for f in once] == [(1, "helper check_page in tes")]
+    assert sorted((f.line, f.message[:24]) for f in both) == [
+        (1, "helper check_page in tes"),
+        (7, "test_about checks less: "),
+    ]
 
 
 def test_an_override_removed_lets_the_parent_test_class_s_test_run() -> None:
