@@ -21,7 +21,7 @@ A finding's identity (what "the base had it too" compares) is zizmor's symbolic 
 the text of its line: the audit, the file, the route of keys to it (`jobs/test/steps/...`), its
 annotation and fragment, with what a harmless edit changes taken out. An action's ref goes
 (a Dependabot bump of `actions/checkout@<sha> # v4.1.1` leaves its unpinned or artipacked
-finding old), and a step is named by its `id`, its action (without the ref) or its `name`,
+finding old), and a step is named by its action (without the ref), its `id` or its `name`,
 counted among the job's steps of that label, not by its index (a step added above it moves
 the index). The job id stays: a new job that copies an old job's checkout is a new problem.
 A cache-poisoning finding is the job's (a publishing job restores a cache), so its identity
@@ -185,10 +185,10 @@ def _child(node: object, part: object) -> object:
 
 
 def step_label(steps: Sequence[object], index: int) -> str:
-    """`id:build`, `uses:actions/checkout`, `name:Test` or `run`, then `#n` when an earlier
+    """`uses:actions/checkout`, `id:build`, `name:Test` or `run`, then `#n` when an earlier
     step of the same list has the same label: an index that does not move when another kind
-    of step is added or removed above it. The action comes before the name: a bump leaves
-    it, while the name is free text."""
+    of step is added or removed above it. The action comes first: a bump leaves it, while a
+    PR may give an old step an `id` or rename it."""
     label = _label(steps[index])
     earlier = sum(1 for step in steps[:index] if _label(step) == label)
     return f"{label}#{earlier}" if earlier else label
@@ -197,7 +197,7 @@ def step_label(steps: Sequence[object], index: int) -> str:
 def _label(step: object) -> str:
     if not isinstance(step, dict):
         return "step"
-    for key in ("id", "uses", "name"):
+    for key in ("uses", "id", "name"):
         value = step.get(key)
         if isinstance(value, str | int | float) and str(value).strip():
             text = " ".join(str(value).split())

@@ -487,8 +487,10 @@ def verdicts(result: GateResult) -> set[tuple[str, int | None, bool]]:
 
 def test_a_pin_bump_and_a_step_added_above_leave_old_findings_old(repo: Repo) -> None:
     """Dependabot rewrites the `uses:` line of a step zizmor flagged; another step above
-    moves its index. Neither is the PR's problem."""
-    head = BUMPED.replace("    steps:\n", "    steps:\n      - run: echo start\n")
+    moves its index; the checkout gets an id. None of it is the PR's problem."""
+    head = BUMPED.replace("    steps:\n", "    steps:\n      - run: echo start\n").replace(
+        "# v4.2.2\n", "# v4.2.2\n        id: checkout\n"
+    )
     result = judged(repo, TESTS, head, ".github/workflows/tests.yml")
     assert result.status is Status.PASS, result.detail
     assert verdicts(result) == {("excessive-permissions", 7, False), ("artipacked", 11, False)}
@@ -560,9 +562,10 @@ def test_without_ref(text: str, expected: str) -> None:
     assert without_ref(text) == expected
 
 
-def test_a_step_is_named_by_id_then_action_then_name_and_counted() -> None:
+def test_a_step_is_named_by_action_then_id_then_name_and_counted() -> None:
     steps: list[object] = [
         {"uses": "actions/checkout@v4"},
+        {"id": "py", "uses": "actions/setup-python@v5"},
         {"name": "Build", "run": "make"},
         {"id": "hash", "name": "hash", "run": "sha256sum"},
         {"uses": "actions/checkout@v3", "name": "Other checkout"},
@@ -573,6 +576,7 @@ def test_a_step_is_named_by_id_then_action_then_name_and_counted() -> None:
     labels = [step_label(steps, i) for i in range(len(steps))]
     assert labels == [
         "uses:actions/checkout",
+        "uses:actions/setup-python",
         "name:Build",
         "id:hash",
         "uses:actions/checkout#1",
