@@ -29,6 +29,7 @@ from gates.checks.checks_weakened_report import (
     SUPPRESSIONS_ADDED,
     finding,
 )
+from gates.checks.checks_weakened_ruffpin import ruff_pin
 from gates.checks.checks_weakened_rules import STRICT_FLAGS, normalise_pattern
 from gates.checks.checks_weakened_step import CheckStep
 from gates.checks.checks_weakened_stepdiff import compare_steps
@@ -89,6 +90,8 @@ class ChecksWeakenedGate(ChangeCheckGate):
         base = _side([(c.old_path, c.base) for c in config])
         head = _side([(c.path, c.head) for c in config])
         base.steps = _follow_renames(base.steps, changes)
+        base.ruff_pin = ruff_pin([(c.old_path, c.base) for c in changes])
+        head.ruff_pin = ruff_pin([(c.path, c.head) for c in changes])
         _drop_fresh_exclusions(head, _fresh_paths(changes), _fresh_modules(changes))
         # A task file deleted whole (Makefile, tox.ini, noxfile.py, pre-commit config) breaks
         # whatever still calls it, loudly; only a workflow or action deleted stops checks quietly.

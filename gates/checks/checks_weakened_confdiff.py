@@ -28,7 +28,7 @@ from gates.checks.checks_weakened_rules import (
 )
 from gates.checks.checks_weakened_step import ACTIVE, CheckStep
 from gates.checks.checks_weakened_stepdiff import counterpart, covers
-from gates.model import Finding
+from gates.model import Finding, Severity
 
 _WORD = re.compile(r"[A-Za-z_][\w.:/\[\]-]*")
 
@@ -202,11 +202,37 @@ def lint_findings(base: SideConfig, head: SideConfig) -> Iterator[Finding]:
             continue  # not configured at base, or replaced by the other linter
         after = after or lint_rules(tool, Located({}, before.path))
         changes = lint_loosened(before, after)
-        if changes:
+        upgraded = tool == "ruff" and _new_rules_enabled(base, head)
+        if changes and upgraded and all(c.startswith(_IGNORE_PHRASES) for c in changes):
+            yield finding(
+                LINT_LOOSENED, after.path, after.line,
+                f"{tool} rules ignored in {after.path}: {'; '.join(changes)} (ruff raised from "
+                f"{_dotted(base.ruff_pin)} to {_dotted(head.ruff_pin)} with select ALL: "
+                "likely rules the new ruff adds)",
+                Severity.NOTE,
+            )  # fmt: skip
+        elif changes:
             yield finding(
                 LINT_LOOSENED, after.path, after.line,
                 f"{tool} rules loosened in {after.path}: {'; '.join(changes)}",
             )  # fmt: skip
+
+
+_IGNORE_PHRASES = ("ignore gained ", "per-file-ignores for ")
+
+
+def _new_rules_enabled(base: SideConfig, head: SideConfig) -> bool:
+    """Whether the PR raises the ruff pin while both sides select ALL: the new ruff's rules
+    are then switched on by the upgrade itself, and ignoring some keeps the lint as it was."""
+    if base.ruff is None or head.ruff is None or base.ruff_pin is None or head.ruff_pin is None:
+        return False
+    return head.ruff_pin > base.ruff_pin and all(
+        "ALL" in side.select for side in (base.ruff, head.ruff)
+    )
+
+
+def _dotted(version: tuple[int, ...] | None) -> str:
+    return ".".join(map(str, version or ()))
 
 
 def type_findings(base: SideConfig, head: SideConfig) -> Iterator[Finding]:

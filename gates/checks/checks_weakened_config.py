@@ -64,6 +64,7 @@ class SideConfig:
     gates: Located | None = None  # the [tool.gates] table / .gates.toml
     pyright: PyrightRules | None = None
     steps: list[CheckStep] = field(default_factory=list)
+    ruff_pin: tuple[int, ...] | None = None  # the ruff version the touched files pin
 
 
 @dataclass(frozen=True)

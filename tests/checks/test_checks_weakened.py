@@ -205,6 +205,68 @@ def test_removed_step_renamed_step_and_step_moved_to_another_file() -> None:
     assert moved == []
 
 
+RUFF_ALL = '[tool.ruff.lint]\nselect = ["ALL"]\nignore = [\n    "D",\n]\n'
+PRE_COMMIT = (
+    "repos:\n  - repo: https://github.com/astral-sh/ruff-pre-commit\n"
+    "    rev: 745be0411e3c150e246d527e531e5a221b8c3462  # frozen: v0.15.19\n"
+    "    hooks:\n      - id: ruff-check\n"
+)
+
+
+def _ruff_upgrade(
+    config: str,
+    ignored: str,
+    new_rev: str = "cb8c523fd4835aba42af70f4cad5568db4df0b6c  # frozen: v0.16.0",
+) -> list[Finding]:
+    head = config.replace('    "D",\n', f'    "D",\n    "{ignored}",\n')
+    hook = PRE_COMMIT.replace(
+        "745be0411e3c150e246d527e531e5a221b8c3462  # frozen: v0.15.19", new_rev
+    )
+    return _scan(("pyproject.toml", config, head), (".pre-commit-config.yaml", PRE_COMMIT, hook))
+
+
+def test_ignores_added_with_a_ruff_upgrade_under_select_all_are_a_note() -> None:
+    """select ALL turns on whatever the new ruff adds; ignoring it keeps the lint as it was."""
+    (found,) = _ruff_upgrade(RUFF_ALL, "CPY001")
+    assert (found.rule, found.severity) == ("lint-rules-loosened", Severity.NOTE)
+    assert "0.15.19 to 0.16.0" in found.message
+    # no upgrade (same pin), or a pin lowered: a warning as before
+    (same,) = _ruff_upgrade(
+        RUFF_ALL, "CPY001", "745be0411e3c150e246d527e531e5a221b8c3462  # frozen: v0.15.19"
+    )
+    assert same.severity is Severity.WARNING
+    (lowered,) = _ruff_upgrade(RUFF_ALL, "CPY001", "v0.14.0")
+    assert lowered.severity is Severity.WARNING
+    # a chosen rule set (no ALL): an upgrade does not turn the ignored rule on
+    chosen = RUFF_ALL.replace('["ALL"]', '["E", "F", "B"]')
+    (picked,) = _ruff_upgrade(chosen, "B008")
+    assert picked.severity is Severity.WARNING
+
+
+def test_a_ruff_upgrade_does_not_soften_other_loosening() -> None:
+    head = RUFF_ALL.replace('    "D",\n', '    "D",\n    "CPY001",\n') + 'exclude = ["src"]\n'
+    hook = PRE_COMMIT.replace(
+        "745be0411e3c150e246d527e531e5a221b8c3462  # frozen: v0.15.19", "v0.16.0"
+    )
+    (found,) = _scan(
+        ("pyproject.toml", RUFF_ALL, head), (".pre-commit-config.yaml", PRE_COMMIT, hook)
+    )
+    assert found.severity is Severity.WARNING
+
+
+def test_the_ruff_pin_is_read_from_hooks_and_requirements() -> None:
+    from gates.checks.checks_weakened_ruffpin import ruff_pin
+
+    assert ruff_pin([(".pre-commit-config.yaml", PRE_COMMIT)]) == (0, 15, 19)
+    assert ruff_pin([("pyproject.toml", '[dependency-groups]\nlint = ["ruff==0.5.7"]\n')]) == (
+        0,
+        5,
+        7,
+    )
+    assert ruff_pin([("requirements/dev.txt", "pytest\nruff>=0.4.1\n")]) == (0, 4, 1)
+    assert ruff_pin([("pyproject.toml", 'dependencies = ["ruffus==2.8"]\n')]) is None
+
+
 def test_flake8_replaced_by_ruff_is_not_a_removal() -> None:
     base = _edit(WORKFLOW, "run: ruff check src tests", "run: flake8 src tests")
     assert _scan((".github/workflows/ci.yml", base, WORKFLOW)) == []
