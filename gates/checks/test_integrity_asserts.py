@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from gates.checks.test_integrity_forms import (
     RAISES,
@@ -43,6 +43,10 @@ class Checks:
     raises: tuple[tuple[bool, Spot], ...]  # (broad, spot)
     wholes: Mapping[str, str]  # claim text -> its subject, compared to a literal of 2+ items
     pieces: tuple[tuple[str, Spot], ...]  # (container, spot): claims about `c[k]` or `c.attr`
+    # claim text -> dumps of every expression in it, and of what its local names were set to
+    about: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    # claim text -> dumps of the sides of an `==` with a value (not None/True/False)
+    equals: Mapping[str, frozenset[str]] = field(default_factory=dict)
 
 
 class Reader:
@@ -58,6 +62,7 @@ class Reader:
     def read(self, func: ast.FunctionDef | ast.AsyncFunctionDef) -> Checks:
         body = func.body
         claims = list(_claim_items(body))
+        aliases = _aliases(body)
         return Checks(
             strength=self._count(body, literals=True),
             statements=self._count(body, literals=False),
@@ -81,6 +86,12 @@ class Reader:
                 for op, operands, spot in claims
                 if (container := _piece_container(op, operands)) is not None
             ),
+            about={spot.text: _about(operands, aliases) for _, operands, spot in claims},
+            equals={
+                spot.text: frozenset(dump(o) for o in operands if not isinstance(o, ast.Constant))
+                for op, operands, spot in claims
+                if op == "Eq" and not any(_is_flag(o) for o in operands)
+            },
         )
 
     def helper_weight(self, name: str) -> tuple[int, int]:
@@ -192,6 +203,39 @@ def _canonical(node: ast.AST) -> tuple[str, list[ast.expr]] | None:
         op = WEAK_CALLS.get(name) or simple.get(name) or name
         return op, list(node.args[:2])
     return None
+
+
+def _aliases(body: list[ast.stmt]) -> dict[str, set[str]]:
+    """Local name -> dumps of the values assigned to it (`caps = client.capabilities`)."""
+    found: dict[str, set[str]] = {}
+    for node in walk(body):
+        if isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target, value = node.targets[0], node.value
+        elif isinstance(node, ast.AnnAssign) and node.value is not None:
+            target, value = node.target, node.value
+        else:
+            continue
+        if isinstance(target, ast.Name):
+            found.setdefault(target.id, set()).add(dump(value))
+    return found
+
+
+def _about(operands: list[ast.expr], aliases: Mapping[str, set[str]]) -> frozenset[str]:
+    """Every expression in a claim's operands, a local name standing for its value too: what
+    an `==` on a whole value makes the claim redundant with."""
+    found: set[str] = set()
+    for operand in operands:
+        for inner in ast.walk(operand):
+            if isinstance(inner, ast.expr):
+                found.add(dump(inner))
+            if isinstance(inner, ast.Name):
+                found.update(aliases.get(inner.id, ()))
+    return frozenset(found)
+
+
+def _is_flag(node: ast.AST) -> bool:
+    """None, True or False: an `==` with one says no more than `is`."""
+    return isinstance(node, ast.Constant) and (node.value is None or isinstance(node.value, bool))
 
 
 def _is_none(node: ast.AST) -> bool:

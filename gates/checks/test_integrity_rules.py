@@ -10,6 +10,7 @@ from collections import Counter
 from collections.abc import Iterator
 
 from gates.checks.test_integrity_asserts import Checks
+from gates.checks.test_integrity_facts import TestFacts
 from gates.checks.test_integrity_forms import Spot
 from gates.checks.test_integrity_helpers import helper_losses
 from gates.checks.test_integrity_match import Missing, Pair
@@ -81,7 +82,7 @@ def compare(pair: Pair, elsewhere: Counter[str]) -> Iterator[Finding]:
     gone = _new_spots(head.checks.claims, base.checks.claims)
     moved = sum(1 for spot in gone if elsewhere[spot.text] > 0)
     split = bool(gone) and moved == len(gone)  # every assertion it lost is in another test now
-    if not (vacuous or split) and _fewer(pair, moved):
+    if not (vacuous or split or _rewritten(base, head, gone, elsewhere)) and _fewer(pair, moved):
         scale = head.cases / base.cases if head.cases > base.cases else 1
         shared = helper_losses(base, head, path, scale)
         yield from shared if shared else [_fewer_assertions(pair, gone)]
@@ -89,6 +90,31 @@ def compare(pair: Pair, elsewhere: Counter[str]) -> Iterator[Finding]:
         yield from _narrowed(base.checks, head.checks, head.qualname, path)
     yield from _tolerances(base.checks, head.checks, head.qualname, path)
     yield from _widened(base.checks, head.checks, head.qualname, path)
+
+
+def _new_equalities(base: Checks, head: Checks) -> frozenset[str]:
+    """The values the head compares whole with `==` in assertions the base did not have."""
+    found: set[str] = set()
+    for spot in _new_spots(base.claims, head.claims):
+        found.update(head.equals.get(spot.text, ()))
+    return frozenset(found)
+
+
+def _rewritten(base: TestFacts, head: TestFacts, gone: list[Spot], elsewhere: Counter[str]) -> bool:
+    """Every assertion the test lost is in another test now or is covered by an `==` the test
+    gained on the whole value it was about, and no `pytest.raises` went: the checks were
+    rewritten, not dropped."""
+    if not gone or len(head.checks.raises) < len(base.checks.raises):
+        return False
+    wholes = _new_equalities(base.checks, head.checks)
+    return all(elsewhere[spot.text] > 0 or _covered(spot, base, wholes) for spot in gone)
+
+
+def _covered(spot: Spot, base: TestFacts, wholes: frozenset[str]) -> bool:
+    """A base assertion about a value, or one of its attributes or items, that the head now
+    compares whole (`assert r.items is not None`, `assert len(r.items) > 0` ->
+    `assert r == snapshot(...)`): the equality checks all of it, so nothing was lost."""
+    return bool(base.checks.about.get(spot.text, frozenset()) & wholes)
 
 
 def _new_spots(base: tuple[Spot, ...], head: tuple[Spot, ...]) -> list[Spot]:

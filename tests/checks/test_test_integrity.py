@@ -346,6 +346,48 @@ def test_an_assertion_moved_into_a_helper_still_counts() -> None:
     assert scan(change("tests/test_page.py", base, head)) == []
 
 
+def test_asserts_on_a_value_s_parts_replaced_by_one_equality_on_the_whole_are_not_a_loss() -> None:
+    base = """
+    def test_capabilities(client):
+        caps = client.server_capabilities
+        assert caps is not None
+        assert caps.tools is not None
+        assert len(caps.prompts) > 0
+    """
+    whole = """
+    def test_capabilities(client):
+        assert client.server_capabilities == snapshot(Caps(tools=Tools(), prompts=[1]))
+    """
+    other = whole.replace("client.server_capabilities ==", "client.version ==")
+    partial = (
+        base.replace("        assert len(caps.prompts) > 0\n", "")
+        .replace(
+            "        assert caps.tools is not None\n", "        assert caps.tools == Tools()\n"
+        )
+        .replace("        assert caps is not None\n", "        assert client.status == 200\n")
+    )
+    raises_gone = """
+    def test_capabilities(client):
+        with pytest.raises(Closed):
+            client.ping()
+        caps = client.server_capabilities
+        assert caps.tools is not None
+    """
+    raises_head = """
+    def test_capabilities(client):
+        client.ping()
+        assert client.server_capabilities == Caps(tools=Tools())
+    """
+
+    def rules(b: str, h: str) -> list[str]:
+        return [f.rule for f in scan(change("tests/test_client.py", b, h))]
+
+    assert rules(base, whole) == []
+    assert rules(base, other) == ["assertion-removed"]
+    assert rules(base, partial) == ["assertion-removed"]
+    assert rules(raises_gone, raises_head) == ["assertion-removed"]
+
+
 def test_asserts_after_an_early_return_do_not_count() -> None:
     head = CALC.replace("    assert add(1, 2) == 3", "    return\n    assert add(1, 2) == 3")
 
