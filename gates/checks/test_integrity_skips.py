@@ -10,6 +10,7 @@ import ast
 from collections.abc import Iterator
 
 from gates.checks.test_integrity_forms import Spot, dotted, dump, last_name, short
+from gates.checks.test_integrity_platform import platform_condition
 
 Decorated = ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
 
@@ -35,7 +36,8 @@ def _marker(node: ast.expr) -> Spot | None:
     condition = ""
     if isinstance(node, ast.Call) and kind != "skip":
         given = node.args[:1] or [k.value for k in node.keywords if k.arg == "condition"]
-        condition = dump(given[0]) if given else ""
+        # The same platform written another way is the same condition.
+        condition = (platform_condition(given[0]) or dump(given[0])) if given else ""
     label = "@" + short(node)
     return Spot(f"{kind}|{condition}", label, node.lineno)
 

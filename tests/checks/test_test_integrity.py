@@ -327,6 +327,34 @@ def test_rewording_a_skip_reason_is_no_change() -> None:
     assert scan(change("tests/test_calc.py", base, head)) == []
 
 
+@pytest.mark.parametrize(
+    ("head_condition", "changed"),
+    [
+        ("WIN", False),
+        ("sys.platform == 'win32'", False),
+        ("sys.platform.startswith('win')", False),
+        ("os.name == 'nt'", False),
+        ("compat.IS_WINDOWS", False),
+        ("not WIN", True),
+        ("platform.system() != 'Windows'", True),
+        ("sys.platform == 'darwin'", True),
+        ("WIN and sys.version_info < (3, 9)", True),
+        ("CI", True),
+    ],
+)
+def test_a_platform_skip_rewritten_for_the_same_platform_is_no_change(
+    head_condition: str, changed: bool
+) -> None:
+    base = CALC.replace(
+        "def test_add():", "@pytest.mark.skipif(platform.system() == 'Windows')\ndef test_add():"
+    )
+    head = base.replace("platform.system() == 'Windows'", head_condition)
+
+    findings = scan(change("tests/test_calc.py", base, head))
+
+    assert [f.rule for f in findings] == (["test-skipped"] if changed else [])
+
+
 def test_an_assertion_moved_into_a_helper_still_counts() -> None:
     base = """
     def test_page(render):
