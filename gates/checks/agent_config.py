@@ -35,6 +35,7 @@ from gates.text import one_line, reveal_invisible
 AGENT_CONFIG_GLOBS = (
     # instructions
     "AGENTS.md",
+    "AGENT.md",
     "CLAUDE.md",
     "CLAUDE.local.md",
     "GEMINI.md",
@@ -49,6 +50,11 @@ AGENT_CONFIG_GLOBS = (
     ".github/chatmodes/**",
     ".claude/commands/**",
     ".claude/agents/**",
+    # skills: a SKILL.md an agent loads when its description fits the task, with the scripts
+    # and references it tells the agent to run or read (a package may ship one for its users)
+    "**/.agents/skills/**",
+    "**/.claude/skills/**",
+    ".github/skills/**",
     # MCP servers and agent settings
     ".mcp.json",
     ".vscode/mcp.json",
@@ -69,6 +75,10 @@ DEFAULT_ALLOWED_HOSTS = (
     "mcp.context7.com",
 )
 _REVIEW = "a human should read what it now tells agents to do"
+_REVIEW_SCRIPT = "a human should read what agents that load the skill will now run"
+# What an agent reads as prose: the text rules apply to these (and to dotted rules files with no
+# suffix, `.cursorrules`); a skill's scripts and data files are code, reviewed as such (the note).
+_TEXT_SUFFIXES = (".md", ".mdc", ".markdown", ".txt", ".rst")
 _MAX_DIFF_LINES = 20_000  # a bigger file is counted as replaced, not diffed line by line
 
 
@@ -78,6 +88,14 @@ def is_agent_config(path: str) -> bool:
 
 def is_json(path: str) -> bool:
     return path.lower().endswith(".json")
+
+
+def is_instruction_text(path: str) -> bool:
+    """Whether an agent file is prose the text rules judge: Markdown or text, or a dotted rules
+    file with no suffix. A skill's `scripts/x.py` is code: a `# TODO: skip the test` comment or a
+    fixture string there is not an order to the agent."""
+    name = path.lower().rsplit("/", 1)[-1]
+    return name.endswith(_TEXT_SUFFIXES) or (name.startswith(".") and "." not in name[1:])
 
 
 class AgentConfigGate(ChangeCheckGate):
@@ -177,6 +195,8 @@ def scan_file(
     hits = hidden_text(source)
     if is_json(path):
         return hits + scan_config(path, text, base_text, allowed)
+    if not is_instruction_text(path):
+        return []
     own = directives(text)
     lines = {hit.line for hit in own}
     # An injection on a line a directive already explains is the same sentence said twice.
@@ -211,10 +231,10 @@ def _finding(path: str, hit: Hit, where: str) -> Finding:
 
 
 def _what_changed(change: FileChange) -> str:
-    kind = "MCP/agent settings" if is_json(change.path) else "agent instructions"
+    kind, review = _kind(change.path)
     path = one_line(reveal_invisible(change.path), 200)
     if change.added:
-        return f"{path} added ({len(change.head_lines)} lines of {kind}); {_REVIEW}"
+        return f"{path} added ({len(change.head_lines)} lines of {kind}); {review}"
     if change.deleted:
         return f"{path} deleted ({len(change.base_lines)} lines of {kind} at base)"
     added, removed = _line_counts(change.base_lines, change.head_lines)
@@ -223,7 +243,15 @@ def _what_changed(change: FileChange) -> str:
         if change.base_path
         else ""
     )
-    return f"{path}{moved} changed: +{added} -{removed} lines of {kind}; {_REVIEW}"
+    return f"{path}{moved} changed: +{added} -{removed} lines of {kind}; {review}"
+
+
+def _kind(path: str) -> tuple[str, str]:
+    if is_json(path):
+        return "MCP/agent settings", _REVIEW
+    if is_instruction_text(path):
+        return "agent instructions", _REVIEW
+    return "an agent's script or data", _REVIEW_SCRIPT
 
 
 def _line_counts(base: Sequence[str], head: Sequence[str]) -> tuple[int, int]:
