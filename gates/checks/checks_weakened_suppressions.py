@@ -29,6 +29,7 @@ _MARKERS = (
     ("gates: ignore", re.compile(r"gates:\s*ignore(\[[^\]]*\])")),
 )
 
+_MAX_DIFF_LINES = 20_000
 Marker = tuple[str, str]  # (kind, codes as written, "" for a blanket marker)
 
 
@@ -103,9 +104,11 @@ def _file_delta(
     head_lines = (head or "").splitlines()
     before = markers_of(path, base)
     after = markers_of(path, head) if head is not None else []
-    kept_base, kept_head = _unchanged_lines(base_lines, head_lines)
     base_count = Counter(m for _, m in before)
     head_count = Counter(m for _, m in after)
+    if base_count == head_count:
+        return [], []  # most files: no diff needed
+    kept_base, kept_head = _unchanged_lines(base_lines, head_lines)
     added: list[tuple[int, Marker, str]] = []
     for marker in head_count:
         extra = head_count[marker] - base_count[marker]
@@ -123,7 +126,10 @@ def _file_delta(
 
 
 def _unchanged_lines(base: list[str], head: list[str]) -> tuple[set[int], set[int]]:
-    """1-based numbers of the lines the diff keeps, on each side."""
+    """1-based numbers of the lines the diff keeps, on each side (none for a file too big to
+    diff quickly: its markers are then taken in order)."""
+    if len(base) + len(head) > _MAX_DIFF_LINES:
+        return set(), set()
     matcher = difflib.SequenceMatcher(None, base, head, autojunk=False)
     kept_base: set[int] = set()
     kept_head: set[int] = set()
