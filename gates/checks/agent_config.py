@@ -16,6 +16,7 @@ reported, so editing one line of an old file does not blame the PR for the rest.
 from __future__ import annotations
 
 import difflib
+import functools
 from collections import Counter
 from collections.abc import Mapping, Sequence
 
@@ -24,7 +25,8 @@ from gates.checks.agent_config_mcp import scan_config
 from gates.checks.agent_config_text import directives, hidden_text, injections
 from gates.checks.base import Source
 from gates.checks.changes import ChangeCheckGate, FileChange
-from gates.gate import GateContext, GateError, GateOutcome, GateTraits, Option
+from gates.checks.redact import withholding_details
+from gates.gate import GateContext, GateOutcome, GateTraits, Option
 from gates.model import Finding, Stage
 from gates.paths import check_host_globs, matches
 from gates.sources import read_text
@@ -139,17 +141,10 @@ class AgentConfigGate(ChangeCheckGate):
     def run(self, ctx: GateContext) -> GateOutcome:
         """As a change check; with no base (a whole tree), every agent file's content is judged
         as if added, without the note. A crash names no detail: the files may hold secrets."""
-        try:
-            if ctx.diff.base is None or ctx.diff.all_changed:
-                return self._whole_tree(ctx)
-            return super().run(ctx)
-        except GateError:
-            raise
-        except Exception as exc:
-            raise GateError(
-                f"{self.name} crashed ({type(exc).__name__}); details withheld, they may hold "
-                "a secret"
-            ) from None
+        if ctx.diff.base is None or ctx.diff.all_changed:
+            return withholding_details(self.name, functools.partial(self._whole_tree, ctx))
+        run = functools.partial(ChangeCheckGate.run, self, ctx)
+        return withholding_details(self.name, run)
 
     def _whole_tree(self, ctx: GateContext) -> GateOutcome:
         changes = []

@@ -8,7 +8,8 @@ number could be brute-forced back to the number.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import functools
+from collections.abc import Callable, Mapping
 
 from gates.checks.base import Source, TextCheckGate
 from gates.gate import GateContext, GateError, GateOutcome
@@ -84,6 +85,18 @@ def sensitive_finding(
     )
 
 
+def withholding_details(name: str, run: Callable[[], GateOutcome]) -> GateOutcome:
+    """Run a gate whose input may hold secrets; a crash names only the exception's type."""
+    try:
+        return run()
+    except GateError:
+        raise
+    except Exception as exc:
+        raise GateError(
+            f"{name} crashed ({type(exc).__name__}); details withheld, they may hold a secret"
+        ) from None
+
+
 class SensitiveCheckGate(TextCheckGate):
     """A check whose input holds secrets: a crash must not carry a value into the report.
 
@@ -93,15 +106,7 @@ class SensitiveCheckGate(TextCheckGate):
     """
 
     def run(self, ctx: GateContext) -> GateOutcome:
-        try:
-            return super().run(ctx)
-        except GateError:
-            raise
-        except Exception as exc:
-            raise GateError(
-                f"{self.name} crashed ({type(exc).__name__}); details withheld, they may hold "
-                "a secret"
-            ) from None
+        return withholding_details(self.name, functools.partial(TextCheckGate.run, self, ctx))
 
     def scan(self, source: Source, options: Mapping[str, object]) -> list[Finding]:
         raise NotImplementedError
