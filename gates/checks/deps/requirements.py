@@ -92,13 +92,21 @@ def _resolve(manifest: str, include: str) -> str:
     return posixpath.normpath(posixpath.join(posixpath.dirname(manifest), include))
 
 
-def parse_setup_cfg(path: str, text: str) -> Parsed:
-    """`[options] install_requires` / `setup_requires` and `[options.extras_require]`."""
+def _read_ini(text: str, what: str) -> configparser.ConfigParser | Parsed:
+    """The file parsed as pip and setuptools read it, or a Parsed naming why it is not."""
     config = configparser.ConfigParser(interpolation=None, strict=False)
     try:
         config.read_string(text)
     except configparser.Error as exc:
-        return Parsed(problem=f"not valid setup.cfg syntax ({type(exc).__name__})")
+        return Parsed(problem=f"not valid {what} syntax ({type(exc).__name__})")
+    return config
+
+
+def parse_setup_cfg(path: str, text: str) -> Parsed:
+    """`[options] install_requires` / `setup_requires` and `[options.extras_require]`."""
+    config = _read_ini(text, "setup.cfg")
+    if isinstance(config, Parsed):
+        return config
     lines = split_lines(text)
     parsed = Parsed()
     for section, key in _setup_cfg_keys(config):
@@ -115,11 +123,9 @@ def parse_setup_cfg(path: str, text: str) -> Parsed:
 
 def parse_pip_config(path: str, text: str) -> Parsed:
     """pip.conf / pip.ini: `index-url`, `extra-index-url` and `find-links` of any section."""
-    config = configparser.ConfigParser(interpolation=None, strict=False)
-    try:
-        config.read_string(text)
-    except configparser.Error as exc:
-        return Parsed(problem=f"not valid pip configuration syntax ({type(exc).__name__})")
+    config = _read_ini(text, "pip configuration")
+    if isinstance(config, Parsed):
+        return config
     lines = split_lines(text)
     parsed = Parsed()
     for section in config.sections():
