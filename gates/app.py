@@ -40,12 +40,22 @@ from gates.errors import UsageError
 from gates.filters.baseline import Baseline, load_baseline, render_baseline, updated_baseline
 from gates.gate import Gate
 from gates.git import Git, Revisions, Worktree, repo_root, resolve_revisions
-from gates.judge import Judgement, Judging, RunJudging, finisher, judge_run
-from gates.model import STAGE_ORDER, DiffInfo, Finding, GateResult, Report, Severity
+from gates.judge import Judgement, Judging, RunJudging, judge_gates, judge_run
+from gates.model import (
+    STAGE_ORDER,
+    DiffInfo,
+    Finding,
+    GateResult,
+    Report,
+    Severity,
+    Stage,
+    Status,
+)
 from gates.passenv import patterns_from, selected, withheld
 from gates.plan import Planned, RunPaths, plan
 from gates.proc import scrubbed_env
-from gates.runner import Progress, RunSettings, ran_durations, run_planned
+from gates.progress import Progress
+from gates.runner import Ran, RunSettings, ran_durations, run_planned, skipped
 from gates.sources import read_lines
 
 REPORT_FILES = ("gates.json", "gates.sarif", "gates.md")
@@ -313,7 +323,6 @@ def prepare(
         config=config,
         scratch=scratch / "gates",
         env=tool_env,
-        finish=finisher(judging),
         cache=cache and replace(cache, environment=environment_digest(tool_env)),
         cache_root=caches,
         cache_env=tool_cache_env(caches, setup.root, "head"),
@@ -331,12 +340,44 @@ def prepare(
 def run_head(
     job: Job, progress: Progress, stop: threading.Event
 ) -> tuple[list[Planned], list[GateResult]]:
-    """The planned gates on the head, and their durations remembered for the next schedule."""
+    """The planned gates on the head, judged gate by gate (steps 1 to 6 of gates.judge), and
+    their durations remembered for the next schedule. Under `fail_fast` the stages run one
+    after another and a stage with a failed or errored gate skips the stages after it."""
     settings = job.settings
     planned = plan(job.registry, settings.config, settings.root, job.paths, job.only_gates)
-    results = run_planned(planned, settings, progress, stop)
-    store_durations(job.durations_log, ran_durations(results))
+    progress.planned([(p.gate.name, p.gate.stage) for p in planned])
+    ran: list[Ran] = []
+    results: list[GateResult] = []
+    for group in _batches(planned, settings.config.fail_fast):
+        why_not = _why_not_started(results, stop)
+        if why_not:
+            batch = [skipped(p, why_not) for p in group]
+            for one in batch:
+                progress.finished(one.ended)
+        else:
+            batch = run_planned(group, settings, progress, stop)
+        ran += batch
+        results += judge_gates(job.judging, batch)
+    store_durations(job.durations_log, ran_durations(ran))
     return planned, results
+
+
+def _batches(planned: Sequence[Planned], fail_fast: bool) -> list[list[Planned]]:
+    """Every gate at once; under `fail_fast`, stage by stage."""
+    if not fail_fast:
+        return [list(planned)] if planned else []
+    by_stage: dict[Stage, list[Planned]] = {}
+    for p in planned:
+        by_stage.setdefault(p.gate.stage, []).append(p)
+    return [by_stage[s] for s in STAGE_ORDER if s in by_stage]
+
+
+def _why_not_started(results: Sequence[GateResult], stop: threading.Event) -> str:
+    if stop.is_set():
+        return "not started: the run was interrupted"
+    if any(r.status in (Status.FAIL, Status.ERROR) for r in results):
+        return "not started: an earlier stage failed (fail_fast)"
+    return ""
 
 
 def run_compared_base(

@@ -20,7 +20,7 @@ from gates.cache import tool_cache_env
 from gates.diff import Diff
 from gates.gate import Gate, traits_of
 from gates.git import Git, Worktree
-from gates.judge import Judging, finisher
+from gates.judge import Judging, judge_gates
 from gates.model import GateResult
 from gates.plan import RunPaths, plan
 from gates.runner import NoProgress, RunSettings, run_planned
@@ -80,14 +80,13 @@ def run_base(git: Git, job: Job, only: Sequence[str], stop: threading.Event) -> 
             root=tree,
             diff=nothing_changed,
             scratch=scratch / "gates",
-            finish=finisher(base_judging),
             cache_env=tool_cache_env(head.cache_root, git.root, "base"),
             cache=head.cache and replace(head.cache, tree=git.tree_id(base_sha) or "", base=""),
         )
         base_paths = RunPaths(tuple(git.tracked_files(base_sha)), scope, job.paths.touched)
         planned = plan(job.registry, head.config, tree, base_paths, only)
         wanted = [p for p in planned if traits_of(p.gate).compare_base]
-        ran = run_planned(wanted, settings, NoProgress(), stop)
+        ran = judge_gates(base_judging, run_planned(wanted, settings, NoProgress(), stop))
     hits = tuple(r.name for r in ran if r.metrics.get("cache_hit"))
     note = f"compare mode: base {base_sha[:12]}, {len(hits)} of {len(ran)} gates from cache"
     return BaseRun({r.name: r for r in ran}, hits, note)

@@ -10,6 +10,11 @@ shared by the gates that use them and by the schedule, which must agree with the
 from __future__ import annotations
 
 import threading
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from concurrent.futures import Executor
 
 # Below this much text, starting worker processes costs an in-process check more than it
 # saves; from it on, the check spreads its files over worker processes on every core.
@@ -61,3 +66,17 @@ class SpareCores:
 
 # A gate run outside a runner (tests, a single gate) has no spare cores to borrow.
 NO_SPARE_CORES = SpareCores(0)
+
+
+@dataclass(frozen=True)
+class Shares:
+    """What of the machine a gate may use beside the gates running with it."""
+
+    # Worker processes for in-process checks with a lot to read: threads share one core (GIL).
+    pool: Executor | None = None
+    # Cores this gate may keep busy without crowding the gates beside it: a tool that can run
+    # in parallel (semgrep -j) is told this many, not the machine's count.
+    cpus: int = 1
+    # Cores the runner has nothing left to start on: a tool whose files can be checked in
+    # independent parts borrows them for its later parts (gates.tools.parts).
+    spare: SpareCores = field(default_factory=lambda: NO_SPARE_CORES)

@@ -14,13 +14,11 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from gates.cores import NO_SPARE_CORES, SpareCores
+from gates.cores import Shares
 from gates.model import Finding, MetricValue, Stage, Status, Table
 from gates.proc import ProcResult, run_process
 
 if TYPE_CHECKING:
-    from concurrent.futures import Executor
-
     from gates.diff import Diff
 
 
@@ -131,14 +129,8 @@ class GateContext:
     # whether or not it exists in this checkout: on the base the same list as on the head.
     touched: tuple[str, ...] = ()
     cancelled: Callable[[], bool] = lambda: False
-    # Worker processes for in-process checks with a lot to read: threads share one core (GIL).
-    pool: Executor | None = None
-    # Cores this gate may keep busy without crowding the gates beside it: a tool that can run
-    # in parallel (semgrep -j) is told this many, not the machine's count.
-    cpus: int = 1
-    # Cores the runner has nothing left to start on: a tool whose files can be checked in
-    # independent parts borrows them for its later parts (gates.tools.parts).
-    cores: SpareCores = NO_SPARE_CORES
+    # Worker processes, cores per tool and spare cores: what of the machine this gate may use.
+    shares: Shares = field(default_factory=Shares)
     # The gates cache directory when caching is on, else None: a gate that keeps a figure of
     # its own between runs (the coverage gate's base total) stores it under here.
     cache_dir: Path | None = None

@@ -3,8 +3,7 @@
 Gates only report what they found; everything that decides whether a finding counts happens
 here, in this order (each step names why it comes where it does):
 
-Per gate, as soon as it finishes (`judge_gate`; the runner calls it on the worker that ran the
-gate, so its time is the gate's and the live progress shows a judged status):
+Per gate (`judge_gate`), on the runner's raw outcomes (gates.runner.Ran):
 
 1. Snippets and renames: each finding gets the hash of the text it points at, and on the base
    side a renamed file's path becomes its head path. Both are part of the identity, so first.
@@ -20,7 +19,7 @@ gate, so its time is the gate's and the live progress shows a judged status):
    `new` key, else its `default_new` trait). A `"compare"` gate's findings stay undecided.
    A finding the gate marked itself (a coverage total) is kept as marked.
 
-Then the gate's status, for the live progress and `fail_fast`, by `status_of`.
+Then the gate's status by `status_of`: what `fail_fast` stops on.
 
 Per run (`judge_run`), once every gate finished and the base ran:
 
@@ -44,6 +43,7 @@ import dataclasses
 import datetime as dt
 import functools
 import hashlib
+import traceback
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -69,6 +69,7 @@ from gates.model import (
     decide_verdict,
     with_fingerprints,
 )
+from gates.runner import Ran
 from gates.sources import read_lines, snippet_hash
 
 Lines = Callable[[str], tuple[str, ...]]
@@ -90,18 +91,27 @@ class Judging:
     path_map: Mapping[str, str] = field(default_factory=dict)
 
 
-Finish = Callable[[Gate, GateConfig, GateOutcome], GateResult]
-
-
 # Stages whose findings a PR must not silence quietly with a marker of its own: code that should
 # never land unreviewed, and the checks a PR weakens to turn CI green. A marker the PR adds there
 # is announced, or refused under `safety_pr_suppressions = false` in the base's config.
 PR_REVIEWED_STAGES = frozenset({Stage.SAFETY, Stage.INTEGRITY})
 
 
-def finisher(judging: Judging) -> Finish:
-    """Steps 1 to 6 for the runner to apply to each gate's raw outcome."""
-    return functools.partial(judge_gate, judging)
+def judge_gates(judging: Judging, ran: Sequence[Ran]) -> list[GateResult]:
+    """Steps 1 to 6 for each gate, in plan order. A finding that trips the judging (a gate
+    that returned something that is not a Finding) makes that gate an error, not the run."""
+    return [_judged_or_error(judging, one) for one in ran]
+
+
+def _judged_or_error(judging: Judging, ran: Ran) -> GateResult:
+    gate, config = ran.planned.gate, ran.planned.config
+    try:
+        result = judge_gate(judging, gate, config, ran.outcome)
+    except Exception as exc:  # a gate's bug stays in that gate
+        tail = "".join(traceback.format_exception(exc)[-6:])
+        detail = f"gate crashed: {type(exc).__name__}: {exc}\n\n{tail}"
+        result = judge_gate(judging, gate, config, GateOutcome(status=Status.ERROR, detail=detail))
+    return dataclasses.replace(result, duration_s=ran.duration_s, started_s=ran.started_s)
 
 
 def judge_gate(

@@ -1,17 +1,14 @@
 """Execute planned gates: in parallel up to the core count, each within its time budget,
-failing closed.
+failing closed, and hand back each gate's raw outcome with its timings (`Ran`).
 
-A gate that raises, times out, or whose tool is missing becomes a `GateResult` with status
-`error`, the reason and the tail of its output; every other gate still runs. Gates run on daemon
-worker threads so a gate stuck in pure Python cannot keep the process alive after its deadline.
-Stages only wait for each other when `fail_fast` asks for it; the report groups by stage
-either way.
+A gate that raises, times out, or whose tool is missing ends with an `error` outcome, the
+reason and the tail of its output; every other gate still runs. Gates run on daemon worker
+threads so a gate stuck in pure Python cannot keep the process alive after its deadline.
 
 The runner knows nothing of findings: what runs on which files is decided by gates.plan, the
-order to start gates in by gates.schedule, and each raw outcome is handed to the judge's
-per-gate step (`RunSettings.finish`, gates.judge.finisher) on the worker that ran the gate, so
-the time that takes counts as the gate's. The runner imports neither gates.checks nor
-gates.tools: a gate's traits (gates.gate.GateTraits) are all it needs to know of one.
+order to start gates in by gates.schedule, and what the outcomes mean by gates.judge, after
+the run. It imports neither gates.checks nor gates.tools: a gate's traits
+(gates.gate.GateTraits) are all it needs to know of one.
 """
 
 from __future__ import annotations
@@ -26,68 +23,72 @@ import signal
 import threading
 import time
 import traceback
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
 
 from gates import schedule
 from gates.cache import ResultCache, cacheable
-from gates.config import Config, GateConfig
-from gates.cores import NO_SPARE_CORES, SpareCores
+from gates.config import Config
+from gates.cores import Shares, SpareCores
 from gates.diff import Diff
-from gates.gate import Gate, GateContext, GateError, GateOutcome, traits_of
+from gates.gate import GateContext, GateError, GateOutcome, traits_of
 from gates.memory import FEWER_COLLECTIONS
-from gates.model import STAGE_ORDER, GateResult, Stage, Status
+from gates.model import Status
 from gates.plan import Planned, candidates, python_bytes
+from gates.progress import Ended, NoProgress, Progress
 from gates.schedule import IN_PROCESS_TOOL
 
 __all__ = [
     "IN_PROCESS_TOOL",
     "WATCHDOG_GRACE_S",
-    "Finish",
     "NoProgress",
     "Planned",
     "Progress",
+    "Ran",
     "RunSettings",
     "cores_each",
     "critical_path_first",
     "estimated_seconds",
     "execute",
-    "finalize",
     "own_work_first",
     "own_work_is_big",
     "python_bytes",
     "ran_durations",
     "run_planned",
+    "skipped",
     "start_order",
     "worker_pool",
 ]
 
 WATCHDOG_GRACE_S = 10.0
 
-# The judge's per-gate step: a gate's raw outcome -> its result with marked findings.
-Finish = Callable[[Gate, GateConfig, GateOutcome], GateResult]
 
+@dataclass(frozen=True)
+class Ran:
+    """A planned gate as the runner leaves it: the gate's own outcome, or an `error` or
+    `skipped` one saying why there is none, and when it ran."""
 
-class Progress(Protocol):
-    """Told when gates start and finish, so the terminal can show live state."""
+    planned: Planned
+    outcome: GateOutcome
+    duration_s: float = 0.0
+    started_s: float | None = None  # seconds from the run's start; None: it never started
 
-    def planned(self, gates: Sequence[tuple[str, Stage]]) -> None: ...
-    def started(self, name: str) -> None: ...
-    def finished(self, result: GateResult) -> None: ...
+    @property
+    def name(self) -> str:
+        return self.planned.gate.name
 
+    @property
+    def cached(self) -> bool:
+        return self.outcome.metrics.get("cache_hit") is True
 
-class NoProgress:
-    def planned(self, gates: Sequence[tuple[str, Stage]]) -> None:
-        pass
-
-    def started(self, name: str) -> None:
-        pass
-
-    def finished(self, result: GateResult) -> None:
-        pass
+    @property
+    def ended(self) -> Ended:
+        state = (
+            self.outcome.status if self.outcome.status in (Status.ERROR, Status.SKIPPED) else None
+        )
+        return Ended(self.name, state, self.duration_s, self.cached)
 
 
 @dataclass(frozen=True)
@@ -99,7 +100,6 @@ class RunSettings:
     config: Config
     scratch: Path
     env: Mapping[str, str]
-    finish: Finish
     cache: ResultCache | None = None  # None: nothing is reused or stored (e.g. a dirty tree)
     cache_root: Path = Path(".gates-cache")  # also holds the tools' own caches (ruff, mypy)
     # The tools' own caches (RUFF_CACHE_DIR, MYPY_CACHE_DIR), for the tools that use them only.
@@ -157,27 +157,14 @@ def _as_planned(
     return [group[position[id(c)]] for c in order]
 
 
-def finalize(
-    planned: Planned, outcome: GateOutcome, settings: RunSettings, started: float
-) -> GateResult:
-    """Hand a raw outcome to the judge's per-gate step. The duration runs from `started`
-    (time.monotonic()) to the end of that step: the worker is busy with it."""
-    result = settings.finish(planned.gate, planned.config, outcome)
-    return dataclasses.replace(result, duration_s=round(time.monotonic() - started, 3))
+def failed(reason: str, tail: str = "") -> GateOutcome:
+    """The outcome of a gate that could not give one: it crashed, timed out, was interrupted."""
+    return GateOutcome(status=Status.ERROR, detail=reason if not tail else f"{reason}\n\n{tail}")
 
 
-def error_result(
-    planned: Planned, reason: str, tail: str = "", duration: float = 0.0
-) -> GateResult:
-    detail = reason if not tail else f"{reason}\n\n{tail}"
-    return GateResult(
-        name=planned.gate.name,
-        stage=planned.gate.stage,
-        status=Status.ERROR,
-        duration_s=round(duration, 3),
-        detail=detail,
-        fail_on=planned.config.fail_on,
-    )
+def skipped(planned: Planned, reason: str) -> Ran:
+    """A planned gate that will not start (an earlier stage failed, the run was interrupted)."""
+    return Ran(planned, GateOutcome(status=Status.SKIPPED, detail=reason))
 
 
 class _Task:
@@ -187,13 +174,8 @@ class _Task:
         self.started_at: float | None = None
 
 
-def execute(
-    task: _Task,
-    settings: RunSettings,
-    pool: Executor | None = None,
-    cpus: int = 1,
-    cores: SpareCores = NO_SPARE_CORES,
-) -> GateResult:
+def execute(task: _Task, settings: RunSettings, shares: Shares) -> GateOutcome:
+    """Run one gate (or take its outcome from the cache); whatever goes wrong is its error."""
     planned = task.planned
     scratch = settings.scratch / planned.gate.name
     scratch.mkdir(parents=True, exist_ok=True)
@@ -211,21 +193,16 @@ def execute(
         cache_env=settings.cache_env,
         new_mode=settings.config.new,
         cancelled=task.cancel.is_set,
-        pool=pool,
-        cpus=cpus,
-        cores=cores,
+        shares=shares,
         cache_dir=settings.cache_root if settings.cache is not None else None,
     )
-    started = time.monotonic()
     try:
-        outcome = _outcome(planned, settings, ctx)
-        return finalize(planned, outcome, settings, started)
+        return _outcome(planned, settings, ctx)
     except GateError as exc:
-        return error_result(planned, str(exc), exc.output_tail, time.monotonic() - started)
-    except Exception as exc:  # a bug in a gate, or in finishing its findings, stays in that gate
+        return failed(str(exc), exc.output_tail)
+    except Exception as exc:  # a bug in a gate stays in that gate
         tail = "".join(traceback.format_exception(exc)[-6:])
-        reason = f"gate crashed: {type(exc).__name__}: {exc}"
-        return error_result(planned, reason, tail, time.monotonic() - started)
+        return failed(f"gate crashed: {type(exc).__name__}: {exc}", tail)
 
 
 def _outcome(planned: Planned, settings: RunSettings, ctx: GateContext) -> GateOutcome:
@@ -248,57 +225,19 @@ def run_planned(
     settings: RunSettings,
     progress: Progress,
     stop: threading.Event,
-) -> list[GateResult]:
-    """Run every planned gate; the result list is in plan order, whatever finished first."""
-    progress.planned([(p.gate.name, p.gate.stage) for p in planned])
-    groups = _groups(planned, settings.config.fail_fast)
-    results: dict[str, GateResult] = {}
-    failed_stage = False
-    for group in groups:
-        if failed_stage or stop.is_set():
-            reason = (
-                "not started: the run was interrupted"
-                if stop.is_set()
-                else ("not started: an earlier stage failed (fail_fast)")
-            )
-            for p in group:
-                results[p.gate.name] = _skipped(p, reason)
-                progress.finished(results[p.gate.name])
-            continue
-        with worker_pool(settings.config.jobs) as pool:
-            results.update(_run_group(group, settings, progress, stop, pool))
-        failed_stage = settings.config.fail_fast and any(
-            results[p.gate.name].status in (Status.FAIL, Status.ERROR) for p in group
-        )
-    return [results[p.gate.name] for p in planned]
+) -> list[Ran]:
+    """Run every planned gate at once, up to `jobs` at a time; in plan order, whatever
+    finished first. Gates not started when `stop` is set are errors, as are those it cut off."""
+    if not planned:
+        return []
+    with worker_pool(settings.config.jobs) as pool:
+        ran = _run_group(planned, settings, progress, stop, pool)
+    return [ran[p.gate.name] for p in planned]
 
 
-def _skipped(planned: Planned, reason: str) -> GateResult:
-    return GateResult(
-        name=planned.gate.name,
-        stage=planned.gate.stage,
-        status=Status.SKIPPED,
-        detail=reason,
-        fail_on=planned.config.fail_on,
-    )
-
-
-def _groups(planned: Sequence[Planned], fail_fast: bool) -> list[list[Planned]]:
-    if not fail_fast:
-        return [list(planned)] if planned else []
-    by_stage: dict[Stage, list[Planned]] = {}
-    for p in planned:
-        by_stage.setdefault(p.gate.stage, []).append(p)
-    return [by_stage[s] for s in STAGE_ORDER if s in by_stage]
-
-
-def ran_durations(results: Sequence[GateResult]) -> dict[str, float]:
+def ran_durations(ran: Sequence[Ran]) -> dict[str, float]:
     """What to remember for the next run's schedule: gates that ran their tools to the end."""
-    return {
-        r.name: r.duration_s
-        for r in results
-        if r.status in (Status.PASS, Status.FAIL) and not r.metrics.get("cache_hit")
-    }
+    return {r.name: r.duration_s for r in ran if r.outcome.status is None and not r.cached}
 
 
 @contextlib.contextmanager
@@ -331,11 +270,11 @@ def _run_group(
     progress: Progress,
     stop: threading.Event,
     pool: Executor,
-) -> dict[str, GateResult]:
+) -> dict[str, Ran]:
     order = start_order(group, settings.durations, settings.root)
-    done: queue.Queue[tuple[_Task, GateResult]] = queue.Queue()
+    done: queue.Queue[Ran] = queue.Queue()
     jobs = settings.config.jobs or max(2, os.cpu_count() or 2)
-    shares = _Shares(pool, cores_each(order, jobs), SpareCores(jobs))
+    shares = Shares(pool, cores_each(order, jobs), SpareCores(jobs))
     tasks = [_Task(planned) for planned in order]
     todo: queue.Queue[_Task] = queue.Queue()
     for task in tasks:
@@ -344,42 +283,42 @@ def _run_group(
         worker = threading.Thread(
             target=_worker, args=(todo, done, settings, progress, shares), daemon=True
         )
-        shares.cores.worker_started()  # before it runs: no gate may borrow its core meanwhile
+        shares.spare.worker_started()  # before it runs: no gate may borrow its core meanwhile
         worker.start()
-    results: dict[str, GateResult] = {}
-    while len(results) < len(tasks):
-        try:
-            task, result = done.get(timeout=0.2)
-            if stop.is_set() and result.status is not Status.ERROR:
-                # Its tools were killed by the interrupt: whatever it returned proves nothing.
-                result = error_result(
-                    task.planned, "interrupted before the gate finished", duration=result.duration_s
-                )
-            if task.planned.gate.name not in results:
-                results[task.planned.gate.name] = _stamped(result, task, settings)
-                progress.finished(result)
-        except queue.Empty:
-            pass
+    ran: dict[str, Ran] = {}
+    while len(ran) < len(tasks):
+        with contextlib.suppress(queue.Empty):
+            _record(ran, _cut_off(done.get(timeout=0.2), stop), progress)
         for task in tasks:
-            name = task.planned.gate.name
-            if name in results:
-                continue
-            reason = _overdue(task, stop)
+            reason = None if task.planned.gate.name in ran else _overdue(task, stop)
             if reason:
                 task.cancel.set()
                 elapsed = time.monotonic() - (task.started_at or time.monotonic())
-                results[name] = error_result(task.planned, reason, duration=elapsed)
-                progress.finished(results[name])
+                _record(ran, _timed(task, settings, failed(reason), elapsed), progress)
     for task in tasks:
         task.cancel.set()
-    return results
+    return ran
 
 
-def _stamped(result: GateResult, task: _Task, settings: RunSettings) -> GateResult:
-    if task.started_at is None:
-        return result
-    offset = max(0.0, task.started_at - settings.run_started)
-    return dataclasses.replace(result, started_s=round(offset, 3))
+def _record(ran: dict[str, Ran], one: Ran, progress: Progress) -> None:
+    """The first word on a gate stands (a watchdog's error beats a late outcome)."""
+    if one.name not in ran:
+        ran[one.name] = one
+        progress.finished(one.ended)
+
+
+def _cut_off(one: Ran, stop: threading.Event) -> Ran:
+    """After an interrupt a gate's tools were killed: whatever it returned proves nothing."""
+    if stop.is_set() and one.outcome.status is not Status.ERROR:
+        return dataclasses.replace(one, outcome=failed("interrupted before the gate finished"))
+    return one
+
+
+def _timed(task: _Task, settings: RunSettings, outcome: GateOutcome, duration: float) -> Ran:
+    started = None
+    if task.started_at is not None:
+        started = round(max(0.0, task.started_at - settings.run_started), 3)
+    return Ran(task.planned, outcome, round(duration, 3), started)
 
 
 def _overdue(task: _Task, stop: threading.Event) -> str | None:
@@ -393,21 +332,12 @@ def _overdue(task: _Task, stop: threading.Event) -> str | None:
     return None
 
 
-@dataclass(frozen=True)
-class _Shares:
-    """What the gates of one group share: worker processes, cores per tool, spare cores."""
-
-    pool: Executor
-    cpus: int
-    cores: SpareCores
-
-
 def _worker(
     todo: queue.Queue[_Task],
-    done: queue.Queue[tuple[_Task, GateResult]],
+    done: queue.Queue[Ran],
     settings: RunSettings,
     progress: Progress,
-    shares: _Shares,
+    shares: Shares,
 ) -> None:
     try:
         while True:
@@ -420,9 +350,9 @@ def _worker(
             task.started_at = time.monotonic()
             try:
                 progress.started(task.planned.gate.name)
-                result = execute(task, settings, shares.pool, shares.cpus, shares.cores)
+                outcome = execute(task, settings, shares)
             except Exception as exc:  # a worker that dies leaves the run waiting for the watchdog
-                result = error_result(task.planned, f"gates could not run this gate: {exc}")
-            done.put((task, result))
+                outcome = failed(f"gates could not run this gate: {exc}")
+            done.put(_timed(task, settings, outcome, time.monotonic() - task.started_at))
     finally:
-        shares.cores.worker_stopped()  # nothing left to start: its core may be lent
+        shares.spare.worker_stopped()  # nothing left to start: its core may be lent

@@ -16,6 +16,7 @@ from gates.model import (
     Status,
     Verdict,
 )
+from gates.progress import Ended
 from gates.reporters.markdown import render_markdown
 from gates.reporters.sarif import artifact_uri, report_to_sarif
 from gates.reporters.terminal import PlainProgress, render_text
@@ -93,7 +94,7 @@ def test_a_finding_without_a_line_has_no_double_space() -> None:
 def test_terminal_progress_shows_no_counts_and_the_end_counts_after_the_merge() -> None:
     report = _report("m", count=3)
     stream = io.StringIO()
-    PlainProgress(stream).finished(report.gates[0])
+    PlainProgress(stream).finished(Ended(report.gates[0].name, None, 0.0))
     assert stream.getvalue().strip() == "done    g (0.0s)"  # counts are judged after the merge
     merged = dataclasses.replace(report.gates[0], metrics={DUPLICATES_MERGED: 2})
     text = render_text(dataclasses.replace(report, gates=(merged,)))

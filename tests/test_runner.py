@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import threading
 import time
@@ -11,23 +12,27 @@ from typing import ClassVar
 import pytest
 from conftest import Repo
 
-import gates.runner as runner_module
 from gates.app import RunOutcome, RunRequest, run
 from gates.cache import durations_path, load_durations
 from gates.checks.base import POOL_MIN_BYTES
-from gates.config import GateConfig
+from gates.config import Config, GateConfig
+from gates.diff import Diff
 from gates.gate import GateContext, GateOutcome, Option, Scope
-from gates.model import Stage, Status
+from gates.git import Revisions
+from gates.judge import Judging, judge_gates
+from gates.model import STAGE_ORDER, Finding, Severity, Stage, Status
 from gates.registry import REGISTRY
 from gates.runner import (
     NoProgress,
     Planned,
+    RunSettings,
     cores_each,
     critical_path_first,
     estimated_seconds,
     own_work_first,
     own_work_is_big,
     python_bytes,
+    run_planned,
 )
 from gates.tools.parts import run_in_parts
 
@@ -259,19 +264,62 @@ def test_tools_share_the_cores_evenly(monkeypatch: pytest.MonkeyPatch) -> None:
     assert cores_each(tools, 2) == 4  # two slots
 
 
-def test_a_gates_duration_counts_finishing_its_findings(
-    repo: Repo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+class _Finds(_Timed):
+    """Reports one error on line 1 of `a.py`."""
+
+    def __init__(self, name: str, stage: Stage) -> None:
+        super().__init__(name, 0.0, 60)
+        self.stage = stage
+
+    def run(self, ctx: GateContext) -> GateOutcome:
+        return GateOutcome([Finding(self.name, "t", "boom", Severity.ERROR, "a.py", "bad", 1)])
+
+
+def test_the_runner_hands_back_raw_outcomes_that_only_the_judge_marks(
+    repo: Repo, tmp_path: Path
 ) -> None:
-    real = runner_module.finalize
+    repo.write("a.py", "x = 1\n")
+    repo.commit()
+    gate = _Finds("g", Stage.QUALITY)
+    gate_config = GateConfig(True, (), (), 60.0, "error", {})
+    config = Config(source="defaults", stages=STAGE_ORDER, fail_fast=False, exclude=(),
+                    python="python3", new="lines", jobs=1, output_dir="out",
+                    safety_pr_suppressions=True, gates={"g": gate_config})  # fmt: skip
+    settings = RunSettings(repo.path, Diff(Revisions(None, "h" * 40, None, ""), all_changed=True),
+                           config, tmp_path / "scratch", {})  # fmt: skip
+    [ran] = run_planned([Planned(gate, config.gate("g"), ("a.py",))], settings,  # type: ignore[arg-type]
+                        NoProgress(), threading.Event())  # fmt: skip
+    [raw] = ran.outcome.findings
+    assert raw.fingerprint == "" and raw.new is None and ran.outcome.status is None
+    assert ran.duration_s >= 0 and ran.started_s is not None
+    judging = Judging(repo.path, settings.diff, config, dt.date(2026, 1, 1))
+    [result] = judge_gates(judging, [ran])
+    assert result.status is Status.FAIL and result.findings[0].new is True
+    assert result.findings[0].fingerprint and result.duration_s == ran.duration_s
 
-    def slow_finalize(*args: object) -> object:
-        time.sleep(0.3)  # as 16k findings' fingerprints and suppression lookups take
-        return real(*args)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(runner_module, "finalize", slow_finalize)
-    outcome = _run_two_jobs(repo, tmp_path, {"quick": _Timed("quick", 0.0, 60)})
-    [result] = outcome.report.gates
-    assert result.status is Status.PASS and result.duration_s >= 0.3
+def _fail_fast_run(repo: Repo, fail_fast: bool, marker: str = "") -> dict[str, Status]:
+    repo.write("pyproject.toml", f"[tool.gates]\nfail_fast = {str(fail_fast).lower()}\n")
+    repo.write("a.py", f"x = 1{marker}\n")
+    repo.commit()
+    registry = {
+        "unsafe": _Finds("unsafe", Stage.SAFETY),
+        "lint": _Timed("lint", 0.0, 60),
+    }
+    request = RunRequest(path=repo.path, env={"GATES_NO_CACHE": "1"})
+    outcome = run(request, registry, NoProgress(), threading.Event())  # type: ignore[arg-type]
+    return {g.name: g.status for g in outcome.report.gates}
+
+
+def test_fail_fast_skips_the_stages_after_one_that_failed(repo: Repo) -> None:
+    assert _fail_fast_run(repo, True) == {"unsafe": Status.FAIL, "lint": Status.SKIPPED}
+    assert _fail_fast_run(repo, False) == {"unsafe": Status.FAIL, "lint": Status.PASS}
+
+
+def test_fail_fast_stops_on_the_judged_status_not_the_raw_outcome(repo: Repo) -> None:
+    """The raw finding would fail; an inline suppression (judging step 3) makes it pass."""
+    marker = "  # gates: ignore[boom] -- checked by hand"
+    assert _fail_fast_run(repo, True, marker) == {"unsafe": Status.PASS, "lint": Status.PASS}
 
 
 class _Malformed(_Timed):

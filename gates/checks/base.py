@@ -70,9 +70,9 @@ class TextCheckGate:
 
     def run(self, ctx: GateContext) -> GateOutcome:
         wanted = [rel for rel in ctx.files if self.wants(rel)]
-        sizes = [head_bytes(ctx.root, rel) or 0 for rel in wanted] if ctx.pool else []
-        if ctx.pool is not None and _worth_workers(sum(sizes)):
-            done = _scan_in_pool(self, ctx, ctx.pool, list(zip(wanted, sizes, strict=True)))
+        sizes = [head_bytes(ctx.root, rel) or 0 for rel in wanted] if ctx.shares.pool else []
+        if ctx.shares.pool is not None and _worth_workers(sum(sizes)):
+            done = _scan_in_pool(self, ctx, ctx.shares.pool, list(zip(wanted, sizes, strict=True)))
         else:
             done = scan_files(self, ctx.root, wanted, ctx.options, ctx.cancelled)
         return GateOutcome(

@@ -264,7 +264,8 @@ _LINE_NEUTRAL_LOOKS = ("(?!\\w)", "(?<!\\w)")
 
 def _no_vendor_token(text: str, lines: tuple[str, ...]) -> bool:
     """Whether no line can match a vendor pattern, decided by searching the whole text once per
-    pattern instead of every line (1.8 s -> 0.4 s on sqlalchemy, whose files hold none).
+    pattern instead of every line: most files hold no vendor token, and one search of the whole
+    text costs a fraction of one search per line.
 
     Only where the two agree: patterns that match within a line (a CR left at a line's end is
     then one more character no match needs) and no line past the cap (searched cut short).

@@ -2,11 +2,10 @@
 
 On a terminal, progress is one live rich table that clears when the run ends; elsewhere (CI
 logs, a pipe) it is one plain line per event. Progress says only what is final when it is
-said: a gate is queued, running, done, errored or skipped, and how long it took. Its counts
-and pass/fail are not, because they are decided after every gate has finished (findings of
-several tools on one problem are merged, compare mode re-marks what is new): the live table
-used to show `bandit fail 3 new / 5` where the report said `bandit PASS 1/3, 2 merged`. Those
-are shown once, in the final table.
+said (gates.progress.Ended): a gate is queued, running, done, errored or skipped, and how long
+it took. Its counts and pass/fail are shown once, in the final table: they are decided after
+every gate has finished (several tools' findings on one problem merge, compare mode re-marks
+what is new), and a live `fail` the report then calls a pass would be a contradiction.
 
 Colour follows NO_COLOR (wins) and FORCE_COLOR, else whether stdout is a terminal; without
 colour the output is plain text with no escape sequences. Under GitHub Actions each gate's
@@ -26,6 +25,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TextIO
 
 from gates.model import DUPLICATES_MERGED, Finding, GateResult, Report, Stage, Status, Verdict
+from gates.progress import Ended, NoProgress
 from gates.reporters.headline import headline_metrics
 from gates.reporters.hints import fix_hints
 from gates.text import escape_workflow_data, one_line, reveal_invisible
@@ -115,25 +115,17 @@ def plural(count: int, word: str) -> str:
     return f"{count} {word}" if count == 1 else f"{count} {word}s"
 
 
-def _time(result: GateResult) -> str:
+def _cached(result: GateResult) -> bool:
+    return result.metrics.get("cache_hit") is True
+
+
+def _time(cached: bool, duration_s: float) -> str:
     """`cached` for an outcome from the result cache (its time is not this run's), else seconds."""
-    return "cached" if result.metrics.get("cache_hit") is True else f"{result.duration_s:.1f}s"
+    return "cached" if cached else f"{duration_s:.1f}s"
 
 
-class QuietProgress:
+class QuietProgress(NoProgress):
     """No progress at all (`-q`, `--no-progress`)."""
-
-    def planned(self, gates: Sequence[tuple[str, Stage]]) -> None:
-        pass
-
-    def started(self, name: str) -> None:
-        pass
-
-    def finished(self, result: GateResult) -> None:
-        pass
-
-    def close(self) -> None:
-        pass
 
 
 class PlainProgress:
@@ -151,8 +143,8 @@ class PlainProgress:
     def started(self, name: str) -> None:
         self._say(f"  … {name} started")
 
-    def finished(self, result: GateResult) -> None:
-        self._say(f"  {_state(result)[0]:7} {result.name} ({_time(result)})")
+    def finished(self, ended: Ended) -> None:
+        self._say(f"  {_state(ended)[0]:7} {ended.name} ({_time(ended.cached, ended.duration_s)})")
 
     def close(self) -> None:
         pass
@@ -162,11 +154,11 @@ class PlainProgress:
             print(_safe(line), file=self.stream, flush=True)
 
 
-def _state(result: GateResult) -> tuple[str, str]:
+def _state(ended: Ended) -> tuple[str, str]:
     """A finished gate's state word and style: only what the final report cannot change."""
-    if result.status is Status.ERROR:
+    if ended.state is Status.ERROR:
         return "error", "bold magenta"
-    if result.status is Status.SKIPPED:
+    if ended.state is Status.SKIPPED:
         return "skipped", "dim"
     return "done", "cyan"
 
@@ -199,7 +191,7 @@ class LiveProgress:
         with self._lock:
             for name, (stage, state, started, result) in self._rows.items():
                 if result is not None:
-                    elapsed = _time(result)
+                    elapsed = _time(result.cached, result.duration_s)
                 else:
                     elapsed = f"{now - started:.1f}s" if started else ""
                 table.add_row(stage, Text(_safe(name)), Text(state[0], style=state[1]), elapsed)
@@ -218,10 +210,10 @@ class LiveProgress:
         with self._lock:
             self._rows[name][1:3] = [("running", "yellow"), time.monotonic()]
 
-    def finished(self, result: GateResult) -> None:
+    def finished(self, ended: Ended) -> None:
         with self._lock:
-            self._rows[result.name][1] = _state(result)
-            self._rows[result.name][3] = result
+            self._rows[ended.name][1] = _state(ended)
+            self._rows[ended.name][3] = ended
 
     def close(self) -> None:
         self._stop.set()
@@ -321,7 +313,7 @@ def _table(report: Report, out: _Lines) -> None:
             f"  {g.stage.value:9} {_safe(g.name):{width}} ",
             (f"{_STATUS_WORD[g.status]:6}", _STATUS_STYLE[g.status]),
             (f" {g.blocking_count:>8}", "bold red" if g.blocking_count else ""),
-            f" {f'{g.new_count}/{len(g.findings)}':>9} {_time(g):>7}",
+            f" {f'{g.new_count}/{len(g.findings)}':>9} {_time(_cached(g), g.duration_s):>7}",
             (f"  {notes}" if notes else "", "dim"),
         )
 

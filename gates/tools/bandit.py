@@ -146,7 +146,7 @@ class BanditGate:
     tool = "bandit"
     scope = Scope.CHANGED
     description = "bandit security linter on the changed Python files"
-    default_timeout_s = 600.0  # 57 s on sqlalchemy beside semgrep on two cores
+    default_timeout_s = 600.0  # a large project takes about a minute beside semgrep
     # Each file is judged alone: parts spread over the cores other gates leave free.
     traits = GateTraits(cost_model=(0.3, 2.3), runs_in_parts=True)
     default_fail_on = "warning"

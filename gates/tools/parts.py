@@ -66,18 +66,18 @@ def run_in_parts(
     `cancelled`), and its exception is raised once every borrowed core is given back.
     """
     smallest = MIN_PART_BYTES if min_part_bytes is None else min_part_bytes
-    parts = _Parts(ctx.root, files, ctx.cores.total, smallest)
+    parts = _Parts(ctx.root, files, ctx.shares.spare.total, smallest)
     failed = threading.Event()
     part_ctx = dataclasses.replace(ctx, cancelled=lambda: failed.is_set() or ctx.cancelled())
     results: dict[int, T] = {}
     running: dict[Future[T], tuple[int, bool]] = {}  # future -> (first file, on a lent core)
     error: BaseException | None = None
     own_core_busy = False  # the core of the worker that runs this gate
-    with ThreadPoolExecutor(max_workers=max(1, ctx.cores.total)) as threads:
+    with ThreadPoolExecutor(max_workers=max(1, ctx.shares.spare.total)) as threads:
         while running or (parts and error is None):
             while parts and error is None:
                 lent = own_core_busy
-                if lent and not ctx.cores.try_borrow():
+                if lent and not ctx.shares.spare.try_borrow():
                     break
                 own_core_busy = True
                 start, part = parts.take()
@@ -86,7 +86,7 @@ def run_in_parts(
             for future in done:
                 start, lent = running.pop(future)
                 if lent:
-                    ctx.cores.give_back()
+                    ctx.shares.spare.give_back()
                 else:
                     own_core_busy = False
                 if future.exception() is not None and error is None:

@@ -49,7 +49,7 @@ NO_TESTS = 5
 # The tests import the project and pytest rewrites them: each would leave a `__pycache__` in the
 # checkout (a dirty tree, files a later step may commit or upload). Not redirected with
 # PYTHONPYCACHEPREFIX: that also ignores the installed packages' bytecode, and a cold run then
-# compiled pytest, coverage and every dependency again (flask: the gate took 5.1 -> 8.6 s).
+# compiles pytest, coverage and every dependency again, which can double the gate's time.
 _NO_BYTECODE = {"PYTHONDONTWRITEBYTECODE": "1"}
 # Floor for `coverage combine/json` when the tests used up the budget; the runner's watchdog
 # allows a few seconds past `timeout_s`, so the reports still fit.

@@ -276,7 +276,7 @@ def _jobs(ctx: GateContext) -> list[str]:
     args = [str(a) for a in ctx.options.get("args", [])]  # type: ignore[attr-defined]
     if any(a in ("-j", "--jobs") or a.startswith("--jobs=") for a in args):
         return []
-    return ["--jobs", str(ctx.cpus)]
+    return ["--jobs", str(ctx.shares.cpus)]
 
 
 def _fatal_reason(stdout: str) -> str:

@@ -12,6 +12,7 @@ from sample_gates import CrashesOnNumbers, WhereScanned
 
 import gates.checks.base as base
 from gates.checks.base import TextCheckGate
+from gates.cores import Shares
 from gates.gate import GateContext, GateError
 from gates.registry import REGISTRY
 from gates.runner import worker_pool
@@ -36,7 +37,7 @@ def _context(root: Path, files: tuple[str, ...], pool: object = None) -> GateCon
         scratch=root,
         timeout_s=60,
         env={},
-        pool=pool,  # type: ignore[arg-type]
+        shares=Shares(pool=pool),  # type: ignore[arg-type]
     )
 
 

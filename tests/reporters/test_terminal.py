@@ -11,6 +11,7 @@ import pytest
 from sample_pr import four_file_pr
 
 from gates.model import Finding, GateResult, Severity, Stage, Status, Suppression
+from gates.progress import Ended
 from gates.reporters.terminal import (
     NORMAL,
     QUIET,
@@ -138,17 +139,16 @@ def test_untrusted_text_cannot_reach_the_terminal_as_control_or_markup() -> None
 
 
 def test_progress_never_says_what_the_end_can_contradict() -> None:
-    """bandit FAILs alone, then its findings merge into semgrep's and it passes: progress
-    said neither, as the live table once said `fail 3 new / 5`."""
-    before = GateResult("bandit", Stage.SECURITY, Status.FAIL, four_file_pr().gates[3].findings)
+    """bandit's raw outcome FAILs alone, then its findings merge into semgrep's and it passes:
+    progress is told only that it ended (gates.progress.Ended has no findings or verdict)."""
     stream = io.StringIO()
-    PlainProgress(stream).finished(before)
+    PlainProgress(stream).finished(Ended("bandit", None, 0.0))
     assert stream.getvalue() == "  done    bandit (0.0s)\n"
-    cached = dataclasses.replace(before, metrics={"cache_hit": True})
-    errored = dataclasses.replace(before, status=Status.ERROR, duration_s=2.0)
+    cached = Ended("bandit", None, 0.0, cached=True)
+    errored = Ended("bandit", Status.ERROR, 2.0)
     stream = io.StringIO()
-    for result in (cached, errored):
-        PlainProgress(stream).finished(result)
+    for ended in (cached, errored):
+        PlainProgress(stream).finished(ended)
     assert stream.getvalue() == "  done    bandit (cached)\n  error   bandit (2.0s)\n"
 
 
@@ -157,11 +157,9 @@ def test_the_live_table_clears_itself_and_shows_no_counts() -> None:
     live = LiveProgress(stream, color=False)
     live.planned([("bandit", Stage.SECURITY), ("ruff", Stage.QUALITY)])
     live.started("bandit")
-    live.finished(
-        GateResult("bandit", Stage.SECURITY, Status.FAIL, four_file_pr().gates[3].findings)
-    )
+    live.finished(Ended("bandit", None, 1.5))
     table = _render(live)
-    assert "done" in table and "queued" in table
+    assert "done" in table and "queued" in table and "1.5s" in table
     assert "new" not in table and "fail" not in table.lower()
     live.close()
     tail = stream.getvalue()[-200:]

@@ -12,7 +12,7 @@ import pytest
 from conftest import Repo
 
 from gates.app import RunRequest, run
-from gates.cores import NO_SPARE_CORES, SpareCores
+from gates.cores import NO_SPARE_CORES, Shares, SpareCores
 from gates.diff import Diff
 from gates.gate import GateContext, GateError
 from gates.git import Revisions
@@ -149,7 +149,7 @@ def _context(repo: Repo, files: tuple[str, ...], cores: SpareCores) -> GateConte
         scratch=repo.path / ".scratch",
         timeout_s=120.0,
         env=dict(os.environ),
-        cores=cores,
+        shares=Shares(spare=cores),
     )
 
 

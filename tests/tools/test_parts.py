@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from gates.cores import NO_SPARE_CORES, SpareCores
+from gates.cores import NO_SPARE_CORES, Shares, SpareCores
 from gates.diff import Diff
 from gates.gate import GateContext, GateError
 from gates.git import Revisions
@@ -29,7 +29,7 @@ def _context(root: Path, cores: SpareCores = NO_SPARE_CORES) -> GateContext:
         scratch=root,
         timeout_s=60.0,
         env={},
-        cores=cores,
+        shares=Shares(spare=cores),
     )
 
 

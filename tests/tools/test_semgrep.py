@@ -11,6 +11,7 @@ import pytest
 from conftest import Repo
 
 from gates.app import RunRequest, run
+from gates.cores import Shares
 from gates.gate import GateError
 from gates.model import GateResult, Severity, Status
 from gates.runner import NoProgress
@@ -141,7 +142,7 @@ def _ctx_with(args: list[str], cpus: int):  # type: ignore[no-untyped-def]
         scratch=Path("."),
         timeout_s=1,
         env={},
-        cpus=cpus,
+        shares=Shares(cpus=cpus),
     )
 
 
