@@ -11,7 +11,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from gates.checks.corpus import Score, load_cases, measure, score_case, text_checks
+from corpus_harness import Score, load_cases, measure, score_case, text_checks
+
 from gates.registry import REGISTRY
 
 CORPUS = Path(__file__).resolve().parents[1] / "tests" / "corpus" / "safety"

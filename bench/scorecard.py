@@ -4,7 +4,7 @@
 
 The safety detectors, the integrity checks and the supply-chain checks each have a folder of
 labelled cases named after the gate; this scores them all with the same counting
-(gates.checks.corpus). `--markdown` prints the table for docs/scorecard.md. `--corpus PATH`
+(bench/corpus_harness.py). `--markdown` prints the table for docs/scorecard.md. `--corpus PATH`
 scores another corpus root laid out the same way (bench/heldout: cases the detectors never saw).
 """
 
@@ -13,7 +13,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from gates.checks.corpus import Score, corpus_checks, measure
+from corpus_harness import Score, corpus_checks, measure
+
 from gates.registry import REGISTRY
 
 CORPUS = Path(__file__).resolve().parents[1] / "tests" / "corpus"

@@ -43,14 +43,13 @@ def run(
     """
     from gates.app import RunRequest
     from gates.app import run as run_pipeline
-    from gates.memory import fewer_collections
     from gates.proc import kill_all_children
     from gates.registry import REGISTRY
     from gates.runner import NoProgress
 
     names = _names(stages)
     stop = threading.Event()
-    with _report_dir(output_dir) as out_dir, fewer_collections():
+    with _report_dir(output_dir) as out_dir:
         request = RunRequest(
             path=Path(path),
             base=base,

@@ -23,7 +23,6 @@ from typing import TYPE_CHECKING, Any
 from gates import __version__
 from gates.config import FAIL_ON_CHOICES
 from gates.errors import UsageError
-from gates.memory import fewer_collections
 
 if TYPE_CHECKING:
     from gates.app import RunRequest
@@ -506,8 +505,7 @@ def main(argv: Sequence[str] | None = None, held: Mapping[str, str] | None = Non
         if not getattr(args, "handler", None):
             parser.print_help()
             return EXIT_USAGE
-        with fewer_collections():
-            code: int = args.handler(args)
+        code: int = args.handler(args)
         return code
     except UsageError as exc:
         print(f"gates: error: {exc}", file=sys.stderr)

@@ -56,8 +56,6 @@ class GateTraits:
 
     - `cost_model`: estimates a first run's duration from the Python it reads, so the longest
       tools start first on a repository gates has not timed yet (gates.schedule).
-    - `runs_in_parts`: checks its files in independent parts on the cores other gates leave
-      free (gates.tools.parts), so it is started last.
     - `runs_project_code`: executes the project's code (its tests, its mypy plugins), so it is
       refused where the checkout keeps a git credential (gates.credentials) and its cache key
       holds the environment that code sees.
@@ -74,7 +72,6 @@ class GateTraits:
     """
 
     cost_model: CostModel | None = None
-    runs_in_parts: bool = False
     runs_project_code: bool = False
     default_new: str = "lines"
     compare_base: bool = True

@@ -104,7 +104,6 @@ def candidates(
     on. Most gates share one file list: each list is sized once. Without a root nothing is
     measured (the order then goes by durations and budgets alone)."""
     python_sizes: dict[tuple[str, ...], int] = {}
-    all_sizes: dict[tuple[str, ...], int] = {}
     out = []
     for p in planned:
         traits = traits_of(p.gate)
@@ -113,15 +112,10 @@ def candidates(
             tool=p.gate.tool,
             budget_s=p.gate.default_timeout_s,
             cost_model=traits.cost_model,
-            in_parts=traits.runs_in_parts,
         )
         if root is not None and needs_python_bytes(candidate, durations):
             if p.files not in python_sizes:
                 python_sizes[p.files] = python_bytes(p, root)
             candidate = replace(candidate, python_bytes=python_sizes[p.files])
-        if root is not None and candidate.in_process:
-            if p.files not in all_sizes:
-                all_sizes[p.files] = files_bytes(root, p.files)
-            candidate = replace(candidate, scan_bytes=all_sizes[p.files])
         out.append(candidate)
     return out

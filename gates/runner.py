@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import gc
 import multiprocessing
 import os
 import queue
@@ -31,10 +30,9 @@ from pathlib import Path
 from gates import schedule
 from gates.cache import ResultCache, cacheable
 from gates.config import Config
-from gates.cores import Shares, SpareCores
+from gates.cores import Shares
 from gates.diff import Diff
 from gates.gate import GateContext, GateError, GateOutcome, traits_of
-from gates.memory import FEWER_COLLECTIONS
 from gates.model import Status
 from gates.plan import Planned, candidates, python_bytes
 from gates.progress import Ended, NoProgress, Progress
@@ -52,13 +50,10 @@ __all__ = [
     "critical_path_first",
     "estimated_seconds",
     "execute",
-    "own_work_first",
-    "own_work_is_big",
     "python_bytes",
     "ran_durations",
     "run_planned",
     "skipped",
-    "start_order",
     "worker_pool",
 ]
 
@@ -109,31 +104,13 @@ class RunSettings:
     durations: Mapping[str, float] = field(default_factory=dict)
 
 
-def start_order(
-    group: Sequence[Planned], durations: Mapping[str, float], root: Path | None
-) -> list[Planned]:
-    """The group in the order to start it (gates.schedule.start_order), measured here."""
-    cands = candidates(group, durations, root)
-    return _as_planned(group, schedule.start_order(cands, durations), cands)
-
-
 def critical_path_first(
     group: Sequence[Planned], durations: Mapping[str, float], root: Path | None = None
 ) -> list[Planned]:
-    """Longest first, in-parts gates last (gates.schedule.longest_first)."""
+    """The group in the order to start it, longest first (gates.schedule.longest_first),
+    measured here."""
     cands = candidates(group, durations, root)
     return _as_planned(group, schedule.longest_first(cands, durations), cands)
-
-
-def own_work_first(order: Sequence[Planned]) -> list[Planned]:
-    """gates' own checks before every tool (gates.schedule.own_work_first)."""
-    cands = candidates(order, {}, None)
-    return _as_planned(order, schedule.own_work_first(cands), cands)
-
-
-def own_work_is_big(planned: Sequence[Planned], root: Path) -> bool:
-    """Whether an in-process check will spread its files over worker processes."""
-    return schedule.own_work_is_big(candidates(planned, {}, root))
 
 
 def estimated_seconds(planned: Planned, size: int) -> float | None:
@@ -258,10 +235,8 @@ def worker_pool(jobs: int) -> Iterator[Executor]:
 
 def _set_up_worker() -> None:
     """In a worker: Ctrl-C reaches the whole process group, and a worker that dies of it prints
-    a traceback; the runner cancels the work and writes the partial report instead. A worker
-    lives for one run: it collects cycles as seldom as the runner does."""
+    a traceback; the runner cancels the work and writes the partial report instead."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    gc.set_threshold(*FEWER_COLLECTIONS)
 
 
 def _run_group(
@@ -271,10 +246,10 @@ def _run_group(
     stop: threading.Event,
     pool: Executor,
 ) -> dict[str, Ran]:
-    order = start_order(group, settings.durations, settings.root)
+    order = critical_path_first(group, settings.durations, settings.root)
     done: queue.Queue[Ran] = queue.Queue()
     jobs = settings.config.jobs or max(2, os.cpu_count() or 2)
-    shares = Shares(pool, cores_each(order, jobs), SpareCores(jobs))
+    shares = Shares(pool, cores_each(order, jobs))
     tasks = [_Task(planned) for planned in order]
     todo: queue.Queue[_Task] = queue.Queue()
     for task in tasks:
@@ -283,7 +258,6 @@ def _run_group(
         worker = threading.Thread(
             target=_worker, args=(todo, done, settings, progress, shares), daemon=True
         )
-        shares.spare.worker_started()  # before it runs: no gate may borrow its core meanwhile
         worker.start()
     ran: dict[str, Ran] = {}
     while len(ran) < len(tasks):
@@ -339,20 +313,17 @@ def _worker(
     progress: Progress,
     shares: Shares,
 ) -> None:
-    try:
-        while True:
-            try:
-                task = todo.get_nowait()
-            except queue.Empty:
-                return
-            if task.cancel.is_set():
-                continue
-            task.started_at = time.monotonic()
-            try:
-                progress.started(task.planned.gate.name)
-                outcome = execute(task, settings, shares)
-            except Exception as exc:  # a worker that dies leaves the run waiting for the watchdog
-                outcome = failed(f"gates could not run this gate: {exc}")
-            done.put(_timed(task, settings, outcome, time.monotonic() - task.started_at))
-    finally:
-        shares.spare.worker_stopped()  # nothing left to start: its core may be lent
+    while True:
+        try:
+            task = todo.get_nowait()
+        except queue.Empty:
+            return
+        if task.cancel.is_set():
+            continue
+        task.started_at = time.monotonic()
+        try:
+            progress.started(task.planned.gate.name)
+            outcome = execute(task, settings, shares)
+        except Exception as exc:  # a worker that dies leaves the run waiting for the watchdog
+            outcome = failed(f"gates could not run this gate: {exc}")
+        done.put(_timed(task, settings, outcome, time.monotonic() - task.started_at))

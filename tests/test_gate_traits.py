@@ -13,7 +13,7 @@ class _Declared:
 class _Legacy:
     """A gate written before GateTraits: plain attributes of the traits' names."""
 
-    runs_in_parts = True
+    compare_base = False
     opt_in = True
 
 
@@ -31,20 +31,19 @@ def test_declared_traits_are_read_as_declared() -> None:
 
 
 def test_plain_attributes_still_count_for_one_transition() -> None:
-    assert traits_of(_Legacy()) == GateTraits(runs_in_parts=True, opt_in=True)
+    assert traits_of(_Legacy()) == GateTraits(compare_base=False, opt_in=True)
     assert traits_of(_Both()) == GateTraits(cost_model=(1.0, 2.0), cacheable=True)
 
 
 def test_the_registered_gates_declare_what_they_did_before() -> None:
     traits = {name: traits_of(gate) for name, gate in REGISTRY.items()}
     assert traits["mypy"].default_new == "compare" and traits["mypy"].runs_project_code
-    assert traits["bandit"].runs_in_parts and traits["bandit"].cost_model == (0.3, 2.3)
+    assert traits["bandit"].cost_model == (0.3, 2.3)
     assert not traits["audit"].cacheable
     assert not traits["size"].compare_base
     assert traits["benchmark"].opt_in and not traits["benchmark"].cacheable
     assert traits["secrets"].cost_model == (0.1, 0.13)
     assert traits["hidden-unicode"].cost_model == (0.0, 0.05)
-    assert not any(t.runs_in_parts for n, t in traits.items() if n != "bandit")
 
 
 def test_a_refused_gate_keeps_the_traits_of_the_gate_it_stands_for() -> None:

@@ -34,23 +34,19 @@ def test_sizes_are_measured_when_the_order_needs_them(tmp_path: Path) -> None:
     (tmp_path / "b.md").write_text("y" * 500)
     (tmp_path / "link.py").symlink_to(tmp_path / "a.py")
     files = ("a.py", "b.md", "link.py", "gone.py")
-    known = _planned(_Gate("known"), *files)
-    unknown = _planned(_Gate("unknown"), *files)
-    parts = _planned(_Gate("parts", traits=GateTraits(runs_in_parts=True)), *files)
-    own = _planned(_Gate("own", tool="gates"), *files)
-    got = candidates(
-        [known, unknown, parts, own], {"known": 1.0, "parts": 1.0, "own": 1.0}, tmp_path
-    )
-    sizes = {c.name: (c.python_bytes, c.scan_bytes) for c in got}
-    assert sizes == {
-        "known": (None, None),  # a recorded duration: its size changes nothing
-        "unknown": (1000, None),  # Python only; the link and the missing file count 0
-        "parts": (1000, None),  # whether it has two parts' worth
-        "own": (None, 1500),  # gates' own check: every file it reads
+    modelled = GateTraits(cost_model=(0.1, 1.0))
+    known = _planned(_Gate("known", traits=modelled), *files)
+    unknown = _planned(_Gate("unknown", traits=modelled), *files)
+    unmodelled = _planned(_Gate("unmodelled"), *files)
+    got = candidates([known, unknown, unmodelled], {"known": 1.0}, tmp_path)
+    assert {c.name: c.python_bytes for c in got} == {
+        "known": None,  # a recorded duration: its size changes nothing
+        "unknown": 1000,  # Python only; the link and the missing file count 0
+        "unmodelled": None,  # no cost model: no estimate to make from a size
     }
-    assert [c.in_parts for c in got] == [False, False, True, False]
 
 
 def test_nothing_is_measured_without_a_checkout() -> None:
-    got = candidates([_planned(_Gate("unknown"), "a.py")], {}, None)
-    assert (got[0].python_bytes, got[0].scan_bytes) == (None, None)
+    modelled = GateTraits(cost_model=(0.1, 1.0))
+    got = candidates([_planned(_Gate("unknown", traits=modelled), "a.py")], {}, None)
+    assert got[0].python_bytes is None

@@ -13,13 +13,13 @@ from pathlib import Path
 
 import pytest
 from conftest import Repo
+from corpus_harness import Case, corpus_checks, corpus_folders, load_cases
 
 from gates import semgrep_docs
 from gates.app import RunRequest, run
 from gates.checks import dangerous, injection
 from gates.checks.base import Source
 from gates.checks.changes import ChangeCheckGate
-from gates.checks.corpus import Case, corpus_checks, corpus_folders, load_cases
 from gates.gate import traits_of
 from gates.judge import NOTICE_RULES
 from gates.model import Finding, Severity

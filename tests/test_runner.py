@@ -14,7 +14,6 @@ from conftest import Repo
 
 from gates.app import RunOutcome, RunRequest, run
 from gates.cache import durations_path, load_durations
-from gates.checks.base import POOL_MIN_BYTES
 from gates.config import Config, GateConfig
 from gates.diff import Diff
 from gates.gate import GateContext, GateOutcome, Option, Scope
@@ -29,12 +28,9 @@ from gates.runner import (
     cores_each,
     critical_path_first,
     estimated_seconds,
-    own_work_first,
-    own_work_is_big,
     python_bytes,
     run_planned,
 )
-from gates.tools.parts import run_in_parts
 
 
 class _Timed:
@@ -96,8 +92,7 @@ def test_a_first_run_estimates_tools_from_the_python_they_read(tmp_path: Path) -
 
 
 def test_a_first_run_packs_the_own_checks_around_the_long_tools(tmp_path: Path) -> None:
-    """flask-sized: the checks first held a core for 0.5 s before semgrep and mypy started,
-    and bandit, one part on so little, ended the run alone after them."""
+    """flask-sized: the checks' estimates put them after the long tools, not before."""
     (tmp_path / "m.py").write_text("x = 1\n" * 100_000)  # 0.6 MB
     config = GateConfig(True, (), (), 60.0, "error", {})
     names = ["dangerous-code", "secrets", "size", "pii", "semgrep", "mypy", "coverage", "bandit"]
@@ -105,9 +100,6 @@ def test_a_first_run_packs_the_own_checks_around_the_long_tools(tmp_path: Path) 
     order = [p.gate.name for p in critical_path_first(planned, {}, tmp_path)]
     assert order[:3] == ["coverage", "semgrep", "mypy"]  # unknown, then the longest estimates
     assert order[3:] == ["bandit", "secrets", "dangerous-code", "size", "pii"]
-    (tmp_path / "m.py").write_text("x = 1\n" * 200_000)  # 1.2 MB: parts to spread at the end
-    order = [p.gate.name for p in critical_path_first(planned, {}, tmp_path)]
-    assert order[-1] == "bandit"
 
 
 def test_the_next_run_starts_the_gate_that_took_longest(repo: Repo, tmp_path: Path) -> None:
@@ -197,61 +189,6 @@ def test_no_more_gates_run_at_once_than_jobs_own_checks_included(
     assert max(seen) == 2  # an in-process check is a busy process too: it waits for a slot
     started = {g.name: g.started_s or 0.0 for g in outcome.report.gates}
     assert started["own"] >= 0.3 > max(started["tool-a"], started["tool-b"])  # by budget
-
-
-class _InParts(_Timed):
-    """Checks its files in parts of 0.1 s each; records when parts ran side by side."""
-
-    runs_in_parts = True
-
-    def __init__(self, name: str, budget: float) -> None:
-        super().__init__(name, 0, budget)
-        self.running = 0
-        self.side_by_side_at: list[float] = []
-        self.lock = threading.Lock()
-
-    def run(self, ctx: GateContext) -> GateOutcome:
-        run_in_parts(ctx, ctx.files, self._part, min_part_bytes=1)
-        return GateOutcome()
-
-    def _part(self, ctx: GateContext, part: list[str]) -> None:
-        with self.lock:
-            self.running += 1
-            if self.running > 1:
-                self.side_by_side_at.append(time.monotonic())
-        time.sleep(0.1)
-        with self.lock:
-            self.running -= 1
-
-
-def test_a_gate_in_parts_goes_last_and_takes_the_core_a_finished_worker_left(
-    repo: Repo, tmp_path: Path
-) -> None:
-    for index in range(40):
-        repo.write(f"m{index:02}.py", "x = 1\n" * 100)
-    in_parts = _InParts("in-parts", 1800)  # the biggest budget, still not first
-    long = _Timed("long", 0.4, 900)  # about a third of the parts' time on one core
-    assert [p.gate.name for p in critical_path_first(_planned(in_parts, long), {})] == [
-        "long",
-        "in-parts",
-    ]
-    started = time.monotonic()
-    outcome = _run_two_jobs(repo, tmp_path, {"long": long, "in-parts": in_parts})
-    assert {g.status for g in outcome.report.gates} == {Status.PASS}
-    assert in_parts.side_by_side_at, "no part ever ran on the core `long` left"
-    assert min(in_parts.side_by_side_at) - started >= 0.4  # only after `long` was done
-
-
-def test_big_own_work_goes_before_every_tool(tmp_path: Path) -> None:
-    config = GateConfig(True, (), (), 60.0, "error", {})
-    (tmp_path / "big.txt").write_bytes(b"x" * POOL_MIN_BYTES)
-    (tmp_path / "small.txt").write_bytes(b"x")
-    tool = Planned(_Timed("tool", 0, 600), config, ("big.txt",))  # type: ignore[arg-type]
-    small = Planned(_OwnCheck("own", 0, 120), config, ("small.txt",))  # type: ignore[arg-type]
-    big = Planned(_OwnCheck("own", 0, 120), config, ("big.txt",))  # type: ignore[arg-type]
-    assert not own_work_is_big([tool, small], tmp_path)  # a tool's files do not count
-    assert own_work_is_big([tool, big], tmp_path)
-    assert [p.gate.name for p in own_work_first([tool, big])] == ["own", "tool"]
 
 
 def test_tools_share_the_cores_evenly(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -7,13 +7,12 @@ from collections.abc import Mapping
 
 import pytest
 
-from gates.cores import MIN_PART_BYTES, POOL_MIN_BYTES
 from gates.schedule import (
     Candidate,
     cores_each,
     estimated_seconds,
+    longest_first,
     needs_python_bytes,
-    start_order,
 )
 
 MB = 1_000_000
@@ -66,56 +65,10 @@ ORDERS: list[tuple[str, list[Candidate], Mapping[str, float], list[str]]] = [
         ["big-budget", "modelled"],
     ),
     (
-        "a gate in parts with two parts' worth goes last, whatever its length",
-        [
-            tool("parts", 1800, in_parts=True, python_bytes=2 * MIN_PART_BYTES),
-            tool("long", 900),
-        ],
-        {"parts": 50.0, "long": 1.0},
-        ["long", "parts"],
-    ),
-    (
-        "with less it is one part: a tool like any other",
-        [
-            tool("parts", 1800, in_parts=True, python_bytes=2 * MIN_PART_BYTES - 1),
-            tool("long", 900),
-        ],
-        {"parts": 50.0, "long": 1.0},
-        ["parts", "long"],
-    ),
-    (
-        "a gate in parts whose size is unknown goes last",
-        [tool("parts", 1800, in_parts=True), tool("long", 900)],
-        {},
-        ["long", "parts"],
-    ),
-    (
-        "own checks with little to read keep their place in the critical path",
-        [own("secrets", scan_bytes=MB), tool("semgrep", 600)],
+        "gates' own checks are ordered like any tool",
+        [tool("semgrep", 600), own("secrets")],
         {"secrets": 3.0, "semgrep": 1.0},
         ["secrets", "semgrep"],
-    ),
-    (
-        "own checks with little to read are not pulled before the tools",
-        [tool("semgrep", 600), own("secrets", scan_bytes=MB)],
-        {"secrets": 1.0, "semgrep": 3.0},
-        ["semgrep", "secrets"],
-    ),
-    (
-        "own checks that spread over worker processes go before every tool",
-        [
-            tool("semgrep", 600),
-            own("secrets", scan_bytes=POOL_MIN_BYTES),
-            own("pii", scan_bytes=POOL_MIN_BYTES),
-        ],
-        {"secrets": 1.0, "semgrep": 30.0, "pii": 2.0},
-        ["pii", "secrets", "semgrep"],
-    ),
-    (
-        "a tool's own files do not make own work big",
-        [tool("semgrep", 600, scan_bytes=10 * POOL_MIN_BYTES), own("secrets", scan_bytes=1)],
-        {"secrets": 1.0, "semgrep": 30.0},
-        ["semgrep", "secrets"],
     ),
     ("nothing planned", [], {}, []),
 ]
@@ -124,17 +77,17 @@ ORDERS: list[tuple[str, list[Candidate], Mapping[str, float], list[str]]] = [
 @pytest.mark.parametrize(
     ("candidates", "durations", "want"), [r[1:] for r in ORDERS], ids=[r[0] for r in ORDERS]
 )
-def test_start_order(
+def test_longest_first(
     candidates: list[Candidate], durations: Mapping[str, float], want: list[str]
 ) -> None:
-    assert [c.name for c in start_order(candidates, durations)] == want
+    assert [c.name for c in longest_first(candidates, durations)] == want
 
 
 SIZES_NEEDED = [
     # (candidate, durations) -> whether the order depends on its Python's size
-    (tool("known"), {"known": 1.0}, False),
-    (tool("unknown"), {}, True),
-    (tool("known-in-parts", in_parts=True), {"known-in-parts": 1.0}, True),
+    (tool("known", cost_model=(0.1, 1.0)), {"known": 1.0}, False),
+    (tool("unknown", cost_model=(0.1, 1.0)), {}, True),
+    (tool("no-model"), {}, False),  # no estimate to make: it goes by its budget
 ]
 
 

@@ -33,7 +33,6 @@ from gates.checks.pyast import (
 )
 from gates.checks.pyflow import calls_in_loops, decoded, exits, loops_in_try, params, stringy
 from gates.gate import GateTraits, Option
-from gates.memory import collector_paused
 from gates.model import Finding, Severity, Stage
 from gates.paths import check_host_globs
 
@@ -190,8 +189,7 @@ class DangerousCodeGate(TextCheckGate):
 
     def scan(self, source: Source, options: Mapping[str, object]) -> list[Finding]:
         allowed = tuple(str(h).lower() for h in options.get("allowed_hosts", ()) or ())  # type: ignore[attr-defined]
-        with collector_paused():
-            return _scan(source, allowed)
+        return _scan(source, allowed)
 
 
 def _scan(source: Source, allowed: tuple[str, ...]) -> list[Finding]:

@@ -147,8 +147,7 @@ class BanditGate:
     scope = Scope.CHANGED
     description = "bandit security linter on the changed Python files"
     default_timeout_s = 600.0  # a large project takes about a minute beside semgrep
-    # Each file is judged alone: parts spread over the cores other gates leave free.
-    traits = GateTraits(cost_model=(0.3, 2.3), runs_in_parts=True)
+    traits = GateTraits(cost_model=(0.3, 2.3))
     default_fail_on = "warning"
     options: Mapping[str, Option] = {
         "min_severity": Option(str, "low", choices=LEVELS, help="lowest bandit severity kept"),

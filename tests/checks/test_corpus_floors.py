@@ -11,9 +11,9 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import pytest
+from corpus_harness import corpus_checks, corpus_folders, measure
 
 from gates.checks.changes import ChangeCheckGate, FileChange
-from gates.checks.corpus import corpus_checks, corpus_folders, measure
 from gates.model import Finding, Severity
 from gates.registry import REGISTRY
 
@@ -40,7 +40,7 @@ def test_corpus_meets_its_floor(folder: Path) -> None:
 
 @pytest.mark.parametrize("folder", FOLDERS, ids=lambda f: f.name)
 def test_corpus_has_positives_and_look_alikes(folder: Path) -> None:
-    from gates.checks.corpus import load_cases
+    from corpus_harness import load_cases
 
     cases = list(load_cases(folder, folder.name))
     positives = sum(1 for c in cases if c.expect)

@@ -8,9 +8,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from corpus_harness import measure, text_checks
 
 from gates.checks.base import TextCheckGate
-from gates.checks.corpus import measure, text_checks
 from gates.model import Stage
 from gates.registry import REGISTRY
 

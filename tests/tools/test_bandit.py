@@ -12,7 +12,6 @@ import pytest
 from conftest import Repo
 
 from gates.app import RunRequest, run
-from gates.cores import NO_SPARE_CORES, Shares, SpareCores
 from gates.diff import Diff
 from gates.gate import GateContext, GateError
 from gates.git import Revisions
@@ -111,9 +110,7 @@ def test_broken_bandit_config_is_an_error(repo: Repo) -> None:
     assert result.status is Status.ERROR, result.detail
 
 
-def test_parts_on_lent_cores_find_what_one_run_finds(
-    repo: Repo, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_parts_find_what_one_run_finds(repo: Repo, monkeypatch: pytest.MonkeyPatch) -> None:
     for index in range(12):
         repo.write(
             f"m{index:02}.py", f"import subprocess\n\nsubprocess.call('x{index}', shell=True)\n"
@@ -122,23 +119,21 @@ def test_parts_on_lent_cores_find_what_one_run_finds(
     repo.commit("all")
     gate = BanditGate()
 
-    def scan(cores: SpareCores) -> tuple[list[tuple[str, str, int | None]], str]:
+    def scan() -> tuple[list[tuple[str, str, int | None]], str]:
         files = tuple(sorted(p.name for p in repo.path.glob("*.py")))
-        outcome = gate.run(_context(repo, files, cores))
+        outcome = gate.run(_context(repo, files))
         return [(f.path, f.rule, f.line) for f in outcome.findings], outcome.detail
 
-    whole = scan(NO_SPARE_CORES)
+    whole = scan()
     monkeypatch.setattr("gates.tools.parts.MIN_PART_BYTES", 1)  # one or two files a part
-    lent = SpareCores(2)
-    lent.worker_started()  # this gate's own worker; the other core is free
-    assert scan(lent) == whole
+    assert scan() == whole
     assert {path for path, rule, _ in whole[0] if rule == "B602"} == {
         f"m{index:02}.py" for index in range(12)
     }
-    assert "broken.py" in whole[1] and lent.free() == 1
+    assert "broken.py" in whole[1]
 
 
-def _context(repo: Repo, files: tuple[str, ...], cores: SpareCores) -> GateContext:
+def _context(repo: Repo, files: tuple[str, ...]) -> GateContext:
     return GateContext(
         name="bandit",
         root=repo.path,
@@ -149,7 +144,6 @@ def _context(repo: Repo, files: tuple[str, ...], cores: SpareCores) -> GateConte
         scratch=repo.path / ".scratch",
         timeout_s=120.0,
         env=dict(os.environ),
-        shares=Shares(spare=cores),
     )
 
 
@@ -179,8 +173,6 @@ def test_bandit_missing_from_gates_environment_is_named(repo: Repo, tmp_path: Pa
     )
     repo.write("a.py", "x = 1\n")
     repo.commit()
-    ctx = replace(
-        _context(repo, ("a.py",), NO_SPARE_CORES), tool_python=str(tmp_path / "env/bin/python")
-    )
+    ctx = replace(_context(repo, ("a.py",)), tool_python=str(tmp_path / "env/bin/python"))
     with pytest.raises(GateError, match=r"bandit is not installed in .*env/bin/python"):
         BanditGate().run(ctx)
