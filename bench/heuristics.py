@@ -35,39 +35,25 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench as peer  # bench/bench.py, beside this script
 
 
+def _replace(owner: object, name: str, value: object) -> None:
+    """Set `owner.name`, which must exist: a switch that misses its target measures nothing."""
+    if not hasattr(owner, name):
+        raise SystemExit(f"heuristics: {owner!r} has no {name}; update this switch")
+    setattr(owner, name, value)
+
+
 def _off_cost_model() -> None:
-    """Schedule rule 1 without first-run estimates: every gate ordered by its budget."""
+    """No first-run estimates: every gate not timed before is ordered by its budget."""
     from gates import schedule
 
-    schedule.estimated_seconds = lambda cost_model, python_bytes: None
-
-
-def _off_parts_last() -> None:
-    """Schedule rule 2 off: a gate that runs in parts keeps its place by its length."""
-    from gates import schedule
-
-    schedule.MIN_PART_BYTES = 10**15
-
-
-def _off_own_work_first() -> None:
-    """Schedule rule 3 off: gates' own checks never jump ahead of the tools."""
-    from gates import schedule
-
-    schedule.own_work_is_big = lambda candidates: False
+    _replace(schedule, "estimated_seconds", lambda cost_model, python_bytes: None)
 
 
 def _off_cores_each() -> None:
     """Every tool may use every core (semgrep --jobs = cpus), whatever runs beside it."""
     from gates import schedule
 
-    schedule.cores_each = lambda tools, jobs, cpus: cpus
-
-
-def _off_lent_cores() -> None:
-    """A gate that runs in parts never borrows a core that came free: its parts run in turn."""
-    from gates.cores import SpareCores
-
-    SpareCores.try_borrow = lambda self: False  # type: ignore[method-assign]
+    _replace(schedule, "cores_each", lambda tools, jobs, cpus: cpus)
 
 
 def _off_parts() -> None:
@@ -77,36 +63,22 @@ def _off_parts() -> None:
     def whole(ctx, files, run_part, min_part_bytes=None):  # type: ignore[no-untyped-def]
         return [run_part(ctx, list(files))] if files else []
 
-    parts.run_in_parts = whole
-    bandit.run_in_parts = whole  # type: ignore[attr-defined]
+    _replace(parts, "run_in_parts", whole)
+    _replace(bandit, "run_in_parts", whole)
 
 
 def _off_worker_pool() -> None:
     """gates' own checks always read their files in this process, never in worker processes."""
     from gates.checks import base
 
-    base.POOL_MIN_BYTES = 10**15  # type: ignore[attr-defined]
-
-
-def _off_gc() -> None:
-    """Python's collector at its defaults, never paused."""
-    from gates import cli, memory
-    from gates.checks import dangerous
-
-    cli.fewer_collections = contextlib.nullcontext  # type: ignore[assignment]
-    dangerous.collector_paused = contextlib.nullcontext  # type: ignore[assignment]
-    memory.FEWER_COLLECTIONS = (700, 10, 10)  # what the worker processes set
+    _replace(base, "POOL_MIN_BYTES", 10**15)
 
 
 OFF: dict[str, Callable[[], None]] = {
     "cost-model": _off_cost_model,
-    "parts-last": _off_parts_last,
-    "own-work-first": _off_own_work_first,
     "cores-each": _off_cores_each,
-    "lent-cores": _off_lent_cores,
     "parts": _off_parts,
     "worker-pool": _off_worker_pool,
-    "gc": _off_gc,
 }
 ALL_ON = "all on"
 TREE = "other tree"  # `--tree PATH`: the same run with gates imported from another checkout

@@ -61,3 +61,34 @@ def test_longest_first_orders_by_median_wall(bench: ModuleType) -> None:
         for wall in walls:
             samples.add(f"{tool} wall", wall)
     assert bench.longest_first(samples, ["ruff", "mypy", "bandit"]) == ["mypy", "bandit", "ruff"]
+
+
+SWITCH_EFFECTS = {
+    # switch -> code that must print True once it is applied (in a fresh interpreter)
+    "cost-model": "from gates import schedule as s; print(s.estimated_seconds((1, 1), 1) is None)",
+    "cores-each": "from gates import schedule; print(schedule.cores_each(4, 4, 8) == 8)",
+    "parts": "from gates.tools import bandit; print(bandit.run_in_parts.__name__ == 'whole')",
+    "worker-pool": "from gates.checks import base; print(not base._worth_workers(10**12))",
+}
+
+
+@pytest.mark.parametrize("switch", sorted(SWITCH_EFFECTS))
+def test_each_heuristic_switch_reaches_the_code_it_names(switch: str) -> None:
+    """A switch that patched a name the package no longer uses would measure nothing."""
+    import subprocess
+
+    code = (
+        f"import sys; sys.path.insert(0, {str(ROOT / 'bench')!r}); import heuristics\n"
+        f"heuristics.OFF[{switch!r}]()\n{SWITCH_EFFECTS[switch]}"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.stdout.strip() == "True", done.stderr
+
+
+def test_the_switches_are_the_ones_tested() -> None:
+    sys.path.insert(0, str(ROOT / "bench"))
+    try:
+        import heuristics
+    finally:
+        sys.path.remove(str(ROOT / "bench"))
+    assert set(heuristics.OFF) == set(SWITCH_EFFECTS)
