@@ -56,17 +56,6 @@ def _off_cores_each() -> None:
     _replace(schedule, "cores_each", lambda tools, jobs, cpus: cpus)
 
 
-def _off_parts() -> None:
-    """No parts at all: bandit reads every file in one process."""
-    from gates.tools import bandit, parts
-
-    def whole(ctx, files, run_part, min_part_bytes=None):  # type: ignore[no-untyped-def]
-        return [run_part(ctx, list(files))] if files else []
-
-    _replace(parts, "run_in_parts", whole)
-    _replace(bandit, "run_in_parts", whole)
-
-
 def _off_worker_pool() -> None:
     """gates' own checks always read their files in this process, never in worker processes."""
     from gates.checks import base
@@ -77,7 +66,6 @@ def _off_worker_pool() -> None:
 OFF: dict[str, Callable[[], None]] = {
     "cost-model": _off_cost_model,
     "cores-each": _off_cores_each,
-    "parts": _off_parts,
     "worker-pool": _off_worker_pool,
 }
 ALL_ON = "all on"

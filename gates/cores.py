@@ -1,5 +1,4 @@
-"""What of the machine a gate may use beside the gates running with it, and the thresholds
-the gates that split their work share with the schedule."""
+"""What of the machine a gate may use beside the gates running with it."""
 
 from __future__ import annotations
 
@@ -12,10 +11,6 @@ if TYPE_CHECKING:
 # Below this much text, starting worker processes costs an in-process check more than it
 # saves; from it on, the check spreads its files over worker processes on every core.
 POOL_MIN_BYTES = 4_000_000
-
-# A part of a gate that runs in parts is at least this big: smaller, a part is mostly the
-# tool's start-up (gates.tools.parts).
-MIN_PART_BYTES = 512 * 1024
 
 
 @dataclass(frozen=True)

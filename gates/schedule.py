@@ -9,10 +9,8 @@ will read; a gate that cannot be estimated (a test suite's time is its tests', n
 goes before every estimated one, by its default budget: an unknown gate may be the longest,
 and a short one started last costs little.
 
-Each rule here pays for itself on a bench project (bench/heuristics.py): without first-run
-estimates flask's cold run takes 8 % longer, and with every tool told the machine's cores
-instead of its share, 20 % (sqlalchemy: 43 %). Rules that did not (putting a gate that runs in
-parts last, gates' own checks before the tools) were taken out.
+Each rule here pays for itself on a bench project: switched off, a cold run takes at least 3 %
+longer (bench/heuristics.py; the figures are in docs/performance.md).
 """
 
 from __future__ import annotations

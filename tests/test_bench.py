@@ -67,7 +67,6 @@ SWITCH_EFFECTS = {
     # switch -> code that must print True once it is applied (in a fresh interpreter)
     "cost-model": "from gates import schedule as s; print(s.estimated_seconds((1, 1), 1) is None)",
     "cores-each": "from gates import schedule; print(schedule.cores_each(4, 4, 8) == 8)",
-    "parts": "from gates.tools import bandit; print(bandit.run_in_parts.__name__ == 'whole')",
     "worker-pool": "from gates.checks import base; print(not base._worth_workers(10**12))",
 }
 

@@ -27,7 +27,6 @@ from gates.tools.common import (
     require_ran,
     tool_failure,
 )
-from gates.tools.parts import run_in_parts
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -170,14 +169,8 @@ class BanditGate:
             *config_args(ctx.root),
             *[str(a) for a in ctx.options.get("args", [])],  # type: ignore[attr-defined]
         ]
-        parts = run_in_parts(ctx, files, lambda part_ctx, part: self._scan(part_ctx, argv, part))
-        findings = [finding for found, _ in parts for finding in found]
-        notes = [note for _, note in parts if note]
-        return GateOutcome(
-            findings=findings,
-            metrics={"files_scanned": len(files)},
-            detail="\n".join(notes),
-        )
+        findings, notes = self._scan(ctx, argv, files)
+        return GateOutcome(findings=findings, metrics={"files_scanned": len(files)}, detail=notes)
 
     def _scan(
         self, ctx: GateContext, argv: list[str], files: list[str]
