@@ -29,7 +29,12 @@ from gates.tools.common import (
     require_ran,
     tool_failure,
 )
-from gates.tools.mypy_targets import config_names_targets, pr_targets, touched_python
+from gates.tools.mypy_targets import (
+    config_names_targets,
+    pr_targets,
+    source_dirs,
+    touched_python,
+)
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -217,7 +222,8 @@ class MypyGate:
             mypy = which_mypy(ctx, extra)
             found = self._check(ctx, mypy, extra, [], ctx.timeout_s)
             return GateOutcome(findings=found, detail=mypy.note)
-        targets = pr_targets(ctx.root, touched_python(ctx.root, ctx.diff, ctx.files, ctx.touched))
+        touched = touched_python(ctx.root, ctx.diff, ctx.files, ctx.touched)
+        targets = pr_targets(ctx.root, touched, source_dirs(ctx.root, config))
         paths = excluded_by_config(list(targets.paths), config)
         if not paths:
             why = "no changed Python file in a package or top-level module"

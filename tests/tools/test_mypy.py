@@ -371,3 +371,60 @@ def test_an_old_error_keeps_its_identity_when_the_pr_drops_a_foreign_ignore(repo
     repo.commit("pr drops the foreign ignore")
     result = _run(repo, base, "mypy")["mypy"]
     assert [(f.rule, f.new) for f in result.findings] == [("assignment", False)], result.findings
+
+
+LIB_LAYOUTS = {
+    # sqlalchemy keeps its package in lib/ and says so in setup.cfg and in mypy's config
+    "setup.cfg": "[options]\npackage_dir =\n    =lib\n[options.packages.find]\nwhere = lib\n",
+    "mypy.ini": "[mypy]\nmypy_path = ./lib/\n",
+    "pyproject.toml": '[tool.setuptools.packages.find]\nwhere = ["lib"]\n',
+}
+
+
+@pytest.mark.parametrize("config_file", sorted(LIB_LAYOUTS))
+def test_a_package_in_a_source_folder_the_project_names_is_checked(
+    repo: Repo, config_file: str
+) -> None:
+    """Before: `lib/pkg` was "outside any package" and the gate skipped sqlalchemy's PRs."""
+    repo.write(config_file, LIB_LAYOUTS[config_file])
+    repo.write("lib/pkg/__init__.py", "")
+    repo.write("lib/pkg/core.py", "def f() -> int:\n    return 1\n")
+    repo.write("lib/pkg/use.py", "from pkg.core import f\n\nz: str = f()\n")
+    repo.write("tools/script.py", "w: int = 'a script: not checked'\n")
+    base = repo.commit("base")
+    repo.write("lib/pkg/core.py", "def f() -> int:\n    return 2\n")
+    repo.write("tools/script.py", "w: int = 'still a script'\n")
+    repo.commit("pr")
+    result = _run(repo, base, "mypy")["mypy"]
+    assert result.status is not Status.SKIPPED, result.detail
+    assert {f.path for f in result.findings} == {"lib/pkg/use.py"}, result.detail
+    assert "checked: lib/pkg" in result.detail and "tools/script.py" in result.detail
+
+
+SOURCE_DIRS = [
+    ({}, {}, [(), ("src",)]),
+    ({"mypy_path": "./lib/, $MYPY_CONFIG_FILE_DIR/stubs"}, {}, [(), ("src",), ("lib",)]),
+    ({"mypy_path": ["lib", "../outside", "/abs"]}, {}, [(), ("src",), ("lib",)]),
+    ({}, {"setup.cfg": "[options]\npackage_dir = =python\n"}, [(), ("src",), ("python",)]),
+    (
+        {},
+        {"pyproject.toml": '[tool.setuptools]\npackage-dir = {"" = "py"}\n'},
+        [(), ("src",), ("py",)],
+    ),
+    ({}, {"setup.cfg": "[options]\npackage_dir =\n    foo = bar\n"}, [(), ("src",)]),
+    ({}, {"pyproject.toml": "not toml ["}, [(), ("src",)]),
+]
+
+
+@pytest.mark.parametrize(("mypy_config", "files", "want"), SOURCE_DIRS)
+def test_source_dirs(
+    tmp_path: Path,
+    mypy_config: dict[str, object],
+    files: dict[str, str],
+    want: list[tuple[str, ...]],
+) -> None:
+    from gates.tools.mypy_targets import source_dirs
+
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    assert list(source_dirs(tmp_path, mypy_config)) == want
