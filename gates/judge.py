@@ -43,7 +43,6 @@ import dataclasses
 import datetime as dt
 import functools
 import hashlib
-import traceback
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -69,7 +68,7 @@ from gates.model import (
     decide_verdict,
     with_fingerprints,
 )
-from gates.runner import Ran
+from gates.runner import Ran, crashed
 from gates.sources import read_lines, snippet_hash
 
 Lines = Callable[[str], tuple[str, ...]]
@@ -108,9 +107,7 @@ def _judged_or_error(judging: Judging, ran: Ran) -> GateResult:
     try:
         result = judge_gate(judging, gate, config, ran.outcome)
     except Exception as exc:  # a gate's bug stays in that gate
-        tail = "".join(traceback.format_exception(exc)[-6:])
-        detail = f"gate crashed: {type(exc).__name__}: {exc}\n\n{tail}"
-        result = judge_gate(judging, gate, config, GateOutcome(status=Status.ERROR, detail=detail))
+        result = judge_gate(judging, gate, config, crashed(exc))
     return dataclasses.replace(result, duration_s=ran.duration_s, started_s=ran.started_s)
 
 

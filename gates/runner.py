@@ -139,6 +139,13 @@ def failed(reason: str, tail: str = "") -> GateOutcome:
     return GateOutcome(status=Status.ERROR, detail=reason if not tail else f"{reason}\n\n{tail}")
 
 
+def crashed(exc: Exception) -> GateOutcome:
+    """The outcome of a gate whose code (or whose findings' judging) raised: a bug, named with
+    the end of its traceback."""
+    tail = "".join(traceback.format_exception(exc)[-6:])
+    return failed(f"gate crashed: {type(exc).__name__}: {exc}", tail)
+
+
 def skipped(planned: Planned, reason: str) -> Ran:
     """A planned gate that will not start (an earlier stage failed, the run was interrupted)."""
     return Ran(planned, GateOutcome(status=Status.SKIPPED, detail=reason))
@@ -178,8 +185,7 @@ def execute(task: _Task, settings: RunSettings, shares: Shares) -> GateOutcome:
     except GateError as exc:
         return failed(str(exc), exc.output_tail)
     except Exception as exc:  # a bug in a gate stays in that gate
-        tail = "".join(traceback.format_exception(exc)[-6:])
-        return failed(f"gate crashed: {type(exc).__name__}: {exc}", tail)
+        return crashed(exc)
 
 
 def _outcome(planned: Planned, settings: RunSettings, ctx: GateContext) -> GateOutcome:
